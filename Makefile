@@ -1,0 +1,44 @@
+# The two commands of the README: `make demo` and `make test`. Everything else supports them.
+SHELL := /bin/bash
+DATA_DIR ?= ./.data
+NATS_URL ?= nats://127.0.0.1:4222
+API_PORT ?= 8080
+export DATA_DIR NATS_URL API_PORT
+
+.PHONY: deps build release test demo up down status clean
+
+deps:
+	@scripts/deps.sh
+
+build: deps
+	swift build
+
+release: deps
+	swift build -c release
+
+## The whole test suite; the tests start their own nats-server on free loopback ports.
+test: deps
+	swift build --build-tests
+	swift test --skip-build
+
+up: release
+	@scripts/stack.sh up
+
+down:
+	@scripts/stack.sh down
+
+status:
+	@scripts/stack.sh status
+
+## Builds, starts the local stack and checks every service answers.
+demo: up
+	@echo "waiting for the services to be ready..."
+	@for i in $$(seq 1 50); do .build/release/indexctl ping >/dev/null 2>&1 && break; sleep 0.2; done
+	@.build/release/indexctl ping
+	@echo
+	@echo "API:    http://127.0.0.1:$(API_PORT)/health"
+	@echo "NATS:   $(NATS_URL)"
+	@echo "Logs:   $(DATA_DIR)/run/*.log   (make status, make down)"
+
+clean:
+	rm -rf .build

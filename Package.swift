@@ -1,0 +1,151 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+/// Settings every target shares: strict concurrency (Swift 6 mode) and the upcoming features of the house style.
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let log = Target.Dependency.product(name: "Logging", package: "swift-log")
+let metrics = Target.Dependency.product(name: "Metrics", package: "swift-metrics")
+let lifecycle = Target.Dependency.product(name: "ServiceLifecycle", package: "swift-service-lifecycle")
+let argumentParser = Target.Dependency.product(name: "ArgumentParser", package: "swift-argument-parser")
+let hummingbird = Target.Dependency.product(name: "Hummingbird", package: "hummingbird")
+
+/// The pipeline services: (executable name, library target, folder).
+let services: [(exe: String, lib: String, folder: String, deps: [Target.Dependency])] = [
+    ("fetcher", "FetcherService", "fetcher", []),
+    ("validator", "ValidatorService", "validator", []),
+    ("index-builder", "IndexBuilderService", "index-builder", []),
+    ("change-detector", "ChangeDetectorService", "change-detector", []),
+    ("storage", "StorageService", "storage", []),
+    ("api", "APIService", "api", [hummingbird]),
+    ("indexctl", "IndexCtl", "indexctl", []),
+]
+
+let sharedServiceDeps: [Target.Dependency] = [
+    "NATSClient", "Contracts", "Resilience", "ServiceSupport", "TradingCalendar", log, metrics, lifecycle,
+]
+
+var targets: [Target] = [
+    // MARK: Shared
+    .systemLibrary(
+        name: "CNATS",
+        path: "Shared/CNATS",
+        pkgConfig: "libnats",
+        providers: [.apt(["libnats-dev"])]
+    ),
+    .target(
+        name: "NATSClient",
+        dependencies: ["CNATS", log, metrics],
+        path: "Shared/NATSClient",
+        swiftSettings: swiftSettings
+    ),
+    .target(
+        name: "TradingCalendar",
+        path: "Shared/TradingCalendar",
+        swiftSettings: swiftSettings
+    ),
+    .target(
+        name: "Resilience",
+        dependencies: [log, metrics],
+        path: "Shared/Resilience",
+        swiftSettings: swiftSettings
+    ),
+    .target(
+        name: "Contracts",
+        dependencies: ["NATSClient", "TradingCalendar"],
+        path: "Shared/Contracts",
+        swiftSettings: swiftSettings
+    ),
+    .target(
+        name: "ServiceSupport",
+        dependencies: [
+            "NATSClient", "Contracts", "Resilience", log, metrics, lifecycle, hummingbird, argumentParser,
+            .product(name: "Prometheus", package: "swift-prometheus"),
+            .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+        ],
+        path: "Shared/ServiceSupport",
+        swiftSettings: swiftSettings
+    ),
+
+    // MARK: Tests
+    .target(
+        name: "TestSupport",
+        dependencies: ["NATSClient", log],
+        path: "Tests/TestSupport",
+        swiftSettings: swiftSettings
+    ),
+    .testTarget(
+        name: "TradingCalendarTests",
+        dependencies: ["TradingCalendar"],
+        path: "Tests/TradingCalendarTests",
+        swiftSettings: swiftSettings
+    ),
+    .testTarget(
+        name: "ResilienceTests",
+        dependencies: ["Resilience", log, metrics, .product(name: "MetricsTestKit", package: "swift-metrics")],
+        path: "Tests/ResilienceTests",
+        swiftSettings: swiftSettings
+    ),
+    .testTarget(
+        name: "ContractsTests",
+        dependencies: ["Contracts", "NATSClient", "TradingCalendar"],
+        path: "Tests/ContractsTests",
+        swiftSettings: swiftSettings
+    ),
+    .testTarget(
+        name: "NATSClientTests",
+        dependencies: ["NATSClient", "Contracts", "TestSupport", log],
+        path: "Tests/NATSClientTests",
+        swiftSettings: swiftSettings
+    ),
+    .testTarget(
+        name: "ServiceTests",
+        dependencies: [
+            "NATSClient", "Contracts", "ServiceSupport", "TestSupport", "TradingCalendar",
+            "FetcherService", "ValidatorService", "IndexBuilderService", "ChangeDetectorService", "StorageService",
+            "APIService", "IndexCtl", log,
+        ],
+        path: "Tests/ServiceTests",
+        swiftSettings: swiftSettings
+    ),
+]
+
+var products: [Product] = []
+for service in services {
+    let command = service.lib + "Command"
+    targets.append(
+        .target(
+            name: service.lib,
+            dependencies: sharedServiceDeps + service.deps + [argumentParser],
+            path: "Services/\(service.folder)/Library",
+            swiftSettings: swiftSettings
+        )
+    )
+    targets.append(
+        .executableTarget(
+            name: command,
+            dependencies: [.byName(name: service.lib), "ServiceSupport", argumentParser],
+            path: "Services/\(service.folder)/Executable",
+            swiftSettings: swiftSettings
+        )
+    )
+    products.append(.executable(name: service.exe, targets: [command]))
+}
+
+let package = Package(
+    name: "equal-weight-index",
+    platforms: [.macOS(.v15)],
+    products: products,
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+    ],
+    targets: targets
+)

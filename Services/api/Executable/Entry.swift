@@ -1,0 +1,11 @@
+import ArgumentParser
+import APIService
+import ServiceSupport
+
+/// The process entry point.
+@main
+enum Entry {
+    static func main() async {
+        await ServiceCommand<API>.main()
+    }
+}

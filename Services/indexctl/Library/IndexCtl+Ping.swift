@@ -1,0 +1,52 @@
+import ArgumentParser
+import Contracts
+import Foundation
+import Logging
+import NATSClient
+import ServiceSupport
+
+extension IndexCtl {
+    /// `indexctl ping`: asks every service whether it is alive and ready, over NATS.
+    package struct Ping: AsyncParsableCommand {
+        package static let configuration = CommandConfiguration(
+            abstract: "Ask every service over NATS whether it is up and ready; exit 1 if any is not."
+        )
+
+        @Option(name: .customLong("nats-url"), help: "NATS server URL (NATS_URL).")
+        package var natsURL: String?
+
+        @Option(help: "Seconds to wait for each answer.")
+        package var timeout: Double = 2
+
+        /// Parsed by ArgumentParser.
+        package init() {}
+
+        /// The services that answer pings.
+        package static let services = ["storage", "fetcher", "validator", "index-builder", "change-detector", "api"]
+
+        package func run() async throws {
+            let configuration = try ServiceConfiguration()
+            let url = natsURL ?? configuration.natsURL
+            let connection = try await NATSConnection.connect(
+                NATSConnectionOptions(url: url, name: "indexctl", maxReconnect: 0, retryOnFailedConnect: false),
+                logger: Logger(label: "indexctl")
+            )
+            var failed = false
+            for service in Self.services {
+                do {
+                    let reply = try await connection.request(
+                        Subjects.healthPing(service), data: Data(), timeout: .milliseconds(Int(timeout * 1000))
+                    )
+                    let health = try HealthReply.decoded(from: reply.data, headers: reply.headers)
+                    print("\(service)\t\(health.ready ? "ready" : "not ready")\tup \(Int(health.uptimeSeconds))s")
+                    failed = failed || !health.ready
+                } catch {
+                    print("\(service)\tdown\t\(error)")
+                    failed = true
+                }
+            }
+            await connection.close()
+            if failed { throw ExitCode(1) }
+        }
+    }
+}

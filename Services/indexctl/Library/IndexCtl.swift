@@ -1,0 +1,13 @@
+import ArgumentParser
+
+/// `indexctl`: the operator's command line.
+package struct IndexCtl: AsyncParsableCommand {
+    package static let configuration = CommandConfiguration(
+        commandName: "indexctl",
+        abstract: "Operate the equal-weighted index tracker.",
+        subcommands: [Sessions.self, Ping.self]
+    )
+
+    /// Parsed by ArgumentParser.
+    package init() {}
+}

@@ -1,0 +1,68 @@
+import TradingCalendar
+
+/// Every subject of the system, built in one place: `<domain>.<event>.<key>`. No service spells a subject.
+package enum Subjects {
+    /// The default index: equal-weighted top 100.
+    package static let defaultIndex = "ew100"
+
+    /// Raw price batches from a provider, by session.
+    package static func pricesRaw(_ date: SessionDate) -> String { "prices.raw.\(date)" }
+    /// Validated price batches, by session.
+    package static func pricesValid(_ date: SessionDate) -> String { "prices.valid.\(date)" }
+    /// Rejected rows with their reasons, by session.
+    package static func pricesRejected(_ date: SessionDate) -> String { "prices.rejected.\(date)" }
+    /// An index level and composition computed for a session.
+    package static func indexComputed(_ index: String, _ date: SessionDate) -> String { "index.computed.\(index).\(date)" }
+    /// The constituents added and removed at a session.
+    package static func compositionChanged(_ index: String, _ date: SessionDate) -> String {
+        "composition.changed.\(index).\(date)"
+    }
+    /// A request to replay (back-fill or rebuild) a range.
+    package static func replayRequested(_ replayID: String) -> String { "replay.requested.\(replayID)" }
+    /// A storage query of this kind (request/reply, not a stream).
+    package static func storageQuery(_ kind: StorageQueryKind) -> String { "storage.query.\(kind.rawValue)" }
+    /// A liveness ping answered by every service (request/reply).
+    package static func healthPing(_ service: String) -> String { "health.ping.\(service)" }
+    /// Where a message that cannot be handled goes, with its reason.
+    package static func deadLetter(_ subject: String) -> String { "dlq.\(subject)" }
+
+    /// Wildcards of each stream.
+    package enum Wildcard {
+        /// All raw price batches.
+        package static let pricesRaw = "prices.raw.>"
+        /// All validated price batches.
+        package static let pricesValid = "prices.valid.>"
+        /// All rejections.
+        package static let pricesRejected = "prices.rejected.>"
+        /// All index results.
+        package static let indexComputed = "index.computed.>"
+        /// All composition changes.
+        package static let compositionChanged = "composition.changed.>"
+        /// All replay requests.
+        package static let replayRequested = "replay.requested.>"
+        /// All dead letters.
+        package static let deadLetters = "dlq.>"
+    }
+
+    /// The session date that ends a pipeline subject (`prices.raw.2024-01-02` gives 2024-01-02).
+    package static func sessionDate(of subject: String) -> SessionDate? {
+        guard let last = subject.split(separator: ".").last else { return nil }
+        return SessionDate(last)
+    }
+}
+
+/// The kinds of storage query, each answered on `storage.query.<kind>`.
+package enum StorageQueryKind: String, Sendable, CaseIterable, Codable {
+    /// Index levels and returns over a range.
+    case performance
+    /// The constituents on (or before) a date.
+    case composition
+    /// Sessions with composition changes over a range.
+    case changes
+    /// What the index-builder needs to resume: the last computed session before a date.
+    case builderState = "builder-state"
+    /// The stored sessions over a range, with their row counts.
+    case sessions
+    /// The last stored session per stage.
+    case status
+}

@@ -1,0 +1,220 @@
+import Foundation
+import Logging
+import Metrics
+
+/// A failure that redelivery cannot fix, such as a payload that does not decode: the message is dead-lettered
+/// at once instead of being retried up to `maxDeliver` times.
+package struct PermanentFailure: Error, CustomStringConvertible {
+    /// Why the message can never be handled.
+    package var reason: String
+
+    /// A permanent failure with its reason.
+    package init(_ reason: String) { self.reason = reason }
+
+    /// The reason.
+    package var description: String { reason }
+}
+
+/// How a ``ConsumerRunner`` fetches and retries.
+package struct ConsumerRunnerOptions: Sendable {
+    /// Messages fetched at once.
+    package var batch: Int
+    /// How long one fetch waits for messages; also bounds how long a shutdown waits for the loop.
+    package var expires: Duration
+    /// The redelivery delay after a failed delivery, by delivery count (1 after the first failure).
+    package var nakDelay: @Sendable (Int) -> Duration
+    /// How often a long handler tells the server it is still working; nil: a third of the ack wait.
+    package var inProgressInterval: Duration?
+
+    /// Options: one message at a time, one-second fetches, exponential redelivery delay capped at 30 s.
+    package init(
+        batch: Int = 1,
+        expires: Duration = .seconds(1),
+        nakDelay: @escaping @Sendable (Int) -> Duration = { deliveries in
+            .milliseconds(min(30_000, 250 << min(deliveries - 1, 8)))
+        },
+        inProgressInterval: Duration? = nil
+    ) {
+        self.batch = batch
+        self.expires = expires
+        self.nakDelay = nakDelay
+        self.inProgressInterval = inProgressInterval
+    }
+}
+
+/// Runs a handler over a durable pull consumer until cancelled.
+///
+/// A message is acknowledged only after the handler returns, so the handler must make its effect durable
+/// (a committed write, a publish acknowledged downstream) before returning. A ``PermanentFailure`` dead-letters
+/// the message at once; any other error asks for redelivery with a delay, and the last permitted delivery
+/// dead-letters it to `dlq.<subject>` with the reason.
+package final class ConsumerRunner: Sendable {
+    /// The consumer this runner reads.
+    package let spec: ConsumerSpec
+    private let jetStream: JetStream
+    private let options: ConsumerRunnerOptions
+    private let logger: Logger
+    private let handler: @Sendable (JetStreamMessage) async throws -> Void
+    private let acked: Counter
+    private let naked: Counter
+    private let deadLettered: Counter
+    private let failedAcks: Counter
+    private let duration: Metrics.Timer
+
+    /// A runner for `spec`; call ``run()`` in a task.
+    package init(
+        jetStream: JetStream,
+        spec: ConsumerSpec,
+        options: ConsumerRunnerOptions = ConsumerRunnerOptions(),
+        logger: Logger,
+        handler: @escaping @Sendable (JetStreamMessage) async throws -> Void
+    ) {
+        self.jetStream = jetStream
+        self.spec = spec
+        self.options = options
+        var logger = logger
+        logger[metadataKey: "nats.consumer"] = "\(spec.durable)"
+        self.logger = logger
+        self.handler = handler
+        let label = "nats_consumer_messages_total"
+        acked = Counter(label: label, dimensions: [("consumer", spec.durable), ("outcome", "ack")])
+        naked = Counter(label: label, dimensions: [("consumer", spec.durable), ("outcome", "nak")])
+        deadLettered = Counter(label: label, dimensions: [("consumer", spec.durable), ("outcome", "dead_letter")])
+        failedAcks = Counter(label: label, dimensions: [("consumer", spec.durable), ("outcome", "ack_failed")])
+        duration = Metrics.Timer(label: "nats_consumer_handler_duration_seconds", dimensions: [("consumer", spec.durable)])
+    }
+
+    /// Fetches and handles messages until the task is cancelled; survives disconnects and a missing consumer.
+    package func run() async throws {
+        let consumer = try await bind()
+        defer { consumer.close() }
+        var failures = 0
+        while !Task.isCancelled {
+            let messages: [JetStreamMessage]
+            do {
+                messages = try await consumer.fetch(batch: options.batch, expires: options.expires)
+                failures = 0
+            } catch {
+                if jetStream.connection.isClosed { return }
+                failures += 1
+                if failures == 1 || failures % 30 == 0 {
+                    logger.warning("fetch failed; retrying", metadata: ["error": "\(error)"])
+                }
+                try await Task.sleep(for: .milliseconds(min(2000, 100 * failures)))
+                continue
+            }
+            for (index, message) in messages.enumerated() {
+                if Task.isCancelled {
+                    // Hand back what was fetched but not started, so it is redelivered at once elsewhere.
+                    messages[index...].forEach { try? $0.nak() }
+                    break
+                }
+                await process(message)
+            }
+        }
+    }
+
+    private func bind() async throws -> PullConsumer {
+        var attempt = 0
+        while true {
+            do {
+                return try jetStream.pullConsumer(spec)
+            } catch {
+                attempt += 1
+                if attempt == 1 || attempt % 30 == 0 {
+                    logger.warning("cannot bind to the consumer yet; retrying", metadata: ["error": "\(error)"])
+                }
+                if attempt % 5 == 0 { try? await jetStream.ensureConsumer(spec) }
+                try await Task.sleep(for: .milliseconds(min(2000, 100 * attempt)))
+            }
+        }
+    }
+
+    private func process(_ message: JetStreamMessage) async {
+        var logger = logger
+        logger[metadataKey: "pipeline.subject"] = "\(message.subject)"
+        logger[metadataKey: "nats.stream_seq"] = "\(message.metadata.streamSequence)"
+        let started = ContinuousClock.now
+        do {
+            try await withProgressHeartbeat(message) { try await self.handler(message) }
+            duration.record(duration: ContinuousClock.now - started)
+        } catch let failure as PermanentFailure {
+            await deadLetter(message, reason: failure.reason, logger: logger)
+            return
+        } catch is CancellationError {
+            try? message.nak()
+            return
+        } catch {
+            let deliveries = message.metadata.deliveries
+            if deliveries >= spec.maxDeliver {
+                let reason = "failed on all \(deliveries) deliveries; last error: \(error)"
+                await deadLetter(message, reason: reason, logger: logger)
+            } else {
+                let delay = options.nakDelay(deliveries)
+                logger.warning(
+                    "handler failed; redelivery requested",
+                    metadata: ["error": "\(error)", "nats.deliveries": "\(deliveries)", "nats.delay_ms": "\(delay.milliseconds)"]
+                )
+                naked.increment()
+                try? message.nak(delay: delay)
+            }
+            return
+        }
+        do {
+            try await message.ack()
+            acked.increment()
+        } catch {
+            // The effect is durable and the handler idempotent: a redelivery changes nothing.
+            failedAcks.increment()
+            logger.warning("acknowledgement failed; the message will be redelivered", metadata: ["error": "\(error)"])
+        }
+    }
+
+    private func withProgressHeartbeat(
+        _ message: JetStreamMessage,
+        _ body: @escaping @Sendable () async throws -> Void
+    ) async throws {
+        let interval = options.inProgressInterval ?? spec.ackWait / 3
+        try await withThrowingTaskGroup(of: Bool.self) { group in
+            group.addTask {
+                try await body()
+                return true
+            }
+            group.addTask {
+                while true {
+                    try await Task.sleep(for: interval)
+                    try? message.inProgress()
+                }
+            }
+            while let finished = try await group.next() {
+                if finished {
+                    group.cancelAll()
+                    return
+                }
+            }
+        }
+    }
+
+    private func deadLetter(_ message: JetStreamMessage, reason: String, logger: Logger) async {
+        do {
+            try await DeadLetters.publish(
+                on: jetStream,
+                subject: message.subject,
+                data: message.data,
+                headers: message.headers,
+                stream: message.metadata.stream,
+                sequence: message.metadata.streamSequence,
+                consumer: spec.durable,
+                deliveries: message.metadata.deliveries,
+                reason: reason
+            )
+            try message.term()
+            deadLettered.increment()
+            logger.error("message dead-lettered", metadata: ["dlq.reason": "\(reason)"])
+        } catch {
+            // Not lost: redelivered, or caught by the max-deliveries advisory watcher after the last delivery.
+            logger.error("dead-lettering failed", metadata: ["error": "\(error)", "dlq.reason": "\(reason)"])
+            try? message.nak(delay: options.nakDelay(message.metadata.deliveries))
+        }
+    }
+}

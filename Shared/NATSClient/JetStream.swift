@@ -1,0 +1,304 @@
+import CNATS
+import Foundation
+import Logging
+
+/// A JetStream context: streams and consumers, publishing with de-duplication, pull consumers.
+package final class JetStream: @unchecked Sendable {
+    // `@unchecked`: `context` is an immutable pointer to a thread-safe libnats object.
+    let context: OpaquePointer
+    /// The connection underneath.
+    package let connection: NATSConnection
+    /// How long API calls and publish acknowledgements may take.
+    package let timeout: Duration
+
+    init(connection: NATSConnection, timeout: Duration) throws {
+        var options = jsOptions()
+        try check(jsOptions_Init(&options), "initialising JetStream options")
+        options.Wait = timeout.milliseconds
+        var context: OpaquePointer?
+        try check(natsConnection_JetStream(&context, connection.handle, &options), "creating a JetStream context")
+        guard let context else { throw NATSError.closed }
+        self.context = context
+        self.connection = connection
+        self.timeout = timeout
+    }
+
+    deinit { jsCtx_Destroy(context) }
+
+    // MARK: Topology
+
+    /// Creates every stream and consumer that does not exist and updates those that do; safe to run on every start.
+    package func ensure(_ topology: Topology) async throws {
+        for stream in topology.streams { try await ensureStream(stream) }
+        for consumer in topology.consumers { try await ensureConsumer(consumer) }
+    }
+
+    /// Creates or updates one stream.
+    package func ensureStream(_ spec: StreamSpec) async throws {
+        let box = UncheckedSendable(self)
+        try await runBlocking { try box.value.ensureStreamBlocking(spec) }
+    }
+
+    /// Creates or updates one durable consumer.
+    package func ensureConsumer(_ spec: ConsumerSpec) async throws {
+        let box = UncheckedSendable(self)
+        try await runBlocking { try box.value.ensureConsumerBlocking(spec) }
+    }
+
+    private func ensureStreamBlocking(_ spec: StreamSpec) throws {
+        let strings = CStrings()
+        var config = jsStreamConfig()
+        try check(jsStreamConfig_Init(&config), "initialising a stream config")
+        config.Name = strings(spec.name)
+        config.Description = strings(spec.description)
+        config.Storage = js_FileStorage
+        config.Retention =
+            switch spec.retention {
+            case .limits: js_LimitsPolicy
+            case .interest: js_InterestPolicy
+            case .workQueue: js_WorkQueuePolicy
+            }
+        config.MaxAge = spec.maxAge.nanoseconds
+        config.Duplicates = spec.duplicateWindow.nanoseconds
+        config.MaxMsgSize = spec.maxMessageSize
+        var subjects: [UnsafePointer<CChar>?] = spec.subjects.map { strings($0) }
+        var error = jsErrCode(0)
+        var info: UnsafeMutablePointer<jsStreamInfo>?
+        let status = subjects.withUnsafeMutableBufferPointer { buffer -> natsStatus in
+            config.Subjects = buffer.baseAddress
+            config.SubjectsLen = Int32(buffer.count)
+            var existing: UnsafeMutablePointer<jsStreamInfo>?
+            var lookupError = jsErrCode(0)
+            let lookup = js_GetStreamInfo(&existing, context, spec.name, nil, &lookupError)
+            if lookup == NATS_OK {
+                jsStreamInfo_Destroy(existing)
+                return js_UpdateStream(&info, context, &config, nil, &error)
+            }
+            return js_AddStream(&info, context, &config, nil, &error)
+        }
+        if info != nil { jsStreamInfo_Destroy(info) }
+        try check(status, "ensuring stream \(spec.name)", jsError: error)
+    }
+
+    private func ensureConsumerBlocking(_ spec: ConsumerSpec) throws {
+        let strings = CStrings()
+        var config = jsConsumerConfig()
+        try check(jsConsumerConfig_Init(&config), "initialising a consumer config")
+        config.Durable = strings(spec.durable)
+        config.Name = strings(spec.durable)
+        config.Description = strings(spec.description)
+        config.FilterSubject = strings(spec.filterSubject)
+        config.AckPolicy = js_AckExplicit
+        config.DeliverPolicy = js_DeliverAll
+        config.AckWait = spec.ackWait.nanoseconds
+        config.MaxDeliver = Int64(spec.maxDeliver)
+        config.MaxAckPending = Int64(spec.maxAckPending)
+        var info: UnsafeMutablePointer<jsConsumerInfo>?
+        var error = jsErrCode(0)
+        var existing: UnsafeMutablePointer<jsConsumerInfo>?
+        let lookup = js_GetConsumerInfo(&existing, context, spec.stream, spec.durable, nil, &error)
+        if lookup == NATS_OK {
+            jsConsumerInfo_Destroy(existing)
+            let status = js_UpdateConsumer(&info, context, spec.stream, &config, nil, &error)
+            if info != nil { jsConsumerInfo_Destroy(info) }
+            if status != NATS_OK {
+                // Some fields cannot change on a live consumer; the existing one still works, so say so and go on.
+                connection.logger.warning(
+                    "consumer exists with a configuration that cannot be updated",
+                    metadata: [
+                        "nats.consumer": "\(spec.durable)",
+                        "error": "\(natsError(status, "updating", jsError: error))",
+                    ]
+                )
+            }
+            return
+        }
+        error = jsErrCode(0)
+        let status = js_AddConsumer(&info, context, spec.stream, &config, nil, &error)
+        if info != nil { jsConsumerInfo_Destroy(info) }
+        try check(status, "creating consumer \(spec.durable) on \(spec.stream)", jsError: error)
+    }
+
+    /// Deletes a stream (tests and operator resets only).
+    package func deleteStream(_ name: String) async throws {
+        let box = UncheckedSendable(context)
+        try await runBlocking {
+            var error = jsErrCode(0)
+            try check(js_DeleteStream(box.value, name, nil, &error), "deleting stream \(name)", jsError: error)
+        }
+    }
+
+    // MARK: Publishing
+
+    /// Publishes to a stream and waits for the server's acknowledgement.
+    ///
+    /// - Parameter messageID: the de-duplication key; a second publish with the same id inside the stream's
+    ///   duplicate window is acknowledged with `duplicate == true` and stores nothing.
+    package func publish(
+        _ subject: String,
+        data: Data,
+        headers: [String: String] = [:],
+        messageID: String? = nil
+    ) async throws -> PublishAck {
+        let box = UncheckedSendable(context)
+        let wait = timeout.milliseconds
+        return try await runBlocking {
+            let msg = try makeMessage(subject: subject, data: data, headers: headers)
+            defer { natsMsg_Destroy(msg) }
+            var options = jsPubOptions()
+            try check(jsPubOptions_Init(&options), "initialising publish options")
+            options.MaxWait = wait
+            var ack: UnsafeMutablePointer<jsPubAck>?
+            var error = jsErrCode(0)
+            let status: natsStatus =
+                if let messageID {
+                    messageID.withCString { id in
+                        options.MsgId = id
+                        return js_PublishMsg(&ack, box.value, msg, &options, &error)
+                    }
+                } else {
+                    js_PublishMsg(&ack, box.value, msg, &options, &error)
+                }
+            try check(status, "publishing to \(subject)", jsError: error)
+            guard let ack else { throw NATSError.closed }
+            defer { jsPubAck_Destroy(ack) }
+            return PublishAck(
+                stream: String(cString: ack.pointee.Stream),
+                sequence: ack.pointee.Sequence,
+                duplicate: ack.pointee.Duplicate
+            )
+        }
+    }
+
+    // MARK: Reading
+
+    /// A message stored in a stream, by sequence.
+    package func message(stream: String, sequence: UInt64) async throws -> StoredMessage {
+        let box = UncheckedSendable(context)
+        return try await runBlocking {
+            var msg: OpaquePointer?
+            var error = jsErrCode(0)
+            try check(
+                js_GetMsg(&msg, box.value, stream, sequence, nil, &error),
+                "reading \(stream) #\(sequence)",
+                jsError: error
+            )
+            guard let msg else { throw NATSError.closed }
+            defer { natsMsg_Destroy(msg) }
+            let copy = NATSMessage(copying: msg)
+            return StoredMessage(subject: copy.subject, sequence: sequence, data: copy.data, headers: copy.headers)
+        }
+    }
+
+    /// The state of a stream: message count, bytes, first and last sequence.
+    package func streamState(_ name: String) async throws -> StreamState {
+        let box = UncheckedSendable(context)
+        return try await runBlocking {
+            var info: UnsafeMutablePointer<jsStreamInfo>?
+            var error = jsErrCode(0)
+            try check(js_GetStreamInfo(&info, box.value, name, nil, &error), "reading stream \(name)", jsError: error)
+            guard let info else { throw NATSError.closed }
+            defer { jsStreamInfo_Destroy(info) }
+            let state = info.pointee.State
+            return StreamState(
+                name: name,
+                messages: state.Msgs,
+                bytes: state.Bytes,
+                firstSequence: state.FirstSeq,
+                lastSequence: state.LastSeq,
+                consumers: Int(state.Consumers)
+            )
+        }
+    }
+
+    /// The state of a durable consumer: pending (lag), unacknowledged, redelivered.
+    package func consumerState(stream: String, durable: String) async throws -> ConsumerState {
+        let box = UncheckedSendable(context)
+        return try await runBlocking {
+            var info: UnsafeMutablePointer<jsConsumerInfo>?
+            var error = jsErrCode(0)
+            try check(
+                js_GetConsumerInfo(&info, box.value, stream, durable, nil, &error),
+                "reading consumer \(durable)",
+                jsError: error
+            )
+            guard let info else { throw NATSError.closed }
+            defer { jsConsumerInfo_Destroy(info) }
+            return ConsumerState(
+                stream: stream,
+                durable: durable,
+                pending: info.pointee.NumPending,
+                ackPending: Int(info.pointee.NumAckPending),
+                redelivered: Int(info.pointee.NumRedelivered),
+                waiting: Int(info.pointee.NumWaiting),
+                deliveredStreamSequence: info.pointee.Delivered.Stream,
+                ackFloorStreamSequence: info.pointee.AckFloor.Stream
+            )
+        }
+    }
+
+    // MARK: Consuming
+
+    /// Binds to an existing durable pull consumer (ensure it first); closing the binding never deletes it.
+    package func pullConsumer(_ spec: ConsumerSpec) throws -> PullConsumer {
+        try PullConsumer(jetStream: self, spec: spec)
+    }
+}
+
+/// The server's acknowledgement of a JetStream publish.
+package struct PublishAck: Sendable, Equatable {
+    /// The stream that stored the message.
+    package var stream: String
+    /// Its sequence in the stream.
+    package var sequence: UInt64
+    /// True when the message id was seen inside the duplicate window and nothing new was stored.
+    package var duplicate: Bool
+}
+
+/// A message read back from a stream.
+package struct StoredMessage: Sendable {
+    /// Its subject.
+    package var subject: String
+    /// Its stream sequence.
+    package var sequence: UInt64
+    /// Its payload.
+    package var data: Data
+    /// Its headers.
+    package var headers: [String: String]
+}
+
+/// A stream's state.
+package struct StreamState: Sendable, Codable, Equatable {
+    /// The stream name.
+    package var name: String
+    /// Messages stored.
+    package var messages: UInt64
+    /// Bytes stored.
+    package var bytes: UInt64
+    /// First stored sequence.
+    package var firstSequence: UInt64
+    /// Last stored sequence.
+    package var lastSequence: UInt64
+    /// Consumers bound to it.
+    package var consumers: Int
+}
+
+/// A durable consumer's state.
+package struct ConsumerState: Sendable, Codable, Equatable {
+    /// The stream it reads.
+    package var stream: String
+    /// Its durable name.
+    package var durable: String
+    /// Messages not yet delivered: the lag.
+    package var pending: UInt64
+    /// Messages delivered and not yet acknowledged.
+    package var ackPending: Int
+    /// Messages delivered more than once.
+    package var redelivered: Int
+    /// Pull requests waiting.
+    package var waiting: Int
+    /// The last stream sequence delivered.
+    package var deliveredStreamSequence: UInt64
+    /// The stream sequence below which everything is acknowledged.
+    package var ackFloorStreamSequence: UInt64
+}

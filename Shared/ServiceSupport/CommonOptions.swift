@@ -1,0 +1,41 @@
+import ArgumentParser
+import Foundation
+
+/// The flags every service takes; each overrides the environment variable of the same meaning.
+package struct CommonOptions: ParsableArguments, Sendable {
+    @Option(name: .customLong("nats-url"), help: "NATS server URL(s), comma-separated (NATS_URL).")
+    package var natsURL: String?
+
+    @Option(name: .customLong("data-dir"), help: "Data directory (DATA_DIR).")
+    package var dataDirectory: String?
+
+    @Option(name: .customLong("health-port"), help: "Port of /health, /ready and /metrics; 0 picks one (HEALTH_PORT).")
+    package var healthPort: Int?
+
+    @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error, critical (LOG_LEVEL).")
+    package var logLevel: String?
+
+    @Option(name: .customLong("log-format"), help: "text or json (LOG_FORMAT).")
+    package var logFormat: String?
+
+    @Option(name: .customLong("index-size"), help: "Constituents of the index (INDEX_SIZE).")
+    package var indexSize: Int?
+
+    /// Empty options (all from the environment).
+    package init() {}
+
+    /// The environment with these flags applied on top, read as a configuration.
+    package func configuration(
+        service: String,
+        environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws -> ServiceConfiguration {
+        var environment = environment
+        environment["NATS_URL"] = natsURL ?? environment["NATS_URL"]
+        environment["DATA_DIR"] = dataDirectory ?? environment["DATA_DIR"]
+        environment["HEALTH_PORT"] = healthPort.map(String.init) ?? environment["HEALTH_PORT"]
+        environment["LOG_LEVEL"] = logLevel ?? environment["LOG_LEVEL"]
+        environment["LOG_FORMAT"] = logFormat ?? environment["LOG_FORMAT"]
+        environment["INDEX_SIZE"] = indexSize.map(String.init) ?? environment["INDEX_SIZE"]
+        return try ServiceConfiguration(environment: environment, service: service)
+    }
+}

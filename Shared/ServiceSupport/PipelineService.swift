@@ -1,0 +1,55 @@
+import ArgumentParser
+import Hummingbird
+import ServiceLifecycle
+import UnixSignals
+
+/// A pipeline process: a name and the long-running parts it adds to what ``ServiceHost`` provides.
+package protocol PipelineService {
+    /// The executable and logger name.
+    static var name: String { get }
+    /// One line for `--help`.
+    static var abstract: String { get }
+    /// The service's own parts (consumers, responders, schedulers).
+    static func parts(_ context: ServiceContext) async throws -> [any Service]
+    /// Where the HTTP endpoint listens when not on the health port (the API's own address).
+    static func httpAddress(_ configuration: ServiceConfiguration) -> (host: String, port: Int)?
+    /// Routes the service adds to its HTTP endpoint.
+    static func routes(_ router: Router<BasicRequestContext>, _ context: ServiceContext)
+}
+
+extension PipelineService {
+    /// The health host and port.
+    package static func httpAddress(_ configuration: ServiceConfiguration) -> (host: String, port: Int)? { nil }
+
+    /// Only health, readiness and metrics.
+    package static func routes(_ router: Router<BasicRequestContext>, _ context: ServiceContext) {}
+
+    /// Runs the service until SIGTERM/SIGINT (or, with no signals, until the task is cancelled).
+    package static func run(
+        configuration: ServiceConfiguration,
+        signals: [UnixSignal] = [.sigterm, .sigint],
+        onHTTPPort: @escaping @Sendable (Int) -> Void = { _ in }
+    ) async throws {
+        try await ServiceHost.run(
+            name: name, configuration: configuration, signals: signals, onHealthPort: onHTTPPort,
+            http: httpAddress(configuration), routes: routes, parts: parts
+        )
+    }
+}
+
+/// The command line of a pipeline service executable: the common flags, then run until SIGTERM.
+package struct ServiceCommand<Service: PipelineService>: AsyncParsableCommand {
+    package static var configuration: CommandConfiguration {
+        CommandConfiguration(commandName: Service.name, abstract: Service.abstract)
+    }
+
+    @OptionGroup package var common: CommonOptions
+
+    /// Parsed by ArgumentParser.
+    package init() {}
+
+    /// Runs the service until SIGTERM.
+    package func run() async throws {
+        try await Service.run(configuration: common.configuration(service: Service.name))
+    }
+}

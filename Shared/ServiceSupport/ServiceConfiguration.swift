@@ -1,0 +1,109 @@
+import Foundation
+import Logging
+
+/// The configuration every process reads: environment variables with the defaults of the embedded local setup.
+///
+/// Command-line flags of the same meaning (see ``CommonOptions``) override the environment.
+package struct ServiceConfiguration: Sendable, Equatable {
+    /// `DATA_DIR`: SQLite database, JetStream store, run files.
+    package var dataDirectory: String
+    /// `NATS_URL`: comma-separated server URLs.
+    package var natsURL: String
+    /// `API_HOST`.
+    package var apiHost: String
+    /// `API_PORT`.
+    package var apiPort: Int
+    /// `HEALTH_PORT`: where a pipeline service answers /health, /ready and /metrics; 0 picks a free port.
+    package var healthPort: Int
+    /// `HEALTH_HOST`: the address the health endpoint binds.
+    package var healthHost: String
+    /// `INDEX_SIZE`: N of the top-N index.
+    package var indexSize: Int
+    /// `PROVIDER`: the fetcher's data source.
+    package var provider: String
+    /// `PROVIDER_API_KEY`: the data vendor's key.
+    package var providerAPIKey: String?
+    /// `API_KEYS_FILE`: hashed API keys.
+    package var apiKeysFile: String?
+    /// `LOG_LEVEL`.
+    package var logLevel: Logger.Level
+    /// `LOG_FORMAT`: text or json.
+    package var logFormat: LogFormat
+
+    /// Reads the configuration from an environment; an invalid value is an error naming the variable.
+    package init(environment: [String: String] = ProcessInfo.processInfo.environment, service: String = "") throws {
+        func value(_ name: String) -> String? {
+            guard let raw = environment[name]?.trimmingCharacters(in: .whitespaces), !raw.isEmpty else { return nil }
+            return raw
+        }
+        func integer(_ name: String, default fallback: Int, range: ClosedRange<Int>) throws -> Int {
+            guard let raw = value(name) else { return fallback }
+            guard let parsed = Int(raw), range.contains(parsed) else {
+                throw ConfigurationError.invalid(name: name, value: raw, expected: "an integer in \(range)")
+            }
+            return parsed
+        }
+        dataDirectory = value("DATA_DIR") ?? "./.data"
+        natsURL = value("NATS_URL") ?? "nats://127.0.0.1:4222"
+        apiHost = value("API_HOST") ?? "127.0.0.1"
+        apiPort = try integer("API_PORT", default: 8080, range: 0...65535)
+        healthPort = try integer("HEALTH_PORT", default: Self.defaultHealthPort(for: service), range: 0...65535)
+        healthHost = value("HEALTH_HOST") ?? "127.0.0.1"
+        indexSize = try integer("INDEX_SIZE", default: 100, range: 1...10_000)
+        provider = value("PROVIDER") ?? "sim"
+        providerAPIKey = value("PROVIDER_API_KEY")
+        apiKeysFile = value("API_KEYS_FILE")
+        if let raw = value("LOG_LEVEL") {
+            guard let level = Logger.Level(rawValue: raw.lowercased()) else {
+                throw ConfigurationError.invalid(
+                    name: "LOG_LEVEL", value: raw,
+                    expected: Logger.Level.allCases.map(\.rawValue).joined(separator: ", ")
+                )
+            }
+            logLevel = level
+        } else {
+            logLevel = .info
+        }
+        if let raw = value("LOG_FORMAT") {
+            guard let format = LogFormat(rawValue: raw.lowercased()) else {
+                throw ConfigurationError.invalid(name: "LOG_FORMAT", value: raw, expected: "text or json")
+            }
+            logFormat = format
+        } else {
+            logFormat = .text
+        }
+    }
+
+    /// The health port a service listens on by default: one fixed port per service, so a stack's are known.
+    package static func defaultHealthPort(for service: String) -> Int {
+        switch service {
+        case "fetcher": 9101
+        case "validator": 9102
+        case "index-builder": 9103
+        case "change-detector": 9104
+        case "storage": 9105
+        default: 0
+        }
+    }
+}
+
+/// How log lines are written.
+package enum LogFormat: String, Sendable, CaseIterable {
+    /// One human-readable line per record, with key=value metadata.
+    case text
+    /// One JSON object per line.
+    case json
+}
+
+/// A configuration value that cannot be used.
+package enum ConfigurationError: Error, CustomStringConvertible {
+    /// The variable or flag `name` has a value that is not `expected`.
+    case invalid(name: String, value: String, expected: String)
+
+    /// One line for the operator.
+    package var description: String {
+        switch self {
+        case .invalid(let name, let value, let expected): "\(name)=\(value) is invalid: expected \(expected)"
+        }
+    }
+}

@@ -1,0 +1,187 @@
+import Contracts
+import Foundation
+import Hummingbird
+import Logging
+import NATSClient
+import ServiceLifecycle
+import Synchronization
+import UnixSignals
+
+/// What a service's own parts get from the host: its name, configuration, logger and NATS.
+package struct ServiceContext: Sendable {
+    /// The service name (`validator`, ...), also its logger label.
+    package var name: String
+    /// The configuration.
+    package var configuration: ServiceConfiguration
+    /// The service's logger.
+    package var logger: Logger
+    /// The NATS connection.
+    package var connection: NATSConnection
+    /// JetStream on that connection.
+    package var jetStream: JetStream
+}
+
+/// Runs one pipeline process: logging and metrics, NATS with unlimited reconnects, the topology ensured, an HTTP
+/// endpoint (health, readiness, metrics and any service routes) and a ping responder, then the service's own parts, all in one `ServiceGroup` that ends on SIGTERM.
+package enum ServiceHost {
+    /// Runs until a shutdown signal arrives (or the task is cancelled), then stops every part and closes NATS.
+    ///
+    /// - Parameters:
+    ///   - signals: the signals that start a graceful shutdown; tests pass none and cancel the task.
+    ///   - checks: readiness checks beyond NATS and the topology.
+    ///   - onHealthPort: called with the bound HTTP port (useful with port 0).
+    ///   - http: where the HTTP endpoint listens, when not the health host and port (the API's own address).
+    ///   - routes: routes the service adds to the HTTP endpoint.
+    ///   - parts: the service's own long-running parts.
+    package static func run(
+        name: String,
+        configuration: ServiceConfiguration,
+        signals: [UnixSignal] = [.sigterm, .sigint],
+        checks: [ReadinessCheck] = [],
+        onHealthPort: @escaping @Sendable (Int) -> Void = { _ in },
+        http: (host: String, port: Int)? = nil,
+        routes: @escaping @Sendable (Router<BasicRequestContext>, ServiceContext) -> Void = { _, _ in },
+        parts: @escaping @Sendable (ServiceContext) async throws -> [any Service]
+    ) async throws {
+        Observability.bootstrapLogging(format: configuration.logFormat, level: configuration.logLevel)
+        _ = Observability.registry
+        let logger = {
+            var logger = Logger(label: name)
+            logger.logLevel = configuration.logLevel
+            return logger
+        }()
+        let startedAt = ContinuousClock.now
+
+        let connection = try await NATSConnection.connect(
+            NATSConnectionOptions(url: configuration.natsURL, name: name),
+            logger: logger
+        )
+        let jetStream = try connection.jetStream()
+        let context = ServiceContext(
+            name: name, configuration: configuration, logger: logger, connection: connection, jetStream: jetStream
+        )
+        let topology = TopologyService(jetStream: jetStream, logger: logger)
+
+        let own: [any Service]
+        do {
+            own = try await parts(context)
+        } catch {
+            await connection.close()
+            throw error
+        }
+
+        let router = Router()
+        routes(router, context)
+        let natsCheck = ReadinessCheck(name: "nats") { connection.isConnected }
+        let topologyCheck = ReadinessCheck(name: "topology") { topology.isReady }
+        let allChecks = [natsCheck, topologyCheck] + checks
+        router.addHealthRoutes(service: name, startedAt: startedAt, checks: allChecks)
+        let health = Application(
+            router: router,
+            configuration: .init(
+                address: .hostname(http?.host ?? configuration.healthHost, port: http?.port ?? configuration.healthPort),
+                serverName: name
+            ),
+            onServerRunning: { channel in
+                let port = channel.localAddress?.port ?? http?.port ?? configuration.healthPort
+                logger.info("HTTP endpoint listening", metadata: ["http.port": "\(port)"])
+                onHealthPort(port)
+            },
+            logger: logger
+        )
+        let ping = TaskService(name: "health-ping") {
+            try await connection.serve(Subjects.healthPing(name), concurrency: 1) { _ in
+                var ready = true
+                for check in allChecks where !(await check.check()) { ready = false }
+                let uptime = ContinuousClock.now - startedAt
+                let reply = HealthReply(service: name, ready: ready, uptimeSeconds: Double(uptime.components.seconds))
+                return NATSReply(data: try reply.encoded(), headers: reply.headers)
+            }
+        }
+
+        let group = ServiceGroup(
+            configuration: .init(
+                services: ([topology, ping] + own + [health]).map { .init(service: $0) },
+                gracefulShutdownSignals: signals,
+                cancellationSignals: [],
+                logger: logger
+            )
+        )
+        logger.info("starting", metadata: ["nats.url": "\(configuration.natsURL)"])
+        do {
+            try await group.run()
+        } catch {
+            logger.error("stopped with an error", metadata: ["error": "\(error)"])
+            await connection.close()
+            throw error
+        }
+        await connection.close()
+        logger.info("stopped")
+    }
+}
+
+/// Ensures the pipeline topology at start-up, retrying while NATS is unreachable.
+package final class TopologyService: Service, Sendable {
+    private let jetStream: JetStream
+    private let logger: Logger
+    private let ready = Atomic(false)
+
+    /// A service that ensures ``Topology/pipeline``.
+    package init(jetStream: JetStream, logger: Logger) {
+        self.jetStream = jetStream
+        self.logger = logger
+    }
+
+    /// Whether the topology has been ensured.
+    package var isReady: Bool { ready.load(ordering: .acquiring) }
+
+    /// Ensures the topology, then waits for shutdown.
+    package func run() async throws {
+        var attempt = 0
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            do {
+                try await jetStream.ensure(.pipeline)
+                ready.store(true, ordering: .releasing)
+                logger.info("JetStream topology ensured", metadata: ["nats.streams": "\(Topology.pipeline.streams.count)"])
+                break
+            } catch {
+                attempt += 1
+                if attempt == 1 || attempt % 20 == 0 {
+                    logger.warning("cannot ensure the JetStream topology yet", metadata: ["error": "\(error)"])
+                }
+                let delay = Duration.milliseconds(min(2000, 100 * attempt))
+                try? await cancelWhenGracefulShutdown { try await Task.sleep(for: delay) }
+            }
+        }
+        try? await gracefulShutdown()
+    }
+}
+
+/// A long-running loop as a service: cancelled when a graceful shutdown begins.
+package struct TaskService: Service {
+    /// A name for logs.
+    package var name: String
+    private let body: @Sendable () async throws -> Void
+
+    /// A service running `body` until it returns or shutdown begins.
+    package init(name: String, body: @escaping @Sendable () async throws -> Void) {
+        self.name = name
+        self.body = body
+    }
+
+    /// Runs the body, cancelled on graceful shutdown.
+    package func run() async throws {
+        do {
+            try await cancelWhenGracefulShutdown { try await body() }
+        } catch is CancellationError {
+            // Shutdown.
+        }
+    }
+}
+
+extension ConsumerRunner {
+    /// The runner as a service that stops fetching when shutdown begins.
+    package var service: TaskService {
+        TaskService(name: spec.durable) { try await self.run() }
+    }
+}

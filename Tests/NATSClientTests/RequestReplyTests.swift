@@ -1,0 +1,100 @@
+import Foundation
+import NATSClient
+import TestSupport
+import Testing
+
+/// Core publish/subscribe and request/reply against a real nats-server.
+@Suite("Core NATS against a real nats-server")
+struct RequestReplyTests {
+    @Test("a subscription receives what is published, with headers")
+    func publishSubscribe() async throws {
+        let environment = try await NATSTestEnvironment()
+        let subject = uniqueName("sub.").lowercased()
+        let subscription = try environment.connection.subscribe(subject)
+        try await environment.connection.flush()
+        try environment.connection.publish(subject, data: Data("hello".utf8), headers: ["Trace": "abc"])
+        try environment.connection.publish(subject, data: Data("world".utf8))
+        var received: [NATSMessage] = []
+        for await message in subscription {
+            received.append(message)
+            if received.count == 2 { break }
+        }
+        #expect(received.map { String(decoding: $0.data, as: UTF8.self) } == ["hello", "world"])
+        #expect(received[0].headers["Trace"] == "abc")
+        #expect(received[1].headers.isEmpty)
+        await environment.shutdown()
+    }
+
+    @Test("a request is answered by the responder")
+    func requestReply() async throws {
+        let environment = try await NATSTestEnvironment()
+        let connection = environment.connection
+        let subject = uniqueName("svc.").lowercased()
+        let responder = Task {
+            try await connection.serve(subject) { request in
+                NATSReply(data: Data(("echo:" + String(decoding: request.data, as: UTF8.self)).utf8))
+            }
+        }
+        #expect(await eventually {
+            (try? await connection.request(subject, data: Data("ping".utf8), timeout: .milliseconds(200))) != nil
+        })
+        let replies = try await withThrowingTaskGroup(of: String.self) { group in
+            for index in 0..<20 {
+                group.addTask {
+                    let reply = try await connection.request(subject, data: Data("\(index)".utf8), timeout: .seconds(2))
+                    return String(decoding: reply.data, as: UTF8.self)
+                }
+            }
+            return try await group.reduce(into: Set<String>()) { $0.insert($1) }
+        }
+        #expect(replies == Set((0..<20).map { "echo:\($0)" }))
+        responder.cancel()
+        await environment.shutdown()
+    }
+
+    @Test("a request with nobody listening fails at once with no responders")
+    func noResponders() async throws {
+        let environment = try await NATSTestEnvironment()
+        let started = ContinuousClock.now
+        await #expect(throws: NATSError.noResponders(subject: "nobody.home")) {
+            _ = try await environment.connection.request("nobody.home", data: Data(), timeout: .seconds(5))
+        }
+        // Well before the timeout: the server says so rather than the client waiting.
+        #expect(ContinuousClock.now - started < .seconds(4))
+        await environment.shutdown()
+    }
+
+    @Test("a responder that never answers makes the request time out")
+    func requestTimeout() async throws {
+        let environment = try await NATSTestEnvironment()
+        let subject = uniqueName("slow.").lowercased()
+        let silent = try environment.connection.subscribe(subject)
+        try await environment.connection.flush()
+        await #expect(throws: NATSError.timeout(subject: subject)) {
+            _ = try await environment.connection.request(subject, data: Data(), timeout: .milliseconds(300))
+        }
+        silent.unsubscribe()
+        await environment.shutdown()
+    }
+
+    @Test("a responder's error reaches the requester as a remote error")
+    func remoteError() async throws {
+        let environment = try await NATSTestEnvironment()
+        let connection = environment.connection
+        let subject = uniqueName("fail.").lowercased()
+        struct Broken: Error, CustomStringConvertible { var description: String { "broken on purpose" } }
+        let responder = Task { try await connection.serve(subject) { _ in throw Broken() } }
+        #expect(await eventually {
+            do {
+                _ = try await connection.request(subject, data: Data(), timeout: .milliseconds(300))
+                return false
+            } catch NATSError.remote(_, let message) {
+                return message == "broken on purpose"
+            } catch {
+                return false
+            }
+        })
+        responder.cancel()
+        await environment.shutdown()
+    }
+}

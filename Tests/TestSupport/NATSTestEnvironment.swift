@@ -1,0 +1,58 @@
+import Foundation
+import Logging
+import NATSClient
+
+/// A running nats-server and a connection to it, for one test.
+package final class NATSTestEnvironment: Sendable {
+    /// The server.
+    package let server: NATSServerProcess
+    /// A connection to it.
+    package let connection: NATSConnection
+    /// JetStream on that connection.
+    package let jetStream: JetStream
+
+    /// Starts a server and connects.
+    package init(name: String = "test") async throws {
+        server = try NATSServerProcess()
+        connection = try await NATSConnection.connect(
+            NATSConnectionOptions(url: server.url, name: name, reconnectWait: .milliseconds(100)),
+            logger: Logger.test(name)
+        )
+        try await connection.waitUntilConnected(timeout: .seconds(5))
+        jetStream = try connection.jetStream()
+    }
+
+    /// Closes the connection and stops the server.
+    package func shutdown() async {
+        await connection.close()
+        server.shutdown()
+    }
+}
+
+/// A name no other test uses (streams, consumers, subjects).
+package func uniqueName(_ prefix: String) -> String {
+    prefix + UUID().uuidString.prefix(8).uppercased()
+}
+
+extension Logger {
+    /// A logger for tests: warnings and above, so failures show their story without drowning the output.
+    package static func test(_ label: String) -> Logger {
+        var logger = Logger(label: label)
+        logger.logLevel = ProcessInfo.processInfo.environment["TEST_LOG_LEVEL"].flatMap { Logger.Level(rawValue: $0) } ?? .critical
+        return logger
+    }
+}
+
+/// Polls `condition` until it holds or `timeout` passes; returns whether it held.
+package func eventually(
+    timeout: Duration = .seconds(10),
+    every interval: Duration = .milliseconds(25),
+    _ condition: () async throws -> Bool
+) async rethrows -> Bool {
+    let deadline = ContinuousClock.now + timeout
+    while ContinuousClock.now < deadline {
+        if try await condition() { return true }
+        try? await Task.sleep(for: interval)
+    }
+    return try await condition()
+}

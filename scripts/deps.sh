@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Installs the system packages the build, the tests and the local stack need, only if something is missing.
+set -euo pipefail
+packages=(nats-server libnats-dev libsqlite3-dev libcurl4-openssl-dev sqlite3 pkg-config)
+missing=()
+for package in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+    exit 0
+fi
+echo "installing: ${missing[*]}" >&2
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo="sudo"
+$sudo apt-get update -q
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends "${missing[@]}"

@@ -5,7 +5,7 @@ NATS_URL ?= nats://127.0.0.1:4222
 API_PORT ?= 8080
 export DATA_DIR NATS_URL API_PORT
 
-.PHONY: deps build release test demo up down status clean
+.PHONY: deps build release test demo up down status clean bench
 
 deps:
 	@scripts/deps.sh
@@ -39,6 +39,10 @@ demo: up
 	@echo "API:    http://127.0.0.1:$(API_PORT)/health"
 	@echo "NATS:   $(NATS_URL)"
 	@echo "Logs:   $(DATA_DIR)/run/*.log   (make status, make down)"
+
+## The back-fill benchmark; results go into BENCHMARKS.md.
+bench: deps
+	scripts/bench.sh
 
 clean:
 	rm -rf .build

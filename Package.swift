@@ -19,13 +19,14 @@ let services: [(exe: String, lib: String, folder: String, deps: [Target.Dependen
     ("validator", "ValidatorService", "validator", []),
     ("index-builder", "IndexBuilderService", "index-builder", []),
     ("change-detector", "ChangeDetectorService", "change-detector", []),
-    ("storage", "StorageService", "storage", []),
+    ("storage", "StorageService", "storage", ["StorageDatabase"]),
     ("api", "APIService", "api", [hummingbird]),
     ("indexctl", "IndexCtl", "indexctl", []),
 ]
 
 let sharedServiceDeps: [Target.Dependency] = [
-    "NATSClient", "Contracts", "Resilience", "ServiceSupport", "TradingCalendar", log, metrics, lifecycle,
+    "NATSClient", "Contracts", "Resilience", "ServiceSupport", "TradingCalendar", "Methodology", "Providers", log,
+    metrics, lifecycle,
 ]
 
 var targets: [Target] = [
@@ -57,6 +58,30 @@ var targets: [Target] = [
         name: "Contracts",
         dependencies: ["NATSClient", "TradingCalendar"],
         path: "Shared/Contracts",
+        swiftSettings: swiftSettings
+    ),
+    .target(
+        name: "Methodology",
+        dependencies: ["Contracts", "TradingCalendar"],
+        path: "Shared/Methodology",
+        swiftSettings: swiftSettings
+    ),
+    .target(
+        name: "Providers",
+        dependencies: ["Contracts", "TradingCalendar"],
+        path: "Shared/Providers",
+        swiftSettings: swiftSettings
+    ),
+    .systemLibrary(
+        name: "CSQLite",
+        path: "Shared/CSQLite",
+        pkgConfig: "sqlite3",
+        providers: [.apt(["libsqlite3-dev"])]
+    ),
+    .target(
+        name: "StorageDatabase",
+        dependencies: ["CSQLite", "Contracts", "TradingCalendar", log],
+        path: "Services/storage/Database",
         swiftSettings: swiftSettings
     ),
     .target(
@@ -99,6 +124,24 @@ var targets: [Target] = [
         name: "NATSClientTests",
         dependencies: ["NATSClient", "Contracts", "TestSupport", log],
         path: "Tests/NATSClientTests",
+        swiftSettings: swiftSettings
+    ),
+    .testTarget(
+        name: "MethodologyTests",
+        dependencies: ["Methodology", "Contracts", "TradingCalendar"],
+        path: "Tests/MethodologyTests",
+        swiftSettings: swiftSettings
+    ),
+    .testTarget(
+        name: "ProvidersTests",
+        dependencies: ["Providers", "Contracts", "TradingCalendar"],
+        path: "Tests/ProvidersTests",
+        swiftSettings: swiftSettings
+    ),
+    .testTarget(
+        name: "StorageTests",
+        dependencies: ["StorageDatabase", "Contracts", "TradingCalendar"],
+        path: "Tests/StorageTests",
         swiftSettings: swiftSettings
     ),
     .testTarget(

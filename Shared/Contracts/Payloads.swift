@@ -287,6 +287,9 @@ package struct Constituent: Codable, Sendable, Equatable {
 }
 
 /// `index.computed.<index>.<date>`: the level, return and composition of one session.
+///
+/// A result with no constituents is a retraction: the date is no longer an index session (its new batch has no
+/// valid row), and storage removes what it had for it.
 package struct IndexResult: WireMessage, Equatable {
     package static let schema = "index-result"
     package static let version = 1
@@ -303,13 +306,20 @@ package struct IndexResult: WireMessage, Equatable {
     package var dailyReturn: Double
     /// C(d), by rank.
     package var constituents: [Constituent]
+    /// C(p)'s tickers by their rank at p (empty at the base).
+    package var previousTickers: [String]
+    /// C(p) \ C(d), each with its rank and market cap at d where it has a valid row at d.
+    package var departures: [CompositionChange]
+    /// The price batch of d the result was computed from.
+    package var sourceBatchID: String
     /// Set when part of a replay.
     package var replay: ReplayMark?
 
     /// An index result.
     package init(
         index: String, date: SessionDate, previousDate: SessionDate?, level: Double, dailyReturn: Double,
-        constituents: [Constituent], replay: ReplayMark? = nil
+        constituents: [Constituent], previousTickers: [String] = [], departures: [CompositionChange] = [],
+        sourceBatchID: String = "", replay: ReplayMark? = nil
     ) {
         self.index = index
         self.date = date
@@ -317,8 +327,17 @@ package struct IndexResult: WireMessage, Equatable {
         self.level = level
         self.dailyReturn = dailyReturn
         self.constituents = constituents
+        self.previousTickers = previousTickers
+        self.departures = departures
+        self.sourceBatchID = sourceBatchID
         self.replay = replay
     }
+
+    /// Whether this retracts the session (no valid row any more).
+    package var isRetraction: Bool { constituents.isEmpty }
+
+    /// Whether this is the base session of the series.
+    package var isBase: Bool { previousDate == nil }
 }
 
 /// A ticker that entered or left the index, with rank and market cap at the session where known.

@@ -231,6 +231,181 @@ package struct StatusReply: WireMessage, Equatable {
     }
 }
 
+/// What storage holds for one session: its current price batch and whether the index is built from it.
+package struct SessionRecord: Codable, Sendable, Equatable {
+    /// The session (or non-session date a batch was published for).
+    package var date: SessionDate
+    /// The price batch currently stored for the date.
+    package var batchID: String
+    /// The provider.
+    package var source: String
+    /// Rows the raw batch had.
+    package var receivedRows: Int
+    /// Valid rows stored.
+    package var validRows: Int
+    /// Rows rejected.
+    package var rejectedRows: Int
+    /// The batch the stored index result was computed from; nil when none is stored.
+    package var indexBatchID: String?
+    /// The `PRICES_VALID` stream sequence of the stored batch: a later message for the date replaces it, an earlier
+    /// one (a late redelivery) does not.
+    package var sequence: UInt64
+
+    /// A session record.
+    package init(
+        date: SessionDate, batchID: String, source: String, receivedRows: Int, validRows: Int, rejectedRows: Int,
+        indexBatchID: String?, sequence: UInt64 = 0
+    ) {
+        self.sequence = sequence
+        self.date = date
+        self.batchID = batchID
+        self.source = source
+        self.receivedRows = receivedRows
+        self.validRows = validRows
+        self.rejectedRows = rejectedRows
+        self.indexBatchID = indexBatchID
+    }
+
+    /// Whether the index result is computed from the stored batch (or the date needs none: no valid row).
+    package var isComplete: Bool { validRows == 0 || indexBatchID == batchID }
+}
+
+/// The session records of a range.
+package struct SessionsQuery: StorageQuery, Equatable {
+    package typealias Reply = SessionsReply
+    package static let kind = StorageQueryKind.sessions
+    package static let schema = "sessions-query"
+    package static let version = 1
+
+    /// The index whose results are reported.
+    package var index: String
+    /// The range.
+    package var range: DateRange
+
+    /// A query.
+    package init(index: String, range: DateRange) {
+        self.index = index
+        self.range = range
+    }
+}
+
+/// Session records in date order.
+package struct SessionsReply: WireMessage, Equatable {
+    package static let schema = "sessions-reply"
+    package static let version = 1
+
+    /// The records.
+    package var sessions: [SessionRecord]
+
+    /// A reply.
+    package init(sessions: [SessionRecord]) { self.sessions = sessions }
+}
+
+/// The stored valid rows of one session.
+package struct SessionPricesQuery: StorageQuery, Equatable {
+    package typealias Reply = SessionPricesReply
+    package static let kind = StorageQueryKind.sessionPrices
+    package static let schema = "session-prices-query"
+    package static let version = 1
+
+    /// The session.
+    package var date: SessionDate
+
+    /// A query.
+    package init(date: SessionDate) { self.date = date }
+}
+
+/// A session's stored rows (nil record when nothing is stored for the date).
+package struct SessionPricesReply: WireMessage, Equatable {
+    package static let schema = "session-prices-reply"
+    package static let version = 1
+
+    /// The session's record.
+    package var record: SessionRecord?
+    /// Its valid rows.
+    package var rows: [ValidRow]
+
+    /// A reply.
+    package init(record: SessionRecord?, rows: [ValidRow]) {
+        self.record = record
+        self.rows = rows
+    }
+}
+
+/// Valid closes of a date range, for the validator's flags after a restart.
+package struct PriceHistoryQuery: StorageQuery, Equatable {
+    package typealias Reply = PriceHistoryReply
+    package static let kind = StorageQueryKind.priceHistory
+    package static let schema = "price-history-query"
+    package static let version = 1
+
+    /// The range.
+    package var range: DateRange
+
+    /// A query.
+    package init(range: DateRange) { self.range = range }
+}
+
+/// One stored valid close.
+package struct HistoricalClose: Codable, Sendable, Equatable {
+    /// The session.
+    package var date: SessionDate
+    /// The ticker.
+    package var ticker: String
+    /// The close.
+    package var close: Double
+
+    /// A close.
+    package init(date: SessionDate, ticker: String, close: Double) {
+        self.date = date
+        self.ticker = ticker
+        self.close = close
+    }
+}
+
+/// Closes in date order.
+package struct PriceHistoryReply: WireMessage, Equatable {
+    package static let schema = "price-history-reply"
+    package static let version = 1
+
+    /// The closes.
+    package var closes: [HistoricalClose]
+
+    /// A reply.
+    package init(closes: [HistoricalClose]) { self.closes = closes }
+}
+
+/// A stored index result by date.
+package struct IndexResultQuery: StorageQuery, Equatable {
+    package typealias Reply = IndexResultReply
+    package static let kind = StorageQueryKind.indexResult
+    package static let schema = "index-result-query"
+    package static let version = 1
+
+    /// The index.
+    package var index: String
+    /// The session.
+    package var date: SessionDate
+
+    /// A query.
+    package init(index: String, date: SessionDate) {
+        self.index = index
+        self.date = date
+    }
+}
+
+/// A stored index result, or nil.
+package struct IndexResultReply: WireMessage, Equatable {
+    package static let schema = "index-result-reply"
+    package static let version = 1
+
+    /// The result.
+    package var result: IndexResult?
+
+    /// A reply.
+    package init(result: IndexResult?) { self.result = result }
+}
+
 /// A liveness answer on `health.ping.<service>`.
 package struct HealthReply: WireMessage, Equatable {
     package static let schema = "health-reply"

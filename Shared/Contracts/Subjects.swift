@@ -63,6 +63,12 @@ package enum StorageQueryKind: String, Sendable, CaseIterable, Codable {
     case builderState = "builder-state"
     /// The stored sessions over a range, with their row counts.
     case sessions
+    /// One session's stored valid rows.
+    case sessionPrices = "session-prices"
+    /// Stored valid closes over a range.
+    case priceHistory = "price-history"
+    /// One stored index result.
+    case indexResult = "index-result"
     /// The last stored session per stage.
     case status
 }

@@ -7,6 +7,10 @@ package protocol WireMessage: Codable, Sendable {
     static var schema: String { get }
     /// The schema version this code writes and reads.
     static var version: Int { get }
+    /// The payload bytes (JSON unless the type has a compact encoding).
+    func encoded() throws -> Data
+    /// Decodes a payload, checking schema and version.
+    static func decoded(from data: Data, headers: [String: String]) throws -> Self
 }
 
 /// Why a payload could not be decoded. Always a ``PermanentFailure`` for the consumer: it is dead-lettered.
@@ -37,19 +41,37 @@ extension WireMessage {
     package static var schemaTag: String { "\(schema)/\(version)" }
 
     /// The payload as JSON (non-finite numbers as strings, so a bad tick survives the trip to the validator).
-    package func encoded() throws -> Data {
+    package func encoded() throws -> Data { try jsonEncoded() }
+
+    /// The JSON encoding: `{"version": 1, "body": {...}}`.
+    package func jsonEncoded() throws -> Data {
         try WireCoding.encoder.encode(Versioned(version: Self.version, body: self))
     }
 
     /// Headers to publish the payload with.
     package var headers: [String: String] { [schemaHeader: Self.schemaTag] }
 
-    /// Decodes a payload, checking schema and version.
-    package static func decoded(from data: Data, headers: [String: String] = [:]) throws -> Self {
+    /// Decodes a JSON payload, checking schema and version.
+    package static func decoded(from data: Data, headers: [String: String]) throws -> Self {
+        try jsonDecoded(from: data, headers: headers)
+    }
+
+    /// Decodes a payload without headers.
+    package static func decoded(from data: Data) throws -> Self {
+        try decoded(from: data, headers: [:])
+    }
+
+    /// Throws unless the `Schema` header (when present) names this schema.
+    package static func checkSchemaHeader(_ headers: [String: String]) throws {
         if let tag = headers[schemaHeader], tag != schemaTag {
             let name = tag.split(separator: "/").first.map(String.init) ?? tag
             if name != schema { throw ContractError.wrongSchema(expected: schema, found: tag) }
         }
+    }
+
+    /// Decodes the JSON encoding.
+    package static func jsonDecoded(from data: Data, headers: [String: String]) throws -> Self {
+        try checkSchemaHeader(headers)
         let version: Int
         do {
             version = try WireCoding.decoder.decode(VersionOnly.self, from: data).version

@@ -1,10 +1,10 @@
 import Dispatch
 
-/// Runs a blocking libnats call off the Swift concurrency pool.
+/// Runs a blocking call (libnats, SQLite) off the Swift concurrency pool.
 ///
 /// The cooperative pool has one thread per core (two here); a fetch that blocks for a second on one of them
 /// would stall every other task in the process, so blocking calls hop to a Dispatch queue.
-func runBlocking<T: Sendable>(
+package func runBlocking<T: Sendable>(
     on queue: DispatchQueue = .global(qos: .userInitiated),
     _ body: @escaping @Sendable () throws -> T
 ) async throws -> T {

@@ -15,6 +15,18 @@ package struct PermanentFailure: Error, CustomStringConvertible {
     package var description: String { reason }
 }
 
+/// What became of one message of a batch handed to a batch handler.
+package enum MessageOutcome: Sendable {
+    /// The effect is durable: acknowledge.
+    case done
+    /// It failed; redeliver (or dead-letter on the last delivery) with this error as the reason.
+    case failed(any Error)
+    /// It can never be handled: dead-letter now with this reason.
+    case permanent(String)
+    /// The handler keeps the message and will end it itself (for example a chunk waiting for its siblings).
+    case deferred
+}
+
 /// How a ``ConsumerRunner`` fetches and retries.
 package struct ConsumerRunnerOptions: Sendable {
     /// Messages fetched at once.
@@ -54,20 +66,47 @@ package final class ConsumerRunner: Sendable {
     private let jetStream: JetStream
     private let options: ConsumerRunnerOptions
     private let logger: Logger
-    private let handler: @Sendable (JetStreamMessage) async throws -> Void
+    private let handler: @Sendable ([JetStreamMessage]) async -> [MessageOutcome]
     private let acked: Counter
     private let naked: Counter
     private let deadLettered: Counter
     private let failedAcks: Counter
     private let duration: Metrics.Timer
 
-    /// A runner for `spec`; call ``run()`` in a task.
-    package init(
+    /// A runner handling one message at a time; call ``run()`` in a task.
+    ///
+    /// The handler returning is `done`; throwing ``PermanentFailure`` is `permanent`; any other error is `failed`.
+    package convenience init(
         jetStream: JetStream,
         spec: ConsumerSpec,
         options: ConsumerRunnerOptions = ConsumerRunnerOptions(),
         logger: Logger,
         handler: @escaping @Sendable (JetStreamMessage) async throws -> Void
+    ) {
+        self.init(jetStream: jetStream, spec: spec, options: options, logger: logger, batchHandler: { messages in
+            var outcomes: [MessageOutcome] = []
+            for message in messages {
+                do {
+                    try await handler(message)
+                    outcomes.append(.done)
+                } catch let failure as PermanentFailure {
+                    outcomes.append(.permanent(failure.reason))
+                } catch {
+                    outcomes.append(.failed(error))
+                }
+            }
+            return outcomes
+        })
+    }
+
+    /// A runner handing each fetched batch to `batchHandler` at once (one transaction for many messages); the
+    /// handler returns one outcome per message, in order.
+    package init(
+        jetStream: JetStream,
+        spec: ConsumerSpec,
+        options: ConsumerRunnerOptions = ConsumerRunnerOptions(),
+        logger: Logger,
+        batchHandler: @escaping @Sendable ([JetStreamMessage]) async -> [MessageOutcome]
     ) {
         self.jetStream = jetStream
         self.spec = spec
@@ -75,7 +114,7 @@ package final class ConsumerRunner: Sendable {
         var logger = logger
         logger[metadataKey: "nats.consumer"] = "\(spec.durable)"
         self.logger = logger
-        self.handler = handler
+        self.handler = batchHandler
         let label = "nats_consumer_messages_total"
         acked = Counter(label: label, dimensions: [("consumer", spec.durable), ("outcome", "ack")])
         naked = Counter(label: label, dimensions: [("consumer", spec.durable), ("outcome", "nak")])
@@ -103,14 +142,13 @@ package final class ConsumerRunner: Sendable {
                 try await Task.sleep(for: .milliseconds(min(2000, 100 * failures)))
                 continue
             }
-            for (index, message) in messages.enumerated() {
-                if Task.isCancelled {
-                    // Hand back what was fetched but not started, so it is redelivered at once elsewhere.
-                    messages[index...].forEach { try? $0.nak() }
-                    break
-                }
-                await process(message)
+            guard !messages.isEmpty else { continue }
+            if Task.isCancelled {
+                // Hand back what was fetched but not started, so it is redelivered at once elsewhere.
+                messages.forEach { try? $0.nak() }
+                break
             }
+            await process(messages)
         }
     }
 
@@ -130,21 +168,35 @@ package final class ConsumerRunner: Sendable {
         }
     }
 
-    private func process(_ message: JetStreamMessage) async {
+    private func process(_ messages: [JetStreamMessage]) async {
+        let started = ContinuousClock.now
+        let outcomes: [MessageOutcome]
+        do {
+            outcomes = try await withProgressHeartbeat(messages) { await self.handler(messages) }
+        } catch {
+            // Cancelled mid-batch: nothing was acknowledged, so everything comes back.
+            messages.forEach { try? $0.nak() }
+            return
+        }
+        duration.record(duration: ContinuousClock.now - started)
+        for (index, message) in messages.enumerated() {
+            let outcome = index < outcomes.count ? outcomes[index] : .failed(MissingOutcome())
+            await finish(message, outcome)
+        }
+    }
+
+    private func finish(_ message: JetStreamMessage, _ outcome: MessageOutcome) async {
         var logger = logger
         logger[metadataKey: "pipeline.subject"] = "\(message.subject)"
         logger[metadataKey: "nats.stream_seq"] = "\(message.metadata.streamSequence)"
-        let started = ContinuousClock.now
-        do {
-            try await withProgressHeartbeat(message) { try await self.handler(message) }
-            duration.record(duration: ContinuousClock.now - started)
-        } catch let failure as PermanentFailure {
-            await deadLetter(message, reason: failure.reason, logger: logger)
+        switch outcome {
+        case .deferred:
             return
-        } catch is CancellationError {
+        case .permanent(let reason):
+            await deadLetter(message, reason: reason, logger: logger)
+        case .failed(let error) where error is CancellationError:
             try? message.nak()
-            return
-        } catch {
+        case .failed(let error):
             let deliveries = message.metadata.deliveries
             if deliveries >= spec.maxDeliver {
                 let reason = "failed on all \(deliveries) deliveries; last error: \(error)"
@@ -153,45 +205,45 @@ package final class ConsumerRunner: Sendable {
                 let delay = options.nakDelay(deliveries)
                 logger.warning(
                     "handler failed; redelivery requested",
-                    metadata: ["error": "\(error)", "nats.deliveries": "\(deliveries)", "nats.delay_ms": "\(delay.milliseconds)"]
+                    metadata: [
+                        "error": "\(error)", "nats.deliveries": "\(deliveries)", "nats.delay_ms": "\(delay.milliseconds)",
+                    ]
                 )
                 naked.increment()
                 try? message.nak(delay: delay)
             }
-            return
-        }
-        do {
-            try await message.ack()
-            acked.increment()
-        } catch {
-            // The effect is durable and the handler idempotent: a redelivery changes nothing.
-            failedAcks.increment()
-            logger.warning("acknowledgement failed; the message will be redelivered", metadata: ["error": "\(error)"])
+        case .done:
+            do {
+                try await message.ack()
+                acked.increment()
+            } catch {
+                // The effect is durable and the handler idempotent: a redelivery changes nothing.
+                failedAcks.increment()
+                logger.warning("acknowledgement failed; the message will be redelivered", metadata: ["error": "\(error)"])
+            }
         }
     }
 
     private func withProgressHeartbeat(
-        _ message: JetStreamMessage,
-        _ body: @escaping @Sendable () async throws -> Void
-    ) async throws {
+        _ messages: [JetStreamMessage],
+        _ body: @escaping @Sendable () async -> [MessageOutcome]
+    ) async throws -> [MessageOutcome] {
         let interval = options.inProgressInterval ?? spec.ackWait / 3
-        try await withThrowingTaskGroup(of: Bool.self) { group in
-            group.addTask {
-                try await body()
-                return true
-            }
+        return try await withThrowingTaskGroup(of: [MessageOutcome]?.self) { group in
+            group.addTask { await body() }
             group.addTask {
                 while true {
                     try await Task.sleep(for: interval)
-                    try? message.inProgress()
+                    for message in messages { try? message.inProgress() }
                 }
             }
             while let finished = try await group.next() {
-                if finished {
+                if let outcomes = finished {
                     group.cancelAll()
-                    return
+                    return outcomes
                 }
             }
+            throw CancellationError()
         }
     }
 
@@ -217,4 +269,9 @@ package final class ConsumerRunner: Sendable {
             try? message.nak(delay: options.nakDelay(message.metadata.deliveries))
         }
     }
+}
+
+/// A batch handler returned fewer outcomes than messages.
+struct MissingOutcome: Error, CustomStringConvertible {
+    var description: String { "the handler returned no outcome for this message" }
 }

@@ -58,8 +58,10 @@ struct WireMessageTests {
         try roundTrip(RejectionBatch(batchID: "b", date: day, source: "sim", rejections: [
             Rejection(row: PriceRow(date: day, ticker: "B", close: nil, marketCap: 1), reason: .badClose, position: 1),
         ]))
-        try roundTrip(IndexResult(index: "ew100", date: day, previousDate: nil, level: 1000, dailyReturn: 0,
-                                  constituents: [constituent]))
+        try roundTrip(IndexResult(index: "ew100", date: day, previousDate: SessionDate("2023-12-29"), level: 1000.5,
+                                  dailyReturn: 0.0005, constituents: [constituent], previousTickers: ["A", "Z"],
+                                  departures: [CompositionChange(ticker: "Z", rank: 140, marketCap: 3)],
+                                  sourceBatchID: "b1", replay: ReplayMark(replayID: "r", refetched: false)))
         try roundTrip(event)
         try roundTrip(ReplayRequest(replayID: "r", from: day, to: day, provider: "sim", refetch: true))
         try roundTrip(PerformanceQuery(index: "ew100", range: DateRange(start: day, end: day)))
@@ -74,6 +76,16 @@ struct WireMessageTests {
         try roundTrip(StatusReply(lastPriceSession: day, lastIndexSession: nil, firstIndexSession: nil, priceRows: 1,
                                   rejectedRows: 0, indexSessions: 0))
         try roundTrip(HealthReply(service: "storage", ready: true, uptimeSeconds: 3))
+        let record = SessionRecord(date: day, batchID: "b", source: "sim", receivedRows: 3, validRows: 2, rejectedRows: 1,
+                                   indexBatchID: "b")
+        try roundTrip(SessionsQuery(index: "ew100", range: DateRange(start: day, end: day)))
+        try roundTrip(SessionsReply(sessions: [record]))
+        try roundTrip(SessionPricesQuery(date: day))
+        try roundTrip(SessionPricesReply(record: record, rows: []))
+        try roundTrip(PriceHistoryQuery(range: DateRange(start: day, end: day)))
+        try roundTrip(PriceHistoryReply(closes: [HistoricalClose(date: day, ticker: "A", close: 1.25)]))
+        try roundTrip(IndexResultQuery(index: "ew100", date: day))
+        try roundTrip(IndexResultReply(result: nil))
     }
 
     private func roundTrip<T: WireMessage & Equatable>(_ value: T) throws {
@@ -84,9 +96,9 @@ struct WireMessageTests {
     func unsupportedVersion() throws {
         let data = Data(#"{"version": 2, "body": {}}"#.utf8)
         #expect {
-            _ = try PriceBatch.decoded(from: data)
+            _ = try ReplayRequest.decoded(from: data)
         } throws: { error in
-            "\(error)" == "price-batch version 2 is not supported (this build reads version 1)"
+            "\(error)" == "replay-request version 2 is not supported (this build reads version 1)"
         }
     }
 
@@ -96,20 +108,88 @@ struct WireMessageTests {
         #expect(throws: ContractError.self) {
             _ = try PriceBatch.decoded(from: reply.encoded(), headers: reply.headers)
         }
+        #expect(throws: ContractError.self) {
+            _ = try ReplayRequest.decoded(from: reply.encoded(), headers: reply.headers)
+        }
     }
 
-    @Test("garbage is refused with a reason that says where", arguments: [
-        ("not json", "malformed price-batch payload"),
+    @Test("malformed JSON is refused with a reason that says where", arguments: [
+        ("not json", "malformed replay-request payload"),
         (#"{"version": 1}"#, "missing field body"),
-        (#"{"version": 1, "body": {"batchID": "x"}}"#, "missing field date at body"),
-        (#"{"version": 1, "body": {"batchID": "x", "date": "2024-13-01"}}"#, "at body.date"),
+        (#"{"version": 1, "body": {"replayID": "x"}}"#, "missing field from at body"),
+        (#"{"version": 1, "body": {"replayID": "x", "from": "2024-13-01"}}"#, "at body.from"),
     ])
-    func malformed(input: String, fragment: String) throws {
+    func malformedJSON(input: String, fragment: String) throws {
         #expect {
-            _ = try PriceBatch.decoded(from: Data(input.utf8))
+            _ = try ReplayRequest.decoded(from: Data(input.utf8))
         } throws: { error in
             "\(error)".contains(fragment)
         }
+    }
+
+    func sampleBatch() -> PriceBatch {
+        PriceBatch(batchID: "b", date: day, source: "sim", rows: [
+            PriceRow(date: day, ticker: "AAA", open: 1, close: 2, volume: 3, marketCap: 4),
+            PriceRow(date: day, ticker: "BBB", close: 5, marketCap: nil, sharesOutstanding: 6),
+        ])
+    }
+
+    @Test("a truncated binary batch is refused, wherever it is cut")
+    func truncatedBinary() throws {
+        let data = try sampleBatch().encoded()
+        for length in 0..<data.count {
+            #expect(throws: ContractError.self) { _ = try PriceBatch.decoded(from: data.prefix(length)) }
+        }
+        #expect(try PriceBatch.decoded(from: data) == sampleBatch())
+    }
+
+    @Test("binary batches refuse bad magic, trailing bytes, a huge count and a row of another date")
+    func corruptBinary() throws {
+        var data = try sampleBatch().encoded()
+        #expect { _ = try PriceBatch.decoded(from: Data("JSON".utf8) + data.dropFirst(4)) } throws: {
+            "\($0)".contains("bad magic")
+        }
+        #expect { _ = try PriceBatch.decoded(from: data + Data([0])) } throws: { "\($0)".contains("trailing bytes") }
+        // A count of 2^62 rows must be refused, not allocated.
+        var huge = BinaryWriter()
+        for byte in Array("EWPB".utf8) { huge.write(byte) }
+        huge.writeCount(1)
+        huge.write("b"); huge.write(day); huge.write("sim"); huge.writeCount(0); huge.writeCount(1); huge.write(false)
+        huge.writeVarint(1 << 62)
+        #expect { _ = try PriceBatch.decoded(from: Data(huge.bytes)) } throws: { "\($0)".contains("exceeds the payload") }
+        var stray = sampleBatch()
+        stray.rows[1].date = SessionDate("2024-01-03")!
+        data = try stray.encoded()
+        #expect { _ = try PriceBatch.decoded(from: data) } throws: { "\($0)".contains("row 1 is dated 2024-01-03") }
+    }
+
+    @Test("validated and rejection batches round-trip in binary, flags and non-finite values included")
+    func binaryRoundTrips() throws {
+        let valid = ValidatedBatch(
+            batchID: "b", date: day, source: "csv", replay: ReplayMark(replayID: "r", refetched: true),
+            rows: [
+                ValidRow(ticker: "A", open: 1, high: nil, low: 0.5, close: 2, volume: nil, marketCap: 10, flags: [.priceJump, .stale]),
+                ValidRow(ticker: "B", open: nil, high: nil, low: nil, close: 3, volume: 7, marketCap: 11, flags: []),
+            ],
+            stocks: [StockInfo(ticker: "A", name: "A, Inc.", sector: "Tech", exchange: "NYSE")],
+            receivedRows: 3, rejectedRows: 1
+        )
+        #expect(try ValidatedBatch.decoded(from: valid.encoded(), headers: valid.headers) == valid)
+        let rejected = RejectionBatch(batchID: "b", date: day, source: "csv", rejections: [
+            Rejection(row: PriceRow(date: day, ticker: "C", close: .nan, marketCap: -.infinity), reason: .badClose, position: 2),
+        ])
+        let decoded = try RejectionBatch.decoded(from: rejected.encoded(), headers: rejected.headers)
+        #expect(decoded.rejections[0].row.close?.isNaN == true)
+        #expect(decoded.rejections[0].row.marketCap == -.infinity)
+        #expect(decoded.rejections[0].reason == .badClose)
+        #expect(decoded.rejections[0].position == 2)
+    }
+
+    @Test("the content hash is stable and tells different content apart")
+    func contentHash() {
+        #expect(ContentHash.hex(Data("abc".utf8)) == ContentHash.hex(Data("abc".utf8)))
+        #expect(ContentHash.hex(Data("abc".utf8)) != ContentHash.hex(Data("abd".utf8)))
+        #expect(ContentHash.hex(Data()).count == 32)
     }
 
     @Test("subjects follow <domain>.<event>.<key> and give their session back")

@@ -56,3 +56,22 @@ package func eventually(
     }
     return try await condition()
 }
+
+/// A value shared between tasks of a test (a Mutex in a class, so closures can capture it).
+package final class Locked<Value: Sendable>: Sendable {
+    private let storage: Mutex<Value>
+
+    /// A box holding `value`.
+    package init(_ value: Value) { storage = Mutex(value) }
+
+    /// The current value.
+    package var value: Value { storage.withLock { $0 } }
+
+    /// Replaces the value.
+    package func set(_ value: Value) { storage.withLock { $0 = value } }
+
+    /// Changes the value in place.
+    package func update<T>(_ body: (inout sending Value) -> sending T) -> T { storage.withLock(body) }
+}
+
+import Synchronization

@@ -1,11 +1,276 @@
+import Contracts
+import Foundation
+import Logging
+import Metrics
+import Methodology
+import NATSClient
 import ServiceLifecycle
 import ServiceSupport
+import TradingCalendar
 
-/// The `index-builder` service.
+/// The `index-builder` service: computes the index session by session from validated prices.
 package enum IndexBuilder: PipelineService {
     package static let abstract = "Computes the equal-weighted index from validated prices, session by session."
     package static let name = "index-builder"
 
-    /// No consumers yet: the pipeline stages arrive with the pipeline issue.
-    package static func parts(_ context: ServiceContext) async throws -> [any Service] { [] }
+    /// The validated-prices consumer and the loop that retries sessions waiting for a missing one.
+    package static func parts(_ context: ServiceContext) async throws -> [any Service] {
+        guard let spec = Topology.pipeline.consumer(ConsumerName.indexBuilder) else { return [] }
+        let stage = BuildStage(
+            jetStream: context.jetStream,
+            storage: StorageClient(connection: context.connection, logger: context.logger),
+            calculator: IndexCalculator(index: Subjects.defaultIndex, size: context.configuration.indexSize),
+            ackWait: spec.ackWait,
+            logger: context.logger
+        )
+        let runner = ConsumerRunner(
+            jetStream: context.jetStream, spec: spec, options: ConsumerRunnerOptions(batch: 16), logger: context.logger,
+            batchHandler: { await stage.handle($0) }
+        )
+        let waiting = TaskService(name: "waiting-sessions") { try await stage.retryWaiting() }
+        return [runner.service, waiting]
+    }
+}
+
+/// Builds sessions as their prices arrive, over a view of storage that includes what this process has published
+/// and the arrivals it holds, so it never waits for storage to catch up.
+package actor BuildStage {
+    private let jetStream: JetStream
+    private let storage: StorageClient
+    private let engine: IndexBuildEngine
+    private let index: String
+    private let ackWait: Duration
+    private let logger: Logger
+    private let calendar = NYSECalendar.standard
+    private var view: StorageView?
+    /// Arrivals that wait for a missing session, by date: acknowledged once a build covers them.
+    private var held: [SessionDate: (batch: ValidatedBatch, message: JetStreamMessage)] = [:]
+    /// The highest stream sequence handled per date: an older redelivery must not undo a newer batch.
+    private var latestSequence: [SessionDate: UInt64] = [:]
+    private let built = Counter(label: "index_builder_results_published_total")
+    private let waitingGauge = Gauge(label: "index_builder_sessions_waiting")
+
+    /// A stage.
+    package init(
+        jetStream: JetStream, storage: StorageClient, calculator: IndexCalculator, ackWait: Duration, logger: Logger
+    ) {
+        self.jetStream = jetStream
+        self.storage = storage
+        self.engine = IndexBuildEngine(calculator: calculator, calendar: .standard)
+        self.index = calculator.index
+        self.ackWait = ackWait
+        self.logger = logger
+    }
+
+    /// Handles a fetched batch of validated-price messages in order.
+    package func handle(_ messages: [JetStreamMessage]) async -> [MessageOutcome] {
+        var outcomes: [MessageOutcome] = []
+        for message in messages { outcomes.append(await handle(message)) }
+        return outcomes
+    }
+
+    private func handle(_ message: JetStreamMessage) async -> MessageOutcome {
+        let batch: ValidatedBatch
+        do {
+            batch = try ValidatedBatch.decoded(from: message.data, headers: message.headers)
+        } catch {
+            return .permanent("\(error)")
+        }
+        let sequence = message.metadata.streamSequence
+        if let latest = latestSequence[batch.date], latest > sequence { return .done }
+        guard calendar.isSession(batch.date) else { return .done }
+        do {
+            let view = try await currentView()
+            if let record = try await view.storedRecord(batch.date), record.sequence > sequence {
+                return .done  // A newer batch of the day is stored; its own message drives the build.
+            }
+            latestSequence[batch.date] = sequence
+            // A redelivery may follow a crash in the middle of publishing a plan: trust nothing stored then.
+            let mode: BuildMode = message.metadata.deliveries > 1 ? .rebuild : .incremental
+            if try await build(batch, mode: mode) {
+                return .done
+            }
+            held[batch.date] = (batch, message)
+            waitingGauge.record(held.count)
+            return .deferred
+        } catch {
+            return .failed(error)
+        }
+    }
+
+    /// Builds `batch`'s session; false when it waits for a missing session.
+    private func build(_ batch: ValidatedBatch, mode: BuildMode) async throws -> Bool {
+        let view = try await currentView()
+        await view.arrived(batch)
+        let plan = try await engine.build(
+            arrived: batch.date, batchID: batch.batchID, rows: batch.rows, store: view, mode: mode
+        )
+        if case .waiting(let missing) = plan.status {
+            logger.info(
+                "session waits for a missing one",
+                metadata: ["pipeline.date": "\(batch.date)", "pipeline.missing": "\(missing)"]
+            )
+            return false
+        }
+        for var result in plan.results {
+            result.replay = batch.replay
+            let body = try result.encoded()
+            _ = try await jetStream.publish(
+                Subjects.indexComputed(index, result.date), data: body, headers: result.headers,
+                messageID: "index:\(index):\(result.date):\(ContentHash.hex(body))"
+            )
+            await view.published(result)
+            built.increment()
+        }
+        if let blocked = plan.blockedBy {
+            logger.info("forward build stopped at a missing session", metadata: ["pipeline.missing": "\(blocked)"])
+        }
+        try await releaseHeld(coveredBy: plan)
+        // Its rows are in storage's hands now; keeping every session's rows would hold the whole back-fill in memory.
+        await view.forgetRows(of: batch.date)
+        return true
+    }
+
+    /// Acknowledges held arrivals that a plan computed; rebuilds the others that can now go ahead.
+    private func releaseHeld(coveredBy plan: BuildPlan) async throws {
+        for date in plan.results.map(\.date) {
+            if let entry = held.removeValue(forKey: date) { try? await entry.message.ack() }
+        }
+        waitingGauge.record(held.count)
+    }
+
+    /// Every second: keeps held messages alive and retries them (the missing session may have arrived).
+    package func retryWaiting() async throws {
+        var ticks = 0
+        while true {
+            try await Task.sleep(for: .seconds(1))
+            ticks += 1
+            for entry in held.values { try? entry.message.inProgress() }
+            guard !held.isEmpty, ticks % 2 == 0 else { continue }
+            // Storage may know sessions this process has not seen (stored before a restart): look again.
+            if let view { try? await view.refreshRecords() }
+            for date in held.keys.sorted() {
+                guard let entry = held[date] else { continue }
+                do {
+                    if try await build(entry.batch, mode: .incremental) {
+                        if let done = held.removeValue(forKey: date) { try? await done.message.ack() }
+                    }
+                } catch {
+                    logger.warning("retrying a waiting session failed", metadata: ["error": "\(error)"])
+                }
+            }
+            waitingGauge.record(held.count)
+        }
+    }
+
+    private func currentView() async throws -> StorageView {
+        if let view { return view }
+        // Results this process published before a restart may still be on their way into storage; the engine must
+        // not read a stale one, so the first view waits until storage has taken every index result.
+        try await waitForStoredResults()
+        let created = try await StorageView.load(storage: storage, index: index, held: held.values.map(\.batch))
+        view = created
+        return created
+    }
+}
+
+extension BuildStage {
+    /// Waits until storage's index consumer has nothing pending and nothing unacknowledged.
+    fileprivate func waitForStoredResults() async throws {
+        var waited = 0
+        while true {
+            let state = try await jetStream.consumerState(stream: StreamName.index, durable: ConsumerName.storageIndex)
+            if state.pending == 0 && state.ackPending == 0 { return }
+            waited += 1
+            if waited % 100 == 1 {
+                logger.info("waiting for storage to store earlier index results", metadata: ["nats.pending": "\(state.pending)"])
+            }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+    }
+}
+
+/// Storage as the engine sees it: stored session records and results, overlaid with the arrivals and results of
+/// this process (which storage may not have written yet).
+actor StorageView: BuildStore {
+    private let storage: StorageClient
+    private let index: String
+    private var records: [SessionDate: SessionRecord]
+    private var results: [SessionDate: IndexResult] = [:]
+    private var arrivals: [SessionDate: ValidatedBatch] = [:]
+
+    private init(storage: StorageClient, index: String, records: [SessionDate: SessionRecord]) {
+        self.storage = storage
+        self.index = index
+        self.records = records
+    }
+
+    /// Reloads stored records, keeping what this process knows better (its arrivals and its results).
+    func refreshRecords() async throws {
+        let coverage = NYSECalendar.coverage
+        let reply = try await storage.ask(
+            SessionsQuery(index: index, range: DateRange(start: coverage.lowerBound, end: coverage.upperBound))
+        )
+        for record in reply.sessions where arrivals[record.date] == nil && records[record.date] == nil {
+            records[record.date] = record
+        }
+    }
+
+    /// Loads every stored session record once.
+    static func load(storage: StorageClient, index: String, held: [ValidatedBatch]) async throws -> StorageView {
+        let coverage = NYSECalendar.coverage
+        let reply = try await storage.ask(
+            SessionsQuery(index: index, range: DateRange(start: coverage.lowerBound, end: coverage.upperBound))
+        )
+        let view = StorageView(
+            storage: storage, index: index,
+            records: Dictionary(reply.sessions.map { ($0.date, $0) }, uniquingKeysWith: { $1 })
+        )
+        for batch in held { await view.arrived(batch) }
+        return view
+    }
+
+    /// The stored record of a date (as loaded), if any.
+    func storedRecord(_ date: SessionDate) -> SessionRecord? { records[date] }
+
+    /// Records an arrival: its batch is now the date's current one.
+    func arrived(_ batch: ValidatedBatch) {
+        arrivals[batch.date] = batch
+        let previous = records[batch.date]
+        records[batch.date] = SessionRecord(
+            date: batch.date, batchID: batch.batchID, source: batch.source, receivedRows: batch.receivedRows,
+            validRows: batch.rows.count, rejectedRows: batch.rejectedRows,
+            indexBatchID: previous?.batchID == batch.batchID ? previous?.indexBatchID : nil,
+            sequence: previous?.sequence ?? 0
+        )
+    }
+
+    /// Drops the rows of an arrival once it is built (storage serves them from then on).
+    func forgetRows(of date: SessionDate) {
+        arrivals[date] = nil
+    }
+
+    /// Records a published result.
+    func published(_ result: IndexResult) {
+        results[result.date] = result
+        records[result.date]?.indexBatchID = result.isRetraction ? nil : result.sourceBatchID
+    }
+
+    func sessionRecords(from start: SessionDate, to end: SessionDate) async throws -> [SessionRecord] {
+        records.values.filter { $0.date >= start && $0.date <= end }.sorted { $0.date < $1.date }
+    }
+
+    func storedResult(on date: SessionDate) async throws -> IndexResult? {
+        if let result = results[date] { return result.isRetraction ? nil : result }
+        let reply = try await storage.ask(IndexResultQuery(index: index, date: date))
+        if let result = reply.result { results[date] = result }
+        return reply.result
+    }
+
+    func rows(on date: SessionDate) async throws -> (batchID: String, rows: [ValidRow])? {
+        if let batch = arrivals[date] { return (batch.batchID, batch.rows) }
+        let reply = try await storage.ask(SessionPricesQuery(date: date))
+        guard let record = reply.record else { return nil }
+        return (record.batchID, reply.rows)
+    }
 }

@@ -5,7 +5,7 @@ package struct IndexCtl: AsyncParsableCommand {
     package static let configuration = CommandConfiguration(
         commandName: "indexctl",
         abstract: "Operate the equal-weighted index tracker.",
-        subcommands: [Sessions.self, Ping.self]
+        subcommands: [Ingest.self, Backfill.self, Sessions.self, Ping.self, SimCSV.self, MeasureLatency.self]
     )
 
     /// Parsed by ArgumentParser.

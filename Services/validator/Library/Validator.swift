@@ -1,11 +1,144 @@
+import Contracts
+import Logging
+import Methodology
+import NATSClient
 import ServiceLifecycle
 import ServiceSupport
+import TradingCalendar
 
-/// The `validator` service.
+/// The `validator` service: raw batches to valid rows (`prices.valid`) and rejections (`prices.rejected`).
 package enum Validator: PipelineService {
     package static let abstract = "Validates raw price batches: valid rows to prices.valid, rejections to prices.rejected."
     package static let name = "validator"
 
-    /// No consumers yet: the pipeline stages arrive with the pipeline issue.
-    package static func parts(_ context: ServiceContext) async throws -> [any Service] { [] }
+    /// The raw-prices consumer.
+    package static func parts(_ context: ServiceContext) async throws -> [any Service] {
+        guard let spec = Topology.pipeline.consumer(ConsumerName.validator) else { return [] }
+        let stage = ValidationStage(
+            jetStream: context.jetStream,
+            storage: StorageClient(connection: context.connection, logger: context.logger),
+            logger: context.logger
+        )
+        let runner = ConsumerRunner(
+            jetStream: context.jetStream, spec: spec, options: ConsumerRunnerOptions(batch: 16), logger: context.logger,
+            batchHandler: { await stage.handle($0) }
+        )
+        return [runner.service]
+    }
+}
+
+/// Validates batches in arrival order, reassembling chunked sessions and keeping the tickers' recent closes.
+package actor ValidationStage {
+    private let jetStream: JetStream
+    private let storage: StorageClient
+    private let logger: Logger
+    private let calendar = NYSECalendar.standard
+    private var history = TickerHistory()
+    /// Chunks held until their siblings arrive, by batch id and chunk index.
+    private var pending: [String: [Int: (batch: PriceBatch, message: JetStreamMessage)]] = [:]
+
+    /// A stage publishing on `jetStream` and reading history from `storage` when it cannot use its own.
+    package init(jetStream: JetStream, storage: StorageClient, logger: Logger) {
+        self.jetStream = jetStream
+        self.storage = storage
+        self.logger = logger
+    }
+
+    /// Handles a fetched batch of raw messages, in order.
+    package func handle(_ messages: [JetStreamMessage]) async -> [MessageOutcome] {
+        var outcomes: [MessageOutcome] = []
+        for message in messages {
+            outcomes.append(await handle(message))
+        }
+        return outcomes
+    }
+
+    private func handle(_ message: JetStreamMessage) async -> MessageOutcome {
+        let batch: PriceBatch
+        do {
+            batch = try PriceBatch.decoded(from: message.data, headers: message.headers)
+        } catch {
+            return .permanent("\(error)")
+        }
+        guard batch.chunk.count > 1 else {
+            do {
+                try await validateAndPublish(batch.date, batch: batch, rows: batch.rows, stocks: batch.stocks)
+                return .done
+            } catch {
+                return .failed(error)
+            }
+        }
+        var parts = pending[batch.batchID, default: [:]]
+        parts[batch.chunk.index] = (batch, message)
+        guard parts.count == batch.chunk.count else {
+            pending[batch.batchID] = parts
+            return .deferred
+        }
+        pending[batch.batchID] = nil
+        let ordered = parts.keys.sorted().compactMap { parts[$0] }
+        do {
+            try await validateAndPublish(
+                batch.date, batch: batch, rows: ordered.flatMap(\.batch.rows), stocks: ordered.flatMap(\.batch.stocks)
+            )
+        } catch {
+            // Let every chunk come back: hand the siblings back now, fail this one.
+            for part in ordered where part.message !== message { try? part.message.nak() }
+            return .failed(error)
+        }
+        for part in ordered where part.message !== message {
+            try? await part.message.ack()
+        }
+        return .done
+    }
+
+    private func validateAndPublish(_ date: SessionDate, batch: PriceBatch, rows: [PriceRow], stocks: [StockInfo])
+        async throws
+    {
+        let isSession = calendar.isSession(date)
+        if isSession { try await prepareHistory(for: date) }
+        let outcome = Validation.validate(rows: rows, calendar: calendar, history: history)
+        let validated = ValidatedBatch(
+            batchID: batch.batchID, date: date, source: batch.source, replay: batch.replay, rows: outcome.valid,
+            stocks: stocks, receivedRows: rows.count, rejectedRows: outcome.rejections.count
+        )
+        let suffix = batch.replay.map { ":\($0.replayID)" } ?? ""
+        if !outcome.rejections.isEmpty {
+            let rejected = RejectionBatch(
+                batchID: batch.batchID, date: date, source: batch.source, rejections: outcome.rejections
+            )
+            _ = try await jetStream.publish(
+                Subjects.pricesRejected(date), data: try rejected.encoded(), headers: rejected.headers,
+                messageID: "rejected:\(batch.batchID)\(suffix)"
+            )
+        }
+        _ = try await jetStream.publish(
+            Subjects.pricesValid(date), data: try validated.encoded(), headers: validated.headers,
+            messageID: "valid:\(batch.batchID)\(suffix)"
+        )
+        if isSession { history.record(date: date, rows: outcome.valid) }
+        logger.debug(
+            "validated",
+            metadata: [
+                "pipeline.date": "\(date)", "pipeline.valid": "\(outcome.valid.count)",
+                "pipeline.rejected": "\(outcome.rejections.count)",
+            ]
+        )
+    }
+
+    /// Keeps the in-memory history when it ends at the previous session; otherwise reloads the window from storage.
+    private func prepareHistory(for date: SessionDate) async throws {
+        if let asOf = history.asOf, asOf == calendar.previousSession(before: date) { return }
+        var window: [SessionDate] = []
+        var cursor = date
+        while window.count < TickerHistory.windowSessions, let previous = calendar.previousSession(before: cursor) {
+            window.append(previous)
+            cursor = previous
+        }
+        guard let last = window.first, let first = window.last else {
+            history = TickerHistory()
+            return
+        }
+        let reply = try await storage.ask(PriceHistoryQuery(range: DateRange(start: first, end: last)))
+        history = TickerHistory(closes: reply.closes)
+    }
 }

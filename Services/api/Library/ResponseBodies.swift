@@ -1,0 +1,187 @@
+import Contracts
+import Foundation
+import TradingCalendar
+
+/// `GET /index-performance`: levels, returns and the cumulative return from the first session of the range.
+struct PerformanceBody: Encodable {
+    struct Point: Encodable {
+        var date: SessionDate
+        var level: Double
+        var dailyReturn: Double
+        var cumulativeReturn: Double
+
+        enum CodingKeys: String, CodingKey {
+            case date, level
+            case dailyReturn = "daily_return"
+            case cumulativeReturn = "cumulative_return"
+        }
+    }
+
+    struct Session: Encodable {
+        var date: SessionDate
+        var dailyReturn: Double
+
+        enum CodingKeys: String, CodingKey {
+            case date
+            case dailyReturn = "daily_return"
+        }
+    }
+
+    struct Summary: Encodable {
+        var sessions: Int
+        var startDate: SessionDate?
+        var endDate: SessionDate?
+        var totalReturn: Double?
+        var annualizedVolatility: Double?
+        var maxDrawdown: Double?
+        var bestSession: Session?
+        var worstSession: Session?
+
+        enum CodingKeys: String, CodingKey {
+            case sessions
+            case startDate = "start_date"
+            case endDate = "end_date"
+            case totalReturn = "total_return"
+            case annualizedVolatility = "annualized_volatility"
+            case maxDrawdown = "max_drawdown"
+            case bestSession = "best_session"
+            case worstSession = "worst_session"
+        }
+
+        // Statistics that an empty or one-session range cannot give are explicit nulls.
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(sessions, forKey: .sessions)
+            try container.encode(startDate, forKey: .startDate)
+            try container.encode(endDate, forKey: .endDate)
+            try container.encode(totalReturn, forKey: .totalReturn)
+            try container.encode(annualizedVolatility, forKey: .annualizedVolatility)
+            try container.encode(maxDrawdown, forKey: .maxDrawdown)
+            try container.encode(bestSession, forKey: .bestSession)
+            try container.encode(worstSession, forKey: .worstSession)
+        }
+    }
+
+    var performance: [Point]
+    var summary: Summary
+
+    init(points: [PerformancePoint]) {
+        let base = points.first?.level ?? 1
+        performance = points.map {
+            Point(date: $0.date, level: $0.level, dailyReturn: $0.dailyReturn, cumulativeReturn: $0.level / base - 1)
+        }
+        // The first session's return belongs to the day before the range; the summary covers the moves inside it.
+        let moves = points.dropFirst()
+        var peak = -Double.infinity
+        var drawdown = 0.0
+        for point in points {
+            peak = max(peak, point.level)
+            drawdown = min(drawdown, point.level / peak - 1)
+        }
+        var volatility: Double?
+        if moves.count >= 2 {
+            let mean = moves.reduce(0) { $0 + $1.dailyReturn } / Double(moves.count)
+            let variance = moves.reduce(0) { $0 + ($1.dailyReturn - mean) * ($1.dailyReturn - mean) }
+                / Double(moves.count - 1)
+            volatility = (variance * 252).squareRoot()
+        }
+        let best = moves.max { $0.dailyReturn < $1.dailyReturn }
+        let worst = moves.min { $0.dailyReturn < $1.dailyReturn }
+        summary = Summary(
+            sessions: points.count, startDate: points.first?.date, endDate: points.last?.date,
+            totalReturn: performance.last?.cumulativeReturn, annualizedVolatility: volatility,
+            maxDrawdown: points.isEmpty ? nil : drawdown,
+            bestSession: best.map { Session(date: $0.date, dailyReturn: $0.dailyReturn) },
+            worstSession: worst.map { Session(date: $0.date, dailyReturn: $0.dailyReturn) }
+        )
+    }
+}
+
+/// `GET /index-composition`.
+struct CompositionBody: Encodable {
+    struct Member: Encodable {
+        var ticker: String
+        var name: String?
+        var sector: String?
+        var rank: Int
+        var weight: Double
+        var marketCap: Double
+        var close: Double
+
+        enum CodingKeys: String, CodingKey {
+            case ticker, name, sector, rank, weight, close
+            case marketCap = "market_cap"
+        }
+
+        // Unknown metadata is an explicit null, so every constituent has the same keys.
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(ticker, forKey: .ticker)
+            try container.encode(name, forKey: .name)
+            try container.encode(sector, forKey: .sector)
+            try container.encode(rank, forKey: .rank)
+            try container.encode(weight, forKey: .weight)
+            try container.encode(marketCap, forKey: .marketCap)
+            try container.encode(close, forKey: .close)
+        }
+    }
+
+    var date: SessionDate
+    var asOf: SessionDate
+    var constituents: [Member]
+
+    enum CodingKeys: String, CodingKey {
+        case date, constituents
+        case asOf = "as_of"
+    }
+
+    init(date: SessionDate, asOf: SessionDate, constituents: [ConstituentDetail]) {
+        self.date = date
+        self.asOf = asOf
+        self.constituents = constituents.map {
+            Member(
+                ticker: $0.constituent.ticker, name: $0.name, sector: $0.sector, rank: $0.constituent.rank,
+                weight: $0.constituent.weight, marketCap: $0.constituent.marketCap, close: $0.constituent.close
+            )
+        }
+    }
+}
+
+/// `GET /composition-changes`: sessions with a change only.
+struct ChangesBody: Encodable {
+    struct Entry: Encodable {
+        var ticker: String
+        var rank: Int?
+        var marketCap: Double?
+
+        enum CodingKeys: String, CodingKey {
+            case ticker, rank
+            case marketCap = "market_cap"
+        }
+
+        // A removed ticker without a valid row has an explicit null rank and market cap.
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(ticker, forKey: .ticker)
+            try container.encode(rank, forKey: .rank)
+            try container.encode(marketCap, forKey: .marketCap)
+        }
+    }
+
+    struct Change: Encodable {
+        var date: SessionDate
+        var added: [Entry]
+        var removed: [Entry]
+    }
+
+    var changes: [Change]
+
+    init(changes: [CompositionEvent]) {
+        func entries(_ list: [CompositionChange]) -> [Entry] {
+            list.map { Entry(ticker: $0.ticker, rank: $0.rank, marketCap: $0.marketCap) }
+        }
+        self.changes = changes.filter { !$0.added.isEmpty || !$0.removed.isEmpty }.map {
+            Change(date: $0.date, added: entries($0.added), removed: entries($0.removed))
+        }
+    }
+}

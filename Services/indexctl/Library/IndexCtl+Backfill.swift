@@ -1,0 +1,110 @@
+import ArgumentParser
+import Contracts
+import Foundation
+import NATSClient
+import ServiceSupport
+import TradingCalendar
+
+extension IndexCtl {
+    /// `indexctl backfill --from D --to D [--provider P]`: fetch and compute a range, by replay.
+    struct Backfill: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Fetch and compute a range of sessions through the pipeline (a replay); return when every "
+                + "session is computed and stored."
+        )
+
+        @Option(help: "First date, YYYY-MM-DD.", transform: parseSessionDate)
+        var from: SessionDate
+
+        @Option(help: "Last date, YYYY-MM-DD.", transform: parseSessionDate)
+        var to: SessionDate
+
+        @Option(help: "Provider to fetch from (default: the fetcher's PROVIDER).")
+        var provider: String?
+
+        @Flag(help: "Fetch sessions again even when they are stored.")
+        var refetch = false
+
+        @Option(name: .customLong("nats-url"), help: "NATS server URL (NATS_URL).")
+        var natsURL: String?
+
+        @Option(help: "Seconds without progress before giving up.")
+        var timeout: Double = 300
+
+        init() {}
+
+        func validate() throws {
+            guard from <= to else { throw ValidationError("--from \(from) is after --to \(to)") }
+            let coverage = NYSECalendar.coverage
+            guard coverage.contains(from), coverage.contains(to) else {
+                throw ValidationError("the calendar covers \(coverage.lowerBound) through \(coverage.upperBound)")
+            }
+        }
+
+        func run() async throws {
+            do {
+                try await backfill()
+            } catch let error as OperatorError {
+                FileHandle.standardError.write(Data("indexctl backfill: \(error)\n".utf8))
+                throw ExitCode(1)
+            }
+        }
+
+        private func backfill() async throws {
+            let calendar = NYSECalendar.standard
+            let url = try natsURL ?? ServiceConfiguration().natsURL
+            let client = try await PipelineClient.connect(natsURL: url)
+            defer { Task { await client.close() } }
+            let stored = Set(try await client.allRecords().map(\.date).filter(calendar.isSession))
+            var start = from
+            var end = to
+            // "Building a later range fills any gap first": the range grows to meet the stored series.
+            if let last = stored.max(), last < start, let next = calendar.nextSession(after: last), next < start {
+                FileHandle.standardError.write(Data("extending the range to \(next) to fill the gap after \(last)\n".utf8))
+                start = next
+            }
+            if let first = stored.min(), first > end, let previous = calendar.previousSession(before: first),
+                previous > end
+            {
+                FileHandle.standardError.write(Data("extending the range to \(previous) to meet \(first)\n".utf8))
+                end = previous
+            }
+            let sessions = calendar.sessions(from: start, to: end)
+            guard !sessions.isEmpty else { throw OperatorError("no NYSE session in \(start)...\(end)") }
+
+            let watch = try DeadLetterWatch(connection: client.connection)
+            defer { watch.stop() }
+            let replayID = "backfill-\(UUID().uuidString.lowercased())"
+            let request = ReplayRequest(replayID: replayID, from: start, to: end, provider: provider, refetch: refetch)
+            let subject = Subjects.replayRequested(replayID)
+            _ = try await client.jetStream.publish(
+                subject, data: try request.encoded(), headers: request.headers, messageID: replayID
+            )
+            FileHandle.standardError.write(Data("replay \(replayID): \(sessions.count) sessions \(start)...\(end)\n".utf8))
+            let expected = Dictionary(sessions.map { ($0, String?.none) }, uniquingKeysWith: { $1 })
+            try await SessionTracker(
+                client: client, watch: watch, expected: expected, extraSubjects: [subject],
+                stallTimeout: .seconds(timeout), label: "backfill"
+            ).run()
+            try await client.waitForReplay(timeout: .seconds(timeout))
+            try await client.waitForDrain(timeout: .seconds(timeout))
+            if let letter = watch.matching(dates: Set(sessions), subjects: [subject]).first {
+                throw OperatorError("dead-lettered: \(letter.subject): \(letter.reason)")
+            }
+            print(try await client.summary(DateRange(start: start, end: end)))
+        }
+    }
+}
+
+extension PipelineClient {
+    /// Waits until the fetcher has finished every replay request (nothing pending or unacknowledged).
+    func waitForReplay(timeout: Duration) async throws {
+        let deadline = ContinuousClock.now + timeout
+        while true {
+            let state = try await jetStream.consumerState(stream: StreamName.replay, durable: ConsumerName.fetcherReplay)
+            if state.pending == 0 && state.ackPending == 0 { return }
+            if ContinuousClock.now > deadline { throw OperatorError("the fetcher did not finish the replay in time") }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+    }
+}

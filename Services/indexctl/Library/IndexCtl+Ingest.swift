@@ -1,0 +1,109 @@
+import ArgumentParser
+import Contracts
+import Foundation
+import NATSClient
+import Providers
+import ServiceSupport
+import TradingCalendar
+
+extension IndexCtl {
+    /// `indexctl ingest --prices FILE [--stocks FILE]`: loads a CSV through the live pipeline.
+    struct Ingest: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Load a prices CSV (and optional stock metadata) through the pipeline; return when every "
+                + "session in it is computed and stored."
+        )
+
+        @Option(help: "Prices CSV: date,ticker,open,high,low,close,volume,market_cap.")
+        var prices: String
+
+        @Option(help: "Stock metadata CSV: ticker,name,sector,exchange.")
+        var stocks: String?
+
+        @Option(name: .customLong("nats-url"), help: "NATS server URL (NATS_URL).")
+        var natsURL: String?
+
+        @Option(help: "Seconds without progress before giving up.")
+        var timeout: Double = 120
+
+        init() {}
+
+        func run() async throws {
+            do {
+                try await ingest()
+            } catch let error as OperatorError {
+                FileHandle.standardError.write(Data("indexctl ingest: \(error)\n".utf8))
+                throw ExitCode(1)
+            }
+        }
+
+        private func ingest() async throws {
+            let data: CSVData
+            do {
+                data = try CSVPriceFile.load(
+                    prices: URL(fileURLWithPath: prices), stocks: stocks.map { URL(fileURLWithPath: $0) }
+                )
+            } catch {
+                throw OperatorError("\(error)")
+            }
+            let byDate = data.sessions
+            guard let first = byDate.keys.min(), let last = byDate.keys.max() else {
+                throw OperatorError("\(prices) has no rows")
+            }
+            let url = try natsURL ?? ServiceConfiguration().natsURL
+            let client = try await PipelineClient.connect(natsURL: url)
+            defer { Task { await client.close() } }
+            let calendar = NYSECalendar.standard
+            let stored = Set(try await client.allRecords().map(\.date).filter(calendar.isSession))
+            try Self.checkContiguity(first: first, last: last, fileDates: Set(byDate.keys), stored: stored)
+
+            let watch = try DeadLetterWatch(connection: client.connection)
+            defer { watch.stop() }
+            let publisher = PriceBatchPublisher(jetStream: client.jetStream)
+            var dates = Set(byDate.keys)
+            // A session of the file's range without rows is not an index session, unless storage already has it.
+            for session in calendar.sessions(from: first, to: last) where byDate[session] == nil && !stored.contains(session) {
+                dates.insert(session)
+            }
+            var expected: [SessionDate: String?] = [:]
+            for date in dates.sorted() {
+                let rows = byDate[date] ?? []
+                let stocks = data.stocks(for: rows)
+                let published = try await publisher.publish(date: date, rows: rows, stocks: stocks, source: "csv")
+                expected[date] = .some(published.batchID)
+            }
+            FileHandle.standardError.write(Data(
+                "published \(expected.count) batches (\(data.rowCount) rows) from \(prices)\n".utf8
+            ))
+            try await SessionTracker(
+                client: client, watch: watch, expected: expected, extraSubjects: [],
+                stallTimeout: .seconds(timeout), label: "ingest"
+            ).run()
+            try await client.waitForDrain(timeout: .seconds(timeout))
+            print(try await client.summary(DateRange(start: first, end: last)))
+        }
+
+        /// Refuses a file that would leave a gap against the stored series: the build would wait for it forever.
+        static func checkContiguity(first: SessionDate, last: SessionDate, fileDates: Set<SessionDate>, stored: Set<SessionDate>) throws {
+            let calendar = NYSECalendar.standard
+            if let before = stored.filter({ $0 < first }).max() {
+                let missing = calendar.sessions(from: before, to: first).dropFirst().dropLast()
+                if let gap = missing.first {
+                    throw OperatorError(
+                        "the stored series ends at \(before) and the file starts at \(first): sessions \(gap)..."
+                            + "\(missing.last ?? gap) are missing; ingest or backfill them first"
+                    )
+                }
+            }
+            if let after = stored.filter({ $0 > last }).min() {
+                let missing = calendar.sessions(from: last, to: after).dropFirst().dropLast()
+                if let gap = missing.first {
+                    throw OperatorError(
+                        "the file ends at \(last) and the stored series resumes at \(after): sessions \(gap)..."
+                            + "\(missing.last ?? gap) are missing; ingest or backfill them first"
+                    )
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,283 @@
+import Contracts
+import TradingCalendar
+
+/// The SQL of the index tables, shared by the writes and reads below.
+private enum IndexSQL {
+    static let deleteLevel = "DELETE FROM index_levels WHERE index_id = ? AND date = ?"
+    static let deleteEvent = "DELETE FROM composition_events WHERE index_id = ? AND date = ?"
+    static let upsertLevel = """
+        INSERT INTO index_levels (
+            index_id, date, previous_date, level, daily_return, source_batch_id, previous_tickers, departures,
+            replay_id, replay_refetched, stored_at
+        ) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+        ON CONFLICT (index_id, date) DO UPDATE SET
+            previous_date = excluded.previous_date, level = excluded.level, daily_return = excluded.daily_return,
+            source_batch_id = excluded.source_batch_id, previous_tickers = excluded.previous_tickers,
+            departures = excluded.departures, replay_id = excluded.replay_id,
+            replay_refetched = excluded.replay_refetched, stored_at = excluded.stored_at
+        """
+    static let deleteConstituents = "DELETE FROM index_constituents WHERE index_id = ? AND date = ?"
+    static let insertConstituent = """
+        INSERT INTO index_constituents (index_id, date, rank, ticker, weight, market_cap, close)
+        VALUES (?, ?, ?, ?, ?, ?, ?)
+        """
+    static let upsertEvent = """
+        INSERT INTO composition_events (index_id, date, previous_date, stored_at)
+        VALUES (?, ?, ?, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+        ON CONFLICT (index_id, date) DO UPDATE SET
+            previous_date = excluded.previous_date, stored_at = excluded.stored_at
+        """
+    static let deleteChanges = "DELETE FROM composition_changes WHERE index_id = ? AND date = ?"
+    static let insertChange = """
+        INSERT INTO composition_changes (index_id, date, kind, ticker, rank, market_cap, position)
+        VALUES (?, ?, ?, ?, ?, ?, ?)
+        """
+    static let performance = """
+        SELECT date, level, daily_return FROM index_levels
+        WHERE index_id = ? AND date BETWEEN ? AND ? ORDER BY date
+        """
+    static let latestOnOrBefore = "SELECT max(date) FROM index_levels WHERE index_id = ? AND date <= ?"
+    static let latestBefore = "SELECT max(date) FROM index_levels WHERE index_id = ? AND date < ?"
+    static let constituentDetails = """
+        SELECT c.ticker, c.rank, c.weight, c.market_cap, c.close, s.name, s.sector
+        FROM index_constituents c LEFT JOIN stocks s ON s.ticker = c.ticker
+        WHERE c.index_id = ? AND c.date = ? ORDER BY c.rank
+        """
+    static let level = """
+        SELECT previous_date, level, daily_return, source_batch_id, previous_tickers, departures, replay_id,
+            replay_refetched
+        FROM index_levels WHERE index_id = ? AND date = ?
+        """
+    static let constituents = """
+        SELECT ticker, rank, weight, market_cap, close FROM index_constituents
+        WHERE index_id = ? AND date = ? ORDER BY rank
+        """
+    /// Events without a change have no change row, so the join leaves them out.
+    static let changes = """
+        SELECT e.date, e.previous_date, c.kind, c.ticker, c.rank, c.market_cap
+        FROM composition_events e
+        JOIN composition_changes c ON c.index_id = e.index_id AND c.date = e.date
+        WHERE e.index_id = ? AND e.date BETWEEN ? AND ?
+        ORDER BY e.date, c.kind, c.rank IS NULL, c.rank, c.position
+        """
+    static let event = "SELECT previous_date FROM composition_events WHERE index_id = ? AND date = ?"
+    static let eventChanges = """
+        SELECT kind, ticker, rank, market_cap FROM composition_changes
+        WHERE index_id = ? AND date = ? ORDER BY kind, rank IS NULL, rank, position
+        """
+}
+
+extension IndexDatabase {
+    // MARK: Writing index results
+
+    /// Stores index results in one transaction: each upserts its level and replaces its constituents; a retraction
+    /// (no constituents) deletes the level, constituents and composition event stored for its index and date.
+    package func storeIndexResults(_ results: [IndexResult]) throws {
+        guard !results.isEmpty else { return }
+        try write { connection in
+            for result in results {
+                try Self.store(result, in: connection)
+            }
+        }
+    }
+
+    /// Stores one index result in the open transaction.
+    private static func store(_ result: IndexResult, in connection: SQLiteConnection) throws {
+        let key: [SQLiteValue] = [.text(result.index), .text(result.date.description)]
+        guard !result.isRetraction else {
+            // Constituents and composition changes go with their parent rows (ON DELETE CASCADE).
+            try connection.execute(IndexSQL.deleteLevel, key)
+            try connection.execute(IndexSQL.deleteEvent, key)
+            return
+        }
+        let level = try connection.cached(IndexSQL.upsertLevel)
+        try level.bind(result.index, at: 1)
+        try level.bind(result.date, at: 2)
+        try level.bind(result.previousDate, at: 3)
+        try level.bind(result.level, at: 4)
+        try level.bind(result.dailyReturn, at: 5)
+        try level.bind(result.sourceBatchID, at: 6)
+        try level.bind(StoredJSON.encode(result.previousTickers), at: 7)
+        try level.bind(StoredJSON.encode(result.departures), at: 8)
+        try level.bind(result.replay?.replayID, at: 9)
+        try level.bind(result.replay.map { $0.refetched ? 1 : 0 }, at: 10)
+        try level.run()
+
+        try connection.execute(IndexSQL.deleteConstituents, key)
+        let insert = try connection.cached(IndexSQL.insertConstituent)
+        for constituent in result.constituents {
+            try insert.bind(result.index, at: 1)
+            try insert.bind(result.date, at: 2)
+            try insert.bind(constituent.rank, at: 3)
+            try insert.bind(constituent.ticker, at: 4)
+            try insert.bind(constituent.weight, at: 5)
+            try insert.bind(constituent.marketCap, at: 6)
+            try insert.bind(constituent.close, at: 7)
+            try insert.run()
+        }
+    }
+
+    /// Stores composition events in one transaction, each replacing what its index and date had.
+    ///
+    /// An event without added or removed tickers is recorded too (the session was processed, nothing changed):
+    /// ``compositionEvent(index:on:)`` returns it, ``changes(index:range:)`` leaves it out.
+    package func storeCompositionEvents(_ events: [CompositionEvent]) throws {
+        guard !events.isEmpty else { return }
+        try write { connection in
+            for event in events {
+                let key: [SQLiteValue] = [.text(event.index), .text(event.date.description)]
+                try connection.execute(IndexSQL.upsertEvent, key + [.text(event.previousDate.description)])
+                try connection.execute(IndexSQL.deleteChanges, key)
+                let insert = try connection.cached(IndexSQL.insertChange)
+                for (kind, entries) in [("added", event.added), ("removed", event.removed)] {
+                    for (position, change) in entries.enumerated() {
+                        try insert.bind(event.index, at: 1)
+                        try insert.bind(event.date, at: 2)
+                        try insert.bind(kind, at: 3)
+                        try insert.bind(change.ticker, at: 4)
+                        try insert.bind(change.rank, at: 5)
+                        try insert.bind(change.marketCap, at: 6)
+                        try insert.bind(position, at: 7)
+                        try insert.run()
+                    }
+                }
+            }
+        }
+    }
+
+    // MARK: Reading index results
+
+    /// The stored sessions of `index` in a range, in date order.
+    package func performance(index: String, range: DateRange) throws -> [PerformancePoint] {
+        try read { connection in
+            try connection.query(
+                IndexSQL.performance, [.text(index), .text(range.start.description), .text(range.end.description)]
+            ) { PerformancePoint(date: try $0.date(at: 0), level: $0.double(at: 1), dailyReturn: $0.double(at: 2)) }
+        }
+    }
+
+    /// The composition of the latest stored session on or before `date`, by rank, with stock names and sectors
+    /// where known; `asOf` nil and no constituents when nothing is stored on or before it.
+    package func composition(index: String, on date: SessionDate) throws -> CompositionReply {
+        try read { connection in
+            let found = try connection.queryFirst(
+                IndexSQL.latestOnOrBefore, [.text(index), .text(date.description)]
+            ) { try $0.optionalDate(at: 0) }
+            guard let asOf = found ?? nil else { return CompositionReply(asOf: nil, constituents: []) }
+            let details = try connection.query(
+                IndexSQL.constituentDetails, [.text(index), .text(asOf.description)]
+            ) { row in
+                ConstituentDetail(
+                    constituent: Constituent(
+                        ticker: row.string(at: 0), rank: row.int(at: 1), weight: row.double(at: 2),
+                        marketCap: row.double(at: 3), close: row.double(at: 4)
+                    ),
+                    name: row.optionalString(at: 5), sector: row.optionalString(at: 6)
+                )
+            }
+            return CompositionReply(asOf: asOf, constituents: details)
+        }
+    }
+
+    /// The sessions of a range at which `index`'s composition changed, in date order; entries by rank (entries
+    /// without a rank last, in the event's order).
+    package func changes(index: String, range: DateRange) throws -> [CompositionEvent] {
+        try read { connection in
+            var events: [CompositionEvent] = []
+            let values: [SQLiteValue] = [
+                .text(index), .text(range.start.description), .text(range.end.description),
+            ]
+            try connection.cached(IndexSQL.changes).bindAndForEach(values) { row in
+                let date = try row.date(at: 0)
+                if events.last?.date != date {
+                    events.append(
+                        CompositionEvent(
+                            index: index, date: date, previousDate: try row.date(at: 1), added: [], removed: []
+                        )
+                    )
+                }
+                try Self.appendChange(from: row, kindAt: 2, to: &events[events.count - 1])
+            }
+            return events
+        }
+    }
+
+    /// The composition event stored for a session, with or without changes; nil when none is stored.
+    package func compositionEvent(index: String, on date: SessionDate) throws -> CompositionEvent? {
+        try read { connection in
+            let key: [SQLiteValue] = [.text(index), .text(date.description)]
+            guard let previous = try connection.queryFirst(IndexSQL.event, key, { try $0.date(at: 0) }) else {
+                return nil
+            }
+            var event = CompositionEvent(index: index, date: date, previousDate: previous, added: [], removed: [])
+            try connection.cached(IndexSQL.eventChanges).bindAndForEach(key) { row in
+                try Self.appendChange(from: row, kindAt: 0, to: &event)
+            }
+            return event
+        }
+    }
+
+    /// The stored result of `index` on `date`, exactly as it was stored; nil when none is.
+    package func indexResult(index: String, on date: SessionDate) throws -> IndexResult? {
+        try read { connection in
+            try Self.indexResult(index: index, on: date, in: connection)
+        }
+    }
+
+    /// The stored result of the latest session of `index` strictly before `date`: the state to build `date` from.
+    package func previousIndexResult(index: String, before date: SessionDate) throws -> IndexResult? {
+        try read { connection in
+            let found = try connection.queryFirst(IndexSQL.latestBefore, [.text(index), .text(date.description)]) {
+                try $0.optionalDate(at: 0)
+            }
+            guard let previous = found ?? nil else { return nil }
+            return try Self.indexResult(index: index, on: previous, in: connection)
+        }
+    }
+
+    /// Reads one stored result in the open read transaction.
+    private static func indexResult(
+        index: String, on date: SessionDate, in connection: SQLiteConnection
+    ) throws -> IndexResult? {
+        let key: [SQLiteValue] = [.text(index), .text(date.description)]
+        let stored = try connection.queryFirst(IndexSQL.level, key) { row in
+            let replay = row.optionalString(at: 6).map { id in
+                ReplayMark(replayID: id, refetched: row.int(at: 7) != 0)
+            }
+            return IndexResult(
+                index: index, date: date, previousDate: try row.optionalDate(at: 0), level: row.double(at: 1),
+                dailyReturn: row.double(at: 2), constituents: [],
+                previousTickers: try StoredJSON.decode(
+                    [String].self, from: row.string(at: 4), column: "index_levels.previous_tickers"
+                ),
+                departures: try StoredJSON.decode(
+                    [CompositionChange].self, from: row.string(at: 5), column: "index_levels.departures"
+                ),
+                sourceBatchID: row.string(at: 3), replay: replay
+            )
+        }
+        guard var result = stored else { return nil }
+        result.constituents = try connection.query(IndexSQL.constituents, key) { row in
+            Constituent(
+                ticker: row.string(at: 0), rank: row.int(at: 1), weight: row.double(at: 2),
+                marketCap: row.double(at: 3), close: row.double(at: 4)
+            )
+        }
+        return result
+    }
+
+    /// Appends the change in `row` (kind, ticker, rank, market cap from column `kindAt` on) to `event`.
+    private static func appendChange(from row: Statement, kindAt column: Int32, to event: inout CompositionEvent)
+        throws
+    {
+        let change = CompositionChange(
+            ticker: row.string(at: column + 1), rank: row.optionalInt(at: column + 2),
+            marketCap: row.optionalDouble(at: column + 3)
+        )
+        switch row.string(at: column) {
+        case "added": event.added.append(change)
+        case "removed": event.removed.append(change)
+        case let kind: throw SQLiteError.corrupt("unknown composition change kind \(kind)")
+        }
+    }
+}

@@ -1,0 +1,137 @@
+/// The schema of the index database, as numbered migrations.
+///
+/// Conventions: dates are `YYYY-MM-DD` text (so text order is date order); numeric columns that may hold a
+/// non-finite number are declared without a type, so no affinity converts what is bound, and hold `nan`, `inf` or
+/// `-inf` as text (SQLite would store NaN as NULL); timestamps (`stored_at`) are UTC ISO-8601 text.
+/// Never edit a migration that has shipped: add the next one.
+package enum IndexSchema {
+    /// Every migration, in order.
+    package static let migrations: [Migration] = [ingest, index]
+
+    /// The migrator for ``migrations``.
+    package static let migrator = Migrator(migrations: migrations)
+
+    /// 1: what the validator delivers: stock metadata, one record per session's current batch, its valid rows, and
+    /// the rejected rows of every batch ever received.
+    static let ingest = Migration(
+        version: 1,
+        name: "ingest",
+        sql: """
+            CREATE TABLE stocks (
+                ticker TEXT NOT NULL PRIMARY KEY,
+                name TEXT NOT NULL,
+                sector TEXT NOT NULL,
+                exchange TEXT NOT NULL,
+                -- The session of the batch that last described the stock: an older batch never overwrites a newer one.
+                updated_at TEXT NOT NULL
+            ) WITHOUT ROWID;
+
+            CREATE TABLE sessions (
+                date TEXT NOT NULL PRIMARY KEY,
+                batch_id TEXT NOT NULL,
+                source TEXT NOT NULL,
+                replay_id TEXT,
+                received_rows INTEGER NOT NULL,
+                valid_rows INTEGER NOT NULL,
+                rejected_rows INTEGER NOT NULL,
+                -- The PRICES_VALID stream sequence of the batch's message (0: unknown); an older message never
+                -- replaces a newer one.
+                sequence INTEGER NOT NULL DEFAULT 0,
+                stored_at TEXT NOT NULL
+            ) WITHOUT ROWID;
+
+            CREATE TABLE prices (
+                date TEXT NOT NULL REFERENCES sessions (date) ON DELETE CASCADE,
+                ticker TEXT NOT NULL,
+                open,
+                high,
+                low,
+                close REAL NOT NULL,
+                volume,
+                market_cap REAL NOT NULL,
+                -- PriceFlag raw values joined by ',' in the validator's order; '' for none.
+                flags TEXT NOT NULL DEFAULT '',
+                PRIMARY KEY (date, ticker)
+            ) WITHOUT ROWID;
+
+            -- A rowid table: the rowid orders arrival, to find a date's latest batch before its session record exists.
+            CREATE TABLE rejections (
+                batch_id TEXT NOT NULL,
+                position INTEGER NOT NULL,
+                -- The session the batch was published for; `date` is the row's own, as received.
+                batch_date TEXT NOT NULL,
+                source TEXT NOT NULL,
+                date TEXT NOT NULL,
+                ticker TEXT NOT NULL,
+                reason TEXT NOT NULL,
+                open,
+                high,
+                low,
+                close,
+                volume,
+                market_cap,
+                shares_outstanding,
+                stored_at TEXT NOT NULL,
+                PRIMARY KEY (batch_id, position)
+            );
+            CREATE INDEX rejections_by_batch_date ON rejections (batch_date);
+            """
+    )
+
+    /// 2: what the index-builder and change-detector deliver: levels, compositions and composition changes.
+    static let index = Migration(
+        version: 2,
+        name: "index",
+        sql: """
+            CREATE TABLE index_levels (
+                index_id TEXT NOT NULL,
+                date TEXT NOT NULL,
+                previous_date TEXT,
+                level REAL NOT NULL,
+                daily_return REAL NOT NULL,
+                source_batch_id TEXT NOT NULL,
+                -- JSON arrays, so that the stored result reads back exactly: C(p)'s tickers by rank, and C(p) \\ C(d).
+                previous_tickers TEXT NOT NULL,
+                departures TEXT NOT NULL,
+                replay_id TEXT,
+                replay_refetched INTEGER,
+                stored_at TEXT NOT NULL,
+                PRIMARY KEY (index_id, date)
+            ) WITHOUT ROWID;
+
+            CREATE TABLE index_constituents (
+                index_id TEXT NOT NULL,
+                date TEXT NOT NULL,
+                rank INTEGER NOT NULL,
+                ticker TEXT NOT NULL,
+                weight REAL NOT NULL,
+                market_cap REAL NOT NULL,
+                close REAL NOT NULL,
+                PRIMARY KEY (index_id, date, rank),
+                FOREIGN KEY (index_id, date) REFERENCES index_levels (index_id, date) ON DELETE CASCADE
+            ) WITHOUT ROWID;
+
+            -- One row per processed composition event, with or without a change: "no change" is not "not computed".
+            CREATE TABLE composition_events (
+                index_id TEXT NOT NULL,
+                date TEXT NOT NULL,
+                previous_date TEXT NOT NULL,
+                stored_at TEXT NOT NULL,
+                PRIMARY KEY (index_id, date)
+            ) WITHOUT ROWID;
+
+            CREATE TABLE composition_changes (
+                index_id TEXT NOT NULL,
+                date TEXT NOT NULL,
+                kind TEXT NOT NULL CHECK (kind IN ('added', 'removed')),
+                ticker TEXT NOT NULL,
+                rank INTEGER,
+                market_cap REAL,
+                -- The entry's place in the event's list, to keep the event's order among entries without a rank.
+                position INTEGER NOT NULL,
+                PRIMARY KEY (index_id, date, kind, ticker),
+                FOREIGN KEY (index_id, date) REFERENCES composition_events (index_id, date) ON DELETE CASCADE
+            ) WITHOUT ROWID;
+            """
+    )
+}

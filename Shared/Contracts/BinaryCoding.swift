@@ -1,0 +1,159 @@
+import Foundation
+import TradingCalendar
+
+/// Appends little-endian values to a byte buffer: the compact encoding of the large price payloads.
+///
+/// JSON costs more than the rest of the pipeline together for batches of thousands of rows, so the price batches
+/// travel in this format: LEB128 lengths, UTF-8 strings, IEEE 754 doubles bit for bit (NaN and infinities survive).
+package struct BinaryWriter {
+    /// The bytes written so far.
+    package private(set) var bytes: [UInt8] = []
+
+    /// A writer with room for `capacity` bytes.
+    package init(capacity: Int = 1024) { bytes.reserveCapacity(capacity) }
+
+    /// Writes one byte.
+    package mutating func write(_ value: UInt8) { bytes.append(value) }
+
+    /// Writes an unsigned LEB128 integer.
+    package mutating func writeVarint(_ value: UInt64) {
+        var value = value
+        while value >= 0x80 {
+            bytes.append(UInt8(truncatingIfNeeded: value) | 0x80)
+            value >>= 7
+        }
+        bytes.append(UInt8(value))
+    }
+
+    /// Writes a non-negative Int as LEB128.
+    package mutating func writeCount(_ value: Int) { writeVarint(UInt64(value)) }
+
+    /// Writes a signed 32-bit integer (zig-zag LEB128).
+    package mutating func write(_ value: Int32) {
+        writeVarint(UInt64(UInt32(bitPattern: (value << 1) ^ (value >> 31))))
+    }
+
+    /// Writes a double's bit pattern.
+    package mutating func write(_ value: Double) {
+        var bits = value.bitPattern.littleEndian
+        withUnsafeBytes(of: &bits) { bytes.append(contentsOf: $0) }
+    }
+
+    /// Writes a length-prefixed UTF-8 string.
+    package mutating func write(_ value: String) {
+        var value = value
+        value.withUTF8 { utf8 in
+            writeCount(utf8.count)
+            bytes.append(contentsOf: utf8)
+        }
+    }
+
+    /// Writes a session date as its day number.
+    package mutating func write(_ value: SessionDate) { write(value.dayNumber) }
+
+    /// Writes a Bool as one byte.
+    package mutating func write(_ value: Bool) { bytes.append(value ? 1 : 0) }
+}
+
+/// Reads what ``BinaryWriter`` wrote; every read checks bounds and throws on a truncated or corrupt payload.
+package struct BinaryReader {
+    private let bytes: [UInt8]
+    /// The read position.
+    package private(set) var offset: Int
+
+    /// A reader over `data`.
+    package init(_ data: Data) {
+        bytes = [UInt8](data)
+        offset = 0
+    }
+
+    /// Whether everything has been read.
+    package var isAtEnd: Bool { offset == bytes.count }
+
+    /// Why a payload could not be read.
+    package struct Failure: Error, CustomStringConvertible {
+        /// What went wrong.
+        package var reason: String
+        /// Where.
+        package var offset: Int
+        /// One line.
+        package var description: String { "\(reason) at byte \(offset)" }
+    }
+
+    /// Reads one byte.
+    package mutating func readByte() throws -> UInt8 {
+        guard offset < bytes.count else { throw Failure(reason: "truncated payload", offset: offset) }
+        defer { offset += 1 }
+        return bytes[offset]
+    }
+
+    /// Reads an unsigned LEB128 integer.
+    package mutating func readVarint() throws -> UInt64 {
+        var result: UInt64 = 0
+        var shift: UInt64 = 0
+        while true {
+            let byte = try readByte()
+            guard shift < 64 else { throw Failure(reason: "integer too long", offset: offset) }
+            result |= UInt64(byte & 0x7F) << shift
+            if byte & 0x80 == 0 { return result }
+            shift += 7
+        }
+    }
+
+    /// Reads a count, refusing one larger than the bytes left could hold (a corrupt length must not allocate).
+    package mutating func readCount(minimumElementSize: Int = 1) throws -> Int {
+        let value = try readVarint()
+        let remaining = bytes.count - offset
+        guard value <= UInt64(remaining / max(1, minimumElementSize)) else {
+            throw Failure(reason: "count \(value) exceeds the payload", offset: offset)
+        }
+        return Int(value)
+    }
+
+    /// Reads a non-negative integer that is not a count of following elements.
+    package mutating func readInt() throws -> Int {
+        let value = try readVarint()
+        guard value <= UInt64(Int.max) else { throw Failure(reason: "integer out of range", offset: offset) }
+        return Int(value)
+    }
+
+    /// Reads a zig-zag LEB128 signed 32-bit integer.
+    package mutating func readInt32() throws -> Int32 {
+        let raw = try readVarint()
+        guard raw <= UInt64(UInt32.max) else { throw Failure(reason: "integer out of range", offset: offset) }
+        let value = UInt32(raw)
+        return Int32(bitPattern: (value >> 1) ^ (0 &- (value & 1)))
+    }
+
+    /// Reads a double.
+    package mutating func readDouble() throws -> Double {
+        guard offset + 8 <= bytes.count else { throw Failure(reason: "truncated payload", offset: offset) }
+        var bits: UInt64 = 0
+        for index in 0..<8 { bits |= UInt64(bytes[offset + index]) << (8 * UInt64(index)) }
+        offset += 8
+        return Double(bitPattern: bits)
+    }
+
+    /// Reads a length-prefixed UTF-8 string.
+    package mutating func readString() throws -> String {
+        let count = try readCount()
+        defer { offset += count }
+        let slice = bytes[offset..<(offset + count)]
+        guard let text = String(validating: slice, as: UTF8.self) else {
+            throw Failure(reason: "invalid UTF-8", offset: offset)
+        }
+        return text
+    }
+
+    /// Reads a session date.
+    package mutating func readDate() throws -> SessionDate { SessionDate(dayNumber: try readInt32()) }
+
+    /// Reads a Bool.
+    package mutating func readBool() throws -> Bool {
+        switch try readByte() {
+        case 0: false
+        case 1: true
+        default: throw Failure(reason: "invalid boolean", offset: offset - 1)
+        }
+    }
+}

@@ -1,0 +1,195 @@
+import Contracts
+import TradingCalendar
+
+/// Decides what to compute when a session's valid prices arrive, so that the stored series never depends on the
+/// order in which sessions arrive nor on how they are grouped into ranges.
+///
+/// A known session is an NYSE session with a stored batch, or the arrived one (whose arrived batch is taken as its
+/// current batch); dates that are not NYSE sessions are ignored. An index session is a known session with at least one
+/// valid row. The series runs from the earliest known session (the base) over every NYSE session after it:
+/// - An unknown NYSE session between the base and the arrived session makes the build wait for it (nothing is
+///   computed); an arrived session earlier than every known one becomes the base.
+/// - Computing starts at the arrived session, or earlier at the first known session before it whose stored result is
+///   missing, not computed from its current batch, or (for a session without valid rows) still stored; and earlier
+///   still if the previous index session's stored result turns out missing.
+/// - It goes forward through later known sessions while they are contiguous (it stops before an unknown session,
+///   reported as ``BuildPlan/blockedBy``). A later session whose batch, previous index session and previous basket
+///   (tickers in rank order and their closes) are unchanged keeps its stored return and composition and only gets a
+///   new level; any other is recomputed from its stored rows. After the arrived session, once a result is unchanged
+///   (and no later session still needs work) everything after it is unchanged too, and the build stops.
+/// - A session without valid rows that still has a stored result gets a retraction.
+///
+/// Results carry no replay mark (the service sets it) and are compared with stored ones ignoring it.
+package struct IndexBuildEngine: Sendable {
+    /// Computes each session.
+    package let calculator: IndexCalculator
+    /// Says which dates are sessions and finds gaps.
+    package let calendar: NYSECalendar
+
+    /// An engine.
+    package init(calculator: IndexCalculator, calendar: NYSECalendar = .standard) {
+        self.calculator = calculator
+        self.calendar = calendar
+    }
+
+    /// What a known session's record says.
+    private struct Known {
+        var batchID: String
+        var validRows: Int
+        var indexBatchID: String?
+
+        /// Whether the stored result is missing or stale (or, without valid rows, still there).
+        var needsWork: Bool { validRows > 0 ? indexBatchID != batchID : indexBatchID != nil }
+    }
+
+    /// The results to publish now that `date`'s batch arrived, in date order.
+    /// - Parameters:
+    ///   - date: the session whose batch arrived.
+    ///   - batchID: the batch.
+    ///   - rows: its valid rows (possibly none).
+    ///   - store: storage, read only.
+    ///   - mode: how much of the stored series to trust.
+    package func build(
+        arrived date: SessionDate, batchID: String, rows: [ValidRow], store: some BuildStore,
+        mode: BuildMode = .incremental
+    ) async throws -> BuildPlan {
+        guard calendar.isSession(date) else { return BuildPlan(status: .notASession) }
+        var known: [SessionDate: Known] = [:]
+        let coverage = NYSECalendar.coverage
+        for record in try await store.sessionRecords(from: coverage.lowerBound, to: coverage.upperBound)
+        where calendar.isSession(record.date) {
+            known[record.date] = Known(
+                batchID: record.batchID, validRows: record.validRows, indexBatchID: record.indexBatchID
+            )
+        }
+        known[date] = Known(batchID: batchID, validRows: rows.count, indexBatchID: known[date]?.indexBatchID)
+        let dates = known.keys.sorted()
+        guard let base = dates.first, let last = dates.last else { return BuildPlan(status: .built) }
+
+        // "A session that a vendor failed to deliver is not skipped: the build waits for it."
+        if let missing = calendar.sessions(from: base, to: date).first(where: { known[$0] == nil }) {
+            return BuildPlan(status: .waiting(for: missing))
+        }
+
+        var start: SessionDate
+        switch mode {
+        case .incremental:
+            start = dates.first { $0 < date && known[$0]?.needsWork == true } ?? date
+        case .rebuild:
+            start = base
+        }
+        var previous: IndexResult?
+        while let candidate = dates.last(where: { $0 < start && (known[$0]?.validRows ?? 0) > 0 }) {
+            if mode == .incremental, let stored = try await store.storedResult(on: candidate).map(Self.normalized),
+                !stored.isRetraction, stored.sourceBatchID == known[candidate]?.batchID
+            {
+                previous = stored
+                break
+            }
+            start = candidate
+        }
+
+        let lastNeedingWork = dates.last { $0 > date && known[$0]?.needsWork == true }
+        var plan = BuildPlan(status: .built)
+        // The stored result that `previous` replaces: a later session's stored return is reusable only if it was
+        // computed against the same basket.
+        var previousStored = previous
+        for session in calendar.sessions(from: start, to: last) {
+            guard let info = known[session] else {
+                plan.blockedBy = session  // only after `date`: the gap check above covers the rest
+                break
+            }
+            let stored = try await store.storedResult(on: session).map(Self.normalized)
+            let result: IndexResult
+            if mode == .incremental, session != date,
+                let reused = reuse(stored, info: info, previous: previous, previousStored: previousStored)
+            {
+                result = reused
+            } else {
+                let input: (batchID: String, rows: [ValidRow])
+                if session == date {
+                    input = (batchID, rows)
+                } else if info.validRows == 0 {
+                    input = (info.batchID, [])  // nothing to fetch: the session is no index session
+                } else {
+                    guard let fetched = try await store.rows(on: session) else {
+                        throw IndexBuildError.rowsUnavailable(session)
+                    }
+                    input = fetched
+                }
+                result = calculator.compute(
+                    date: session, rows: input.rows, previous: previous, sourceBatchID: input.batchID
+                )
+            }
+            if result.isRetraction {
+                // Not an index session: the next one's previous session stays the same.
+                if stored != nil { plan.results.append(result) }
+                continue
+            }
+            if !Self.identical(result, stored) {
+                plan.results.append(result)
+            } else if mode == .incremental, session > date, lastNeedingWork.map({ session >= $0 }) ?? true {
+                break
+            }
+            previous = result
+            previousStored = stored
+        }
+        return plan
+    }
+
+    /// The stored result with only its level recomputed, when its return and composition provably still hold.
+    private func reuse(
+        _ stored: IndexResult?, info: Known, previous: IndexResult?, previousStored: IndexResult?
+    ) -> IndexResult? {
+        guard let stored, !stored.isRetraction, info.validRows > 0, stored.index == calculator.index,
+            stored.sourceBatchID == info.batchID, stored.previousDate == previous?.date
+        else { return nil }
+        guard let previous else {
+            // A base result depends on its own rows only.
+            let isBase =
+                stored.level == IndexCalculator.baseLevel && stored.dailyReturn == 0 && stored.previousTickers.isEmpty
+                && stored.departures.isEmpty
+            return isBase ? stored : nil
+        }
+        guard let previousStored, Self.sameBasket(previous, previousStored),
+            stored.previousTickers == previous.constituents.map(\.ticker)
+        else { return nil }
+        var result = stored
+        result.level = previous.level * (1 + stored.dailyReturn)
+        return result
+    }
+
+    /// Whether two results hold the same tickers in the same rank order at bit-identical closes: R of the next
+    /// session, its departures and its previous tickers depend on nothing else of them.
+    private static func sameBasket(_ lhs: IndexResult, _ rhs: IndexResult) -> Bool {
+        lhs.constituents.count == rhs.constituents.count
+            && zip(lhs.constituents, rhs.constituents).allSatisfy {
+                $0.ticker == $1.ticker && $0.close.bitPattern == $1.close.bitPattern
+            }
+    }
+
+    /// Whether two results are equal bit for bit (`==` on `Double` equates 0.0 with -0.0 and never equates NaN).
+    private static func identical(_ lhs: IndexResult, _ rhs: IndexResult?) -> Bool {
+        guard let rhs else { return false }
+        func same(_ lhs: Double?, _ rhs: Double?) -> Bool { lhs?.bitPattern == rhs?.bitPattern }
+        return lhs.index == rhs.index && lhs.date == rhs.date && lhs.previousDate == rhs.previousDate
+            && same(lhs.level, rhs.level) && same(lhs.dailyReturn, rhs.dailyReturn)
+            && lhs.previousTickers == rhs.previousTickers && lhs.sourceBatchID == rhs.sourceBatchID
+            && lhs.replay == rhs.replay && lhs.constituents.count == rhs.constituents.count
+            && zip(lhs.constituents, rhs.constituents).allSatisfy {
+                $0.ticker == $1.ticker && $0.rank == $1.rank && same($0.weight, $1.weight)
+                    && same($0.marketCap, $1.marketCap) && same($0.close, $1.close)
+            }
+            && lhs.departures.count == rhs.departures.count
+            && zip(lhs.departures, rhs.departures).allSatisfy {
+                $0.ticker == $1.ticker && $0.rank == $1.rank && same($0.marketCap, $1.marketCap)
+            }
+    }
+
+    /// A stored result without its replay mark, to compare with computed ones.
+    private static func normalized(_ result: IndexResult) -> IndexResult {
+        var result = result
+        result.replay = nil
+        return result
+    }
+}

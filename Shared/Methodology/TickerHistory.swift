@@ -1,0 +1,94 @@
+import Contracts
+import TradingCalendar
+
+/// The recent valid closes of each ticker, which the validator's `price_jump` and `stale` flags compare against.
+///
+/// Only closes of the `windowSessions` NYSE sessions before the session being validated count, so a history kept in
+/// memory and one rebuilt from storage over ``window(before:calendar:)`` give identical flags. The history keeps
+/// `staleCount + 1` closes per ticker: one more than the flags read, so that validating a replacement batch for the
+/// latest recorded session (whose own closes are then excluded) still sees five closes before it. Sessions are meant
+/// to be recorded in date order; a session recorded before older ones may have been trimmed, so the validator
+/// rebuilds the history from storage to validate a session earlier than ``asOf``.
+package struct TickerHistory: Sendable, Equatable {
+    /// How many NYSE sessions before the session being validated hold the closes that count for its flags.
+    package static let windowSessions = 30
+    /// How many previous closes the `stale` flag compares.
+    package static let staleCount = 5
+    /// Closes kept per ticker (see the type's documentation for the extra one).
+    static let keptCloses = staleCount + 1
+
+    /// One close and its session.
+    private struct DatedClose: Sendable, Equatable {
+        var date: SessionDate
+        var close: Double
+    }
+
+    /// The last session recorded; nil when nothing is.
+    package private(set) var asOf: SessionDate?
+
+    /// Per ticker, its kept closes in ascending date order, one per date.
+    private var byTicker: [String: [DatedClose]] = [:]
+
+    /// An empty history.
+    package init() {}
+
+    /// A history rebuilt from stored valid closes (any order); the closes of one date form that date's batch.
+    package init(closes: [HistoricalClose]) {
+        let byDate = Dictionary(grouping: closes, by: \.date)
+        for date in byDate.keys.sorted() {
+            insert(date: date, closes: byDate[date, default: []].map { ($0.ticker, $0.close) })
+        }
+    }
+
+    /// Records a session's valid rows; a session recorded again is replaced as a whole, as a new batch replaces it.
+    package mutating func record(date: SessionDate, rows: [ValidRow]) {
+        if let asOf, date <= asOf {
+            removeAll(on: date)
+        }
+        insert(date: date, closes: rows.map { ($0.ticker, $0.close) })
+    }
+
+    /// The ticker's most recent kept closes (at most `staleCount`), most recent last, ignoring any window.
+    package func previousCloses(_ ticker: String) -> [Double] {
+        byTicker[ticker, default: []].suffix(Self.staleCount).map(\.close)
+    }
+
+    /// The ticker's kept closes dated within `range` (both ends included), most recent last.
+    package func closes(_ ticker: String, in range: DateRange) -> [Double] {
+        byTicker[ticker, default: []].filter { range.start <= $0.date && $0.date <= range.end }.map(\.close)
+    }
+
+    /// The `windowSessions` NYSE sessions before `date`, as a range; nil when the calendar knows no session before it.
+    ///
+    /// Near the start of the calendar's coverage the range holds fewer sessions.
+    package static func window(before date: SessionDate, calendar: NYSECalendar) -> DateRange? {
+        guard let end = calendar.previousSession(before: date) else { return nil }
+        var start = end
+        for _ in 1..<windowSessions {
+            guard let earlier = calendar.previousSession(before: start) else { break }
+            start = earlier
+        }
+        return DateRange(start: start, end: end)
+    }
+
+    /// Drops every ticker's close on `date`.
+    private mutating func removeAll(on date: SessionDate) {
+        for ticker in Array(byTicker.keys) {
+            byTicker[ticker]?.removeAll { $0.date == date }
+            if byTicker[ticker]?.isEmpty == true { byTicker[ticker] = nil }
+        }
+    }
+
+    /// Adds one date's closes (a later close of the same ticker and date wins) and trims to `keptCloses`.
+    private mutating func insert(date: SessionDate, closes: [(ticker: String, close: Double)]) {
+        for (ticker, close) in closes {
+            var kept = byTicker[ticker, default: []]
+            kept.removeAll { $0.date == date }
+            let position = kept.firstIndex { $0.date > date } ?? kept.endIndex
+            kept.insert(DatedClose(date: date, close: close), at: position)
+            if kept.count > Self.keptCloses { kept.removeFirst(kept.count - Self.keptCloses) }
+            byTicker[ticker] = kept
+        }
+        asOf = max(asOf ?? date, date)
+    }
+}

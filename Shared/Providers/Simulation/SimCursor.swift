@@ -1,0 +1,203 @@
+import Contracts
+import Foundation
+import TradingCalendar
+
+/// The generator's state between two sessions: per stock, the running log return since the year's anchor, the
+/// year's bridge correction and the share count. Stepping it produces one session and moves to the next.
+///
+/// A stock's state is built from scratch (`initialize`) the first time the cursor meets it listed, in at most
+/// two passes over the current year; after that each session costs one shock per stock, plus one pass over the
+/// year at each year start for the new correction.
+struct SimCursor {
+    /// The market's fixed part.
+    let universe: SimUniverse
+    /// The session index the next `step()` generates.
+    private(set) var nextIndex: Int
+    /// Whether a stock's state is current.
+    private var ready: [Bool]
+    /// Sum of the stock's log returns from the year start through the last generated session.
+    private var partial: [Double]
+    /// The stock's bridge correction for the current year.
+    private var correction: [Double]
+    /// Log shares outstanding.
+    private var logShares: [Double]
+    /// Shares outstanding, a whole number.
+    private var shares: [Double]
+    /// Session index of the pending share change in the current quarter, or -1.
+    private var pendingIndex: [Int]
+    /// Its change of log shares.
+    private var pendingDelta: [Double]
+
+    /// A cursor whose next session is session index `index`.
+    init(universe: SimUniverse, index: Int) {
+        let count = universe.count
+        self.universe = universe
+        self.nextIndex = index
+        self.ready = [Bool](repeating: false, count: count)
+        self.partial = [Double](repeating: 0, count: count)
+        self.correction = [Double](repeating: 0, count: count)
+        self.logShares = [Double](repeating: 0, count: count)
+        self.shares = [Double](repeating: 0, count: count)
+        self.pendingIndex = [Int](repeating: -1, count: count)
+        self.pendingDelta = [Double](repeating: 0, count: count)
+    }
+
+    /// Whether every session has been generated.
+    var isFinished: Bool { nextIndex >= universe.schedule.count }
+
+    /// Generates session `nextIndex` and advances; the cursor must not be finished.
+    mutating func step() -> SimSession {
+        let universe = universe
+        let schedule = universe.schedule
+        let index = nextIndex
+        let date = schedule.sessions[index]
+        let day = date.dayNumber
+        let year = Int(schedule.yearOfSession[index])
+        let quarter = Int(schedule.quarterOfSession[index])
+        let startsYear = schedule.yearStart[year] == index
+        let startsQuarter = schedule.quarterStart[quarter] == index
+        let yearCount = schedule.yearCount
+        var rows: [PriceRow] = []
+        var stocks: [StockInfo] = []
+        rows.reserveCapacity(universe.count * 3 / 5)
+        stocks.reserveCapacity(universe.count * 3 / 5)
+        for stock in 0..<universe.count where universe.isListed(stock, at: index) {
+            if !ready[stock] {
+                initialize(stock, index: index, year: year, quarter: quarter)
+            } else {
+                if startsYear {
+                    correction[stock] = universe.correction(stock, year: year)
+                    partial[stock] = 0
+                }
+                if startsQuarter {
+                    setPending(stock, quarter: quarter)
+                }
+            }
+            let change = universe.logReturn(stock, index: index, day: day, correction: correction[stock])
+            partial[stock] += change
+            if pendingIndex[stock] == index {
+                logShares[stock] += pendingDelta[stock]
+                shares[stock] = Self.wholeShares(logShares[stock])
+                pendingIndex[stock] = -1
+            }
+            let logPrice = universe.anchors[stock * yearCount + year] + partial[stock]
+            stocks.append(universe.infos[stock])
+            appendRow(stock, date: date, logPrice: logPrice, change: change, to: &rows)
+        }
+        nextIndex += 1
+        return SimSession(date: date, rows: rows, stocks: stocks)
+    }
+
+    /// Builds the state of `stock` as it stands before session `index`, from the anchors alone.
+    private mutating func initialize(_ stock: Int, index: Int, year: Int, quarter: Int) {
+        let schedule = universe.schedule
+        let yearCorrection = universe.correction(stock, year: year)
+        var sum = 0.0
+        for earlier in schedule.yearStart[year]..<index {
+            sum += universe.logReturn(
+                stock, index: earlier, day: schedule.sessions[earlier].dayNumber, correction: yearCorrection)
+        }
+        var logShares = universe.logShares0[stock]
+        for earlier in 0..<quarter {
+            if let change = universe.shareChange(stock, quarter: earlier) {
+                logShares += change.delta
+            }
+        }
+        pendingIndex[stock] = -1
+        if let change = universe.shareChange(stock, quarter: quarter) {
+            if change.index < index {
+                logShares += change.delta
+            } else {
+                pendingIndex[stock] = change.index
+                pendingDelta[stock] = change.delta
+            }
+        }
+        correction[stock] = yearCorrection
+        partial[stock] = sum
+        self.logShares[stock] = logShares
+        shares[stock] = Self.wholeShares(logShares)
+        ready[stock] = true
+    }
+
+    /// Schedules the share change of `stock` in `quarter`, if any.
+    private mutating func setPending(_ stock: Int, quarter: Int) {
+        if let change = universe.shareChange(stock, quarter: quarter) {
+            pendingIndex[stock] = change.index
+            pendingDelta[stock] = change.delta
+        } else {
+            pendingIndex[stock] = -1
+        }
+    }
+
+    /// Shares outstanding for a log share count: a whole number, at least one.
+    private static func wholeShares(_ logShares: Double) -> Double {
+        max(exp(logShares).rounded(), 1)
+    }
+
+    /// Rounds a price to cents, never below one cent; monotone, so rounding keeps low <= open, close <= high.
+    @inline(__always)
+    private static func cents(_ price: Double) -> Double {
+        max((price * 100).rounded() / 100, 0.01)
+    }
+
+    /// Appends the row of `stock` (none when its row is missing, two for a duplicate), defects included.
+    @inline(__always)
+    private func appendRow(_ stock: Int, date: SessionDate, logPrice: Double, change: Double, to rows: inout [PriceRow]) {
+        let bits = SimHash.draw(universe.rowKey[stock], UInt64(UInt32(bitPattern: date.dayNumber)))
+        let event = bits & 0xF_FFFF
+        let missingLimit = universe.missingLimit[stock]
+        if event < missingLimit { return }
+        let more = SimHash.mix(bits)
+        let sigma = universe.sigma[stock]
+        let level = exp(logPrice)
+        let close = Self.cents(level)
+        // The open lies near the previous close (log price minus today's change) with a small overnight gap.
+        let gap = sigma * (SimHash.unit16(bits, shift: 24) - 0.5)
+        let openRaw = exp(logPrice - change + gap)
+        let open = Self.cents(openRaw)
+        let high = Self.cents(max(openRaw, level) * (1 + 0.9 * sigma * SimHash.unit16(bits, shift: 40)))
+        let low = Self.cents(min(openRaw, level) * (1 - 0.9 * sigma * SimHash.unit16(more, shift: 0)))
+        let shares = shares[stock]
+        let activity = (0.5 + SimHash.unit16(more, shift: 16)) * (1 + 10 * abs(change))
+        let volume = (shares * universe.turnover[stock] * activity).rounded()
+        var row = PriceRow(
+            date: date, ticker: universe.tickers[stock], open: open, high: high, low: low, close: close,
+            volume: volume, marketCap: (close * shares).rounded())
+        let badLimit = universe.badLimit[stock]
+        if event >= badLimit {
+            if event < badLimit + SimModel.sharesOnly {
+                row.marketCap = nil
+                row.sharesOutstanding = shares
+            }
+            rows.append(row)
+            return
+        }
+        // A bad tick, of one of eight kinds.
+        switch (bits >> 20) & 7 {
+        case 0:
+            row.close = 0
+            row.marketCap = 0
+        case 1:
+            row.close = -close
+            row.marketCap = -(close * shares).rounded()
+        case 2:
+            row.close = .nan
+            row.marketCap = .nan
+        case 3:
+            row.marketCap = nil
+        case 4:
+            row.high = low
+            row.low = high + 0.01
+        case 5:
+            row.open = Self.cents(high * 1.05 + 0.01)
+        case 6:
+            row.volume = -max(volume, 1)
+        default:
+            // A duplicate: the first row stands, the second (a slightly different print) is rejected.
+            rows.append(row)
+            row.close = Self.cents(close * 1.01)
+            row.marketCap = row.close.map { ($0 * shares).rounded() }
+        }
+        rows.append(row)
+    }
+}

@@ -1,0 +1,220 @@
+import Contracts
+import Foundation
+import TradingCalendar
+
+/// Everything about the simulated market that does not change from day to day: the stocks, their parameters,
+/// the factor paths and each stock's yearly anchors. Built once per market; immutable and shared by reference.
+///
+/// Arrays are per stock in ticker order (struct of arrays), so the daily loop walks memory linearly.
+final class SimUniverse: Sendable {
+    /// The seed everything derives from.
+    let seed: UInt64
+    /// The session tables.
+    let schedule: SimSchedule
+    /// Tickers, ascending.
+    let tickers: [String]
+    /// Metadata, in ticker order.
+    let infos: [StockInfo]
+    /// Session index of each stock's first row (0: listed before the data starts).
+    let listIndex: [Int32]
+    /// Session index of the first session after delisting (`Int32.max`: never delisted in coverage).
+    let delistIndex: [Int32]
+    /// Sector index of each stock.
+    let sector: [Int]
+    /// Market beta.
+    let beta: [Double]
+    /// Idiosyncratic daily volatility.
+    let sigma: [Double]
+    /// Daily log drift.
+    let drift: [Double]
+    /// Median daily turnover.
+    let turnover: [Double]
+    /// Log shares outstanding at the start of 2000.
+    let logShares0: [Double]
+    /// Per-row draws below this (out of 2^20) are missing rows.
+    let missingLimit: [UInt64]
+    /// Per-row draws from `missingLimit` up to this are bad ticks.
+    let badLimit: [UInt64]
+    /// Key of the daily idiosyncratic shocks.
+    let shockKey: [UInt64]
+    /// Key of the per-row draws (defects, open/high/low, volume).
+    let rowKey: [UInt64]
+    /// Key of the quarterly share-count changes.
+    let shareKey: [UInt64]
+    /// Log price before the first session of each year: `anchors[stock * yearCount + year]`.
+    let anchors: [Double]
+    /// Each stock's idiosyncratic log return over each year, the target of the daily bridge.
+    let yearShock: [Double]
+    /// Market factor log return of each session.
+    let market: [Double]
+    /// Sector factor log return of each session: `sectorReturn[sector * sessionCount + session]`.
+    let sectorReturn: [Double]
+
+    /// Builds the universe of `count` stocks for `seed`.
+    init(count: Int, seed: UInt64, schedule: SimSchedule = .standard) {
+        self.seed = seed
+        self.schedule = schedule
+        let sessions = schedule.count
+        let years = schedule.yearCount
+
+        // MARK: Factors
+        let marketKey = SimHash.key(seed, 0x6D61_726B_6574)
+        let regimeKey = SimHash.key(seed, 0x7265_6769_6D65)
+        var market = [Double](repeating: 0, count: sessions)
+        var marketYear = [Double](repeating: 0, count: years)
+        for year in 0..<years {
+            let regime = exp(SimModel.marketRegimeSpread * SimHash.normal(SimHash.draw(regimeKey, UInt64(year))))
+            let volatility = SimModel.marketVolatility * min(max(regime, 0.5), 3)
+            var total = 0.0
+            for index in schedule.yearStart[year]..<schedule.yearStart[year + 1] {
+                let bits = SimHash.draw(marketKey, UInt64(schedule.sessions[index].dayNumber))
+                var value = volatility * SimHash.normal(bits)
+                if bits & 0x7FF < SimModel.marketJumpThreshold {
+                    value += SimModel.marketJumpSize * SimHash.normal(SimHash.mix(bits))
+                }
+                market[index] = value
+                total += value
+            }
+            marketYear[year] = total
+        }
+        let sectorCount = SimNames.sectors.count
+        var sectorReturn = [Double](repeating: 0, count: sectorCount * sessions)
+        var sectorYear = [Double](repeating: 0, count: sectorCount * years)
+        for sector in 0..<sectorCount {
+            let key = SimHash.key(seed, 0x7365_6374_0000 | UInt64(sector))
+            for year in 0..<years {
+                var total = 0.0
+                for index in schedule.yearStart[year]..<schedule.yearStart[year + 1] {
+                    let bits = SimHash.draw(key, UInt64(schedule.sessions[index].dayNumber))
+                    let value = SimModel.sectorVolatility * SimHash.normal(bits)
+                    sectorReturn[sector * sessions + index] = value
+                    total += value
+                }
+                sectorYear[sector * years + year] = total
+            }
+        }
+        self.market = market
+        self.sectorReturn = sectorReturn
+
+        // MARK: Stocks
+        let symbols = SimNames.tickers(count: count, seed: seed)
+        let order = symbols.indices.sorted { symbols[$0] < symbols[$1] }
+        let meanMarketVariance = SimModel.marketVolatility * SimModel.marketVolatility * 1.2
+            + Double(SimModel.marketJumpThreshold) / 2048 * SimModel.marketJumpSize * SimModel.marketJumpSize
+        let jumpVariance = Double(SimModel.jumpThreshold) / 2048 * SimModel.jumpSize * SimModel.jumpSize
+        var tickers: [String] = []
+        var infos: [StockInfo] = []
+        var listIndex: [Int32] = []
+        var delistIndex: [Int32] = []
+        var sector: [Int] = []
+        var beta: [Double] = []
+        var sigma: [Double] = []
+        var drift: [Double] = []
+        var turnover: [Double] = []
+        var logShares0: [Double] = []
+        var missingLimit: [UInt64] = []
+        var badLimit: [UInt64] = []
+        var shockKey: [UInt64] = []
+        var rowKey: [UInt64] = []
+        var shareKey: [UInt64] = []
+        var anchors = [Double](repeating: 0, count: count * years)
+        var yearShock = [Double](repeating: 0, count: count * years)
+        for (position, id) in order.enumerated() {
+            let key = SimHash.key(seed, UInt64(id))
+            let draw = { (stream: UInt64) in SimHash.draw(key, stream) }
+            let ticker = symbols[id]
+            let sectorIndex = SimNames.sector(SimHash.unit(draw(0)))
+            let exchange = SimNames.exchange(length: ticker.utf8.count, unit: SimHash.unit(draw(1)))
+            let logCap = log(SimModel.medianMarketCap) + SimModel.logMarketCapSpread * SimHash.normal(draw(2))
+            let logPrice = min(max(log(SimModel.medianPrice) + SimModel.logPriceSpread * SimHash.normal(draw(3)), 0.7), 6.7)
+            let stockBeta = min(max(1 + SimModel.betaSpread * SimHash.normal(draw(4)), 0.3), 2)
+            let stockSigma = SimModel.idiosyncraticVolatility(log10MarketCap: logCap / log(10))
+            let alpha = SimModel.alphaSpread * SimHash.normal(draw(5))
+            let idiosyncraticVariance = stockSigma * stockSigma + jumpVariance
+            let variance = stockBeta * stockBeta * meanMarketVariance
+                + SimModel.sectorVolatility * SimModel.sectorVolatility + idiosyncraticVariance
+            // Ito: a log drift of mu - sigma^2 / 2 makes the expected simple return mu.
+            let dailyDrift = (SimModel.marketReturn + alpha) / SimModel.sessionsPerYear - variance / 2
+
+            let listed: Int32
+            if SimHash.unit(draw(7)) < SimModel.preListedShare {
+                listed = 0
+            } else {
+                listed = Int32(1 + Int(SimHash.unit(draw(8)) * Double(sessions - 1)))
+            }
+            let lifetime = -log(SimHash.unit(draw(9))) / SimModel.delistingHazard * SimModel.sessionsPerYear
+            let delisted = Double(listed) + max(lifetime, 1) < Double(sessions)
+                ? Int32(listed) + Int32(max(lifetime, 1)) : Int32.max
+
+            tickers.append(ticker)
+            infos.append(
+                StockInfo(
+                    ticker: ticker, name: SimNames.companyName(sector: sectorIndex, bits: draw(6)),
+                    sector: SimNames.sectors[sectorIndex].name, exchange: exchange))
+            listIndex.append(listed)
+            delistIndex.append(delisted)
+            sector.append(sectorIndex)
+            beta.append(stockBeta)
+            sigma.append(stockSigma)
+            drift.append(dailyDrift)
+            turnover.append(SimModel.medianTurnover * exp(0.5 * SimHash.normal(draw(10))))
+            logShares0.append(logCap - logPrice)
+            let defectScale = logCap / log(10) >= 10.5 ? SimModel.largeCapDefectScale : SimModel.smallCapDefectScale
+            let missing = UInt64((Double(SimModel.missingRows) * defectScale).rounded())
+            missingLimit.append(missing)
+            badLimit.append(missing + UInt64((Double(SimModel.badTicks) * defectScale).rounded()))
+            shockKey.append(SimHash.key(key, 0x73_686F_636B))
+            rowKey.append(SimHash.key(key, 0x726F_77))
+            shareKey.append(SimHash.key(key, 0x7368_6172_6573))
+
+            // Anchors: the log price before each year is the previous anchor plus that year's total log return,
+            // built from the same yearly totals the daily bridge is pinned to (see SimCursor).
+            let yearKey = SimHash.key(key, 0x7965_6172)
+            var anchor = logPrice
+            for year in 0..<years {
+                let days = Double(schedule.sessionCount(year: year))
+                let shock = (days * idiosyncraticVariance).squareRoot() * SimHash.normal(SimHash.draw(yearKey, UInt64(year)))
+                anchors[position * years + year] = anchor
+                yearShock[position * years + year] = shock
+                anchor += days * dailyDrift + stockBeta * marketYear[year] + sectorYear[sectorIndex * years + year] + shock
+            }
+        }
+        self.tickers = tickers
+        self.infos = infos
+        self.listIndex = listIndex
+        self.delistIndex = delistIndex
+        self.sector = sector
+        self.beta = beta
+        self.sigma = sigma
+        self.drift = drift
+        self.turnover = turnover
+        self.logShares0 = logShares0
+        self.missingLimit = missingLimit
+        self.badLimit = badLimit
+        self.shockKey = shockKey
+        self.rowKey = rowKey
+        self.shareKey = shareKey
+        self.anchors = anchors
+        self.yearShock = yearShock
+    }
+
+    /// How many stocks there are.
+    var count: Int { tickers.count }
+
+    /// Whether stock `stock` has rows on session index `index` (listed, not yet delisted).
+    @inline(__always)
+    func isListed(_ stock: Int, at index: Int) -> Bool {
+        Int(listIndex[stock]) <= index && index < Int(delistIndex[stock])
+    }
+
+    /// The position of `ticker` in ticker order, or nil.
+    func position(of ticker: String) -> Int? {
+        var low = 0
+        var high = tickers.count
+        while low < high {
+            let mid = (low + high) / 2
+            if tickers[mid] < ticker { low = mid + 1 } else { high = mid }
+        }
+        return low < tickers.count && tickers[low] == ticker ? low : nil
+    }
+}

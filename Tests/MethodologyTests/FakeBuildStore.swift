@@ -1,0 +1,70 @@
+import Contracts
+import Methodology
+import TradingCalendar
+
+/// Storage in memory for the build engine: price batches as stored, and results applied from plans the way storage
+/// applies them (upsert by date; a retraction deletes).
+actor FakeBuildStore: BuildStore {
+    /// The stored batch of each date.
+    private var batches: [SessionDate: (batchID: String, rows: [ValidRow])] = [:]
+    /// The stored results by date.
+    private(set) var results: [SessionDate: IndexResult] = [:]
+    /// The dates whose rows the engine fetched, in order.
+    private(set) var rowFetches: [SessionDate] = []
+
+    /// Stores (or replaces) a date's batch.
+    func put(_ date: SessionDate, batchID: String, rows: [ValidRow]) {
+        batches[date] = (batchID, rows)
+    }
+
+    /// Stores every result of a plan.
+    func apply(_ plan: BuildPlan) {
+        apply(plan.results[...])
+    }
+
+    /// Stores some results, as storage would if a publisher stopped half way through a plan.
+    func apply(_ results: ArraySlice<IndexResult>) {
+        for result in results {
+            self.results[result.date] = result.isRetraction ? nil : result
+        }
+    }
+
+    /// Loses a stored result, as if the result of a session had never been stored.
+    func drop(_ date: SessionDate) {
+        results[date] = nil
+    }
+
+    /// Forgets which rows were fetched.
+    func resetFetches() {
+        rowFetches = []
+    }
+
+    /// The dates with a stored batch, ascending.
+    func deliveredDates() -> [SessionDate] {
+        batches.keys.sorted()
+    }
+
+    /// The stored results, bit for bit.
+    func snapshot() -> [SessionDate: String] {
+        results.mapValues(bits)
+    }
+
+    func sessionRecords(from start: SessionDate, to end: SessionDate) -> [SessionRecord] {
+        batches.keys.filter { start <= $0 && $0 <= end }.sorted().map { date in
+            let batch = batches[date]!
+            return SessionRecord(
+                date: date, batchID: batch.batchID, source: "test", receivedRows: batch.rows.count,
+                validRows: batch.rows.count, rejectedRows: 0, indexBatchID: results[date]?.sourceBatchID
+            )
+        }
+    }
+
+    func storedResult(on date: SessionDate) -> IndexResult? {
+        results[date]
+    }
+
+    func rows(on date: SessionDate) -> (batchID: String, rows: [ValidRow])? {
+        rowFetches.append(date)
+        return batches[date]
+    }
+}

@@ -1,0 +1,56 @@
+import Contracts
+import Methodology
+import TradingCalendar
+
+/// Parses a test date literal, trapping on typos so a bad fixture cannot pass silently.
+func day(_ text: String) -> SessionDate {
+    guard let date = SessionDate(text) else { preconditionFailure("bad test date \(text)") }
+    return date
+}
+
+/// A raw row with the fields a test cares about.
+func price(
+    _ date: String, _ ticker: String, open: Double? = nil, high: Double? = nil, low: Double? = nil,
+    close: Double?, volume: Double? = nil, cap: Double?, shares: Double? = nil
+) -> PriceRow {
+    PriceRow(
+        date: day(date), ticker: ticker, open: open, high: high, low: low, close: close, volume: volume,
+        marketCap: cap, sharesOutstanding: shares
+    )
+}
+
+/// A valid row with only close and market cap.
+func valid(_ ticker: String, close: Double, cap: Double) -> ValidRow {
+    ValidRow(ticker: ticker, open: nil, high: nil, low: nil, close: close, volume: nil, marketCap: cap)
+}
+
+/// Every number of a result as its bit pattern, so two results compare bit for bit (Double == would equate 0.0 and
+/// -0.0 and never equate NaN).
+func bits(_ result: IndexResult) -> String {
+    func hex(_ value: Double) -> String { String(value.bitPattern, radix: 16) }
+    func hex(_ value: Double?) -> String { value.map { hex($0) } ?? "nil" }
+    let constituents = result.constituents.map {
+        "\($0.ticker):\($0.rank):\(hex($0.weight)):\(hex($0.marketCap)):\(hex($0.close))"
+    }
+    let departures = result.departures.map { "\($0.ticker):\($0.rank.map(String.init) ?? "nil"):\(hex($0.marketCap))" }
+    return [
+        result.index, "\(result.date)", result.previousDate.map(\.description) ?? "nil", hex(result.level),
+        hex(result.dailyReturn), constituents.joined(separator: ","), result.previousTickers.joined(separator: ","),
+        departures.joined(separator: ","), result.sourceBatchID, result.replay.map { "\($0)" } ?? "nil",
+    ].joined(separator: "|")
+}
+
+/// SplitMix64: a small seeded generator, so "random" orders are the same on every run.
+struct SeededGenerator: RandomNumberGenerator {
+    private var state: UInt64
+
+    init(seed: UInt64) { state = seed }
+
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}

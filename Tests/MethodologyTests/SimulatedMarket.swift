@@ -1,0 +1,76 @@
+import Contracts
+import Methodology
+import TradingCalendar
+
+/// A small deterministic market for the build engine's tests: consecutive sessions with a listing, a delisting, a
+/// constituent missing one session, a session without any row, and a holiday batch that no build may use.
+struct SimulatedMarket {
+    /// One stored batch.
+    struct Batch {
+        var batchID: String
+        var rows: [ValidRow]
+    }
+
+    /// The NYSE sessions of the market, ascending.
+    private(set) var sessions: [SessionDate]
+    /// The batch of each session, plus the holiday's.
+    var batches: [SessionDate: Batch]
+    /// A date that is no session, yet has a batch with rows.
+    let holiday = day("2024-01-15")
+
+    /// `count` sessions from 2024-01-02 with prices drawn from `seed`.
+    init(seed: UInt64 = 1, count: Int = 16) {
+        let calendar = NYSECalendar.standard
+        sessions = Array(calendar.sessions(from: day("2024-01-02"), to: day("2024-12-31")).prefix(count))
+        var generator = SeededGenerator(seed: seed)
+        let shares: [String: Double] = ["A": 10, "B": 9, "C": 8, "D": 7, "E": 6, "F": 12]
+        var closes: [String: Double] = ["A": 100, "B": 104, "C": 118, "D": 131, "E": 160]
+        var batches: [SessionDate: Batch] = [:]
+        for (index, session) in sessions.enumerated() {
+            if index == 4 { closes["F"] = 70 }  // listing
+            if index == 9 { closes["B"] = nil }  // delisting
+            var rows: [ValidRow] = []
+            for ticker in closes.keys.sorted() {
+                // Moves of -10 % ... +10 % in steps of 0.01 %: ratios with no exact binary form, so bits matter.
+                let move = Double(generator.next() % 2_001) / 10_000 - 0.1
+                closes[ticker]! *= 1 + move
+                if ticker == "C" && index == 6 { continue }  // missing for one session
+                rows.append(valid(ticker, close: closes[ticker]!, cap: closes[ticker]! * shares[ticker]!))
+            }
+            if index == 11 { rows = [] }  // the source has no row for this session
+            batches[session] = Batch(batchID: "\(session)-v1", rows: rows.shuffled(using: &generator))
+        }
+        batches[holiday] = Batch(batchID: "holiday", rows: [valid("Z", close: 1, cap: 1e12)])
+        self.batches = batches
+    }
+
+    /// The same market with `date`'s batch replaced.
+    func replacing(_ date: SessionDate, batchID: String, rows: [ValidRow]) -> SimulatedMarket {
+        var copy = self
+        copy.batches[date] = Batch(batchID: batchID, rows: rows)
+        return copy
+    }
+
+    /// The same market over only `sessions`.
+    func restricted(to sessions: [SessionDate]) -> SimulatedMarket {
+        var copy = self
+        copy.sessions = sessions
+        return copy
+    }
+
+    /// The series computed directly, session after session, bit for bit: what every build order must store.
+    func reference(_ calculator: IndexCalculator) -> [SessionDate: String] {
+        var previous: IndexResult?
+        var expected: [SessionDate: String] = [:]
+        for session in sessions {
+            let batch = batches[session]!
+            let result = calculator.compute(
+                date: session, rows: batch.rows, previous: previous, sourceBatchID: batch.batchID
+            )
+            guard !result.isRetraction else { continue }
+            expected[session] = bits(result)
+            previous = result
+        }
+        return expected
+    }
+}

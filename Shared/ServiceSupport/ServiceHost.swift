@@ -101,7 +101,13 @@ package enum ServiceHost {
 
         let group = ServiceGroup(
             configuration: .init(
-                services: ([topology, ping] + own + [health]).map { .init(service: $0) },
+                // Nothing consumes or answers before every stream and consumer exists: with interest retention, a
+                // message published while a consumer is still missing would never reach it.
+                services: (
+                    [topology, ping] as [any Service]
+                        + own.map { GatedService(gate: topology, service: $0) as any Service }
+                        + [health] as [any Service]
+                ).map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) },
                 gracefulShutdownSignals: signals,
                 cancellationSignals: [],
                 logger: logger
@@ -135,6 +141,13 @@ package final class TopologyService: Service, Sendable {
     /// Whether the topology has been ensured.
     package var isReady: Bool { ready.load(ordering: .acquiring) }
 
+    /// Returns once the topology has been ensured (throws when cancelled first).
+    package func waitUntilReady() async throws {
+        while !isReady {
+            try await Task.sleep(for: .milliseconds(20))
+        }
+    }
+
     /// Ensures the topology, then waits for shutdown.
     package func run() async throws {
         var attempt = 0
@@ -154,6 +167,21 @@ package final class TopologyService: Service, Sendable {
             }
         }
         try? await gracefulShutdown()
+    }
+}
+
+/// Starts a service only once the topology is ensured.
+struct GatedService: Service {
+    let gate: TopologyService
+    let service: any Service
+
+    func run() async throws {
+        do {
+            try await cancelWhenGracefulShutdown { try await gate.waitUntilReady() }
+        } catch is CancellationError {
+            return
+        }
+        try await service.run()
     }
 }
 

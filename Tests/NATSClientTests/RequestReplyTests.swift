@@ -55,12 +55,10 @@ struct RequestReplyTests {
     @Test("a request with nobody listening fails at once with no responders")
     func noResponders() async throws {
         let environment = try await NATSTestEnvironment()
-        let started = ContinuousClock.now
+        // The server says so (no-responders), rather than the client waiting out its timeout (a timeout error).
         await #expect(throws: NATSError.noResponders(subject: "nobody.home")) {
-            _ = try await environment.connection.request("nobody.home", data: Data(), timeout: .seconds(5))
+            _ = try await environment.connection.request("nobody.home", data: Data(), timeout: .seconds(60))
         }
-        // Well before the timeout: the server says so rather than the client waiting.
-        #expect(ContinuousClock.now - started < .seconds(4))
         await environment.shutdown()
     }
 

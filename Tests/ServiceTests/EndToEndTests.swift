@@ -33,7 +33,8 @@ struct EndToEndTests {
             dataDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("e2e-\(UUID().uuidString)")
             let configuration = try ServiceConfiguration(environment: [
                 "NATS_URL": environment.server.url, "DATA_DIR": dataDirectory.path, "HEALTH_PORT": "0",
-                "API_PORT": "0", "INDEX_SIZE": String(indexSize), "LOG_LEVEL": "critical",
+                "API_PORT": "0", "INDEX_SIZE": String(indexSize),
+                "LOG_LEVEL": ProcessInfo.processInfo.environment["TEST_LOG_LEVEL"] ?? "critical",
             ])
             let apiPort = self.apiPort
             let runs: [@Sendable () async throws -> Void] = [

@@ -36,7 +36,7 @@ package enum CSVPriceFile {
                     // Dates tend to have similar row counts; sizing a new bucket like the last one avoids
                     // regrowing every bucket from empty.
                     var bucket: [PriceRow] = []
-                    bucket.reserveCapacity(buckets.last?.count ?? 0)
+                    bucket.reserveCapacity(buckets.last.map { $0.count + $0.count / 8 + 16 } ?? 0)
                     buckets.append(bucket)
                 }
                 lastDate = row.date

@@ -63,7 +63,8 @@ package struct CSVPriceWriter: ~Copyable {
 
     /// Appends `text` as a field, quoted (with quotes doubled) when RFC 4180 requires it or spaces surround it.
     private static func appendText(_ text: String, to bytes: inout [UInt8]) {
-        let needsQuotes = text.utf8.contains { $0 == UInt8(ascii: ",") || $0 == UInt8(ascii: "\"") || $0 < 0x20 }
+        let needsQuotes =
+            text.utf8.contains { $0 == UInt8(ascii: ",") || $0 == UInt8(ascii: "\"") || $0 < 0x20 }
             || text.utf8.first == UInt8(ascii: " ") || text.utf8.last == UInt8(ascii: " ")
         guard needsQuotes else {
             bytes.append(contentsOf: text.utf8)

@@ -1,5 +1,13 @@
 import Foundation
 
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
 /// Splits a CSV file into RFC 4180 records, reading it in chunks so a file of any size streams through a
 /// bounded buffer.
 ///
@@ -21,9 +29,9 @@ struct CSVRecordReader {
 
     /// The file's name for error messages.
     let fileName: String
-    /// Where more bytes come from; nil once exhausted (in-memory input starts exhausted).
-    private var handle: FileHandle?
-    /// The bytes read but not yet consumed, from `start` to `end`.
+    /// The open file's descriptor; nil once exhausted (in-memory input starts exhausted).
+    private var descriptor: Int32?
+    /// The bytes read but not yet consumed, from `start` to `end`; read straight into, reused for the whole file.
     private var buffer: [UInt8]
     /// Start of the unconsumed bytes.
     private var start = 0
@@ -34,23 +42,27 @@ struct CSVRecordReader {
     /// How much to read at a time.
     private let chunkSize: Int
 
-    /// A reader of the file at `url`.
-    init(url: URL, chunkSize: Int = 1 << 22) throws(CSVError) {
-        fileName = url.lastPathComponent
-        do {
-            handle = try FileHandle(forReadingFrom: url)
-        } catch {
-            throw CSVError(file: url.lastPathComponent, line: 0, message: "cannot open: \(error.localizedDescription)")
+    /// A reader of the file at `path`, named `name` in errors.
+    init(path: String, name: String, chunkSize: Int = 1 << 22) throws(CSVError) {
+        fileName = name
+        let descriptor = open(path, O_RDONLY)
+        guard descriptor >= 0 else {
+            throw CSVError(file: name, line: 0, message: "cannot open: \(String(cString: strerror(errno)))")
         }
+        self.descriptor = descriptor
         self.chunkSize = max(chunkSize, 16)
-        buffer = []
-        buffer.reserveCapacity(self.chunkSize * 2)
+        buffer = [UInt8](repeating: 0, count: self.chunkSize * 2)
+    }
+
+    /// A reader of the file at `url`, named by its last path component in errors.
+    init(url: URL, chunkSize: Int = 1 << 22) throws(CSVError) {
+        try self.init(path: url.path, name: url.lastPathComponent, chunkSize: chunkSize)
     }
 
     /// A reader of bytes already in memory.
     init(bytes: [UInt8], name: String) {
         fileName = name
-        handle = nil
+        descriptor = nil
         buffer = bytes
         end = bytes.count
         chunkSize = 1 << 22
@@ -60,6 +72,7 @@ struct CSVRecordReader {
     ///
     /// The record (and the pointers it hands out) is valid only during the call.
     mutating func forEachRecord(_ body: (CSVRecord) throws -> Void) throws {
+        defer { closeFile() }
         var fields: [Field] = []
         fields.reserveCapacity(16)
         var isFirstRead = true
@@ -71,7 +84,7 @@ struct CSVRecordReader {
                     start += 3
                 }
             }
-            let isFinal = handle == nil
+            let isFinal = descriptor == nil
             if start >= end && isFinal { return }
             var newlines = 0
             let outcome = buffer.withUnsafeBytes { bytes in
@@ -98,25 +111,44 @@ struct CSVRecordReader {
 
     /// Moves the unconsumed bytes to the front and reads one more chunk after them; closes at end of file.
     private mutating func fill() throws {
-        guard let handle else { return }
+        guard let descriptor else { return }
         if start > 0 {
-            buffer.removeSubrange(0..<start)
-            end -= start
+            let remaining = end - start
+            buffer.withUnsafeMutableBytes { bytes in
+                guard let base = bytes.baseAddress else { return }
+                memmove(base, base + start, remaining)
+            }
+            end = remaining
             start = 0
         }
-        let chunk: Data?
-        do {
-            chunk = try handle.read(upToCount: chunkSize)
-        } catch {
-            throw CSVError(file: fileName, line: line, message: "cannot read: \(error.localizedDescription)")
+        // A record longer than the free space (only a pathological one) grows the buffer.
+        if buffer.count - end < chunkSize {
+            buffer.append(contentsOf: repeatElement(0, count: chunkSize))
         }
-        guard let chunk, !chunk.isEmpty else {
-            try? handle.close()
-            self.handle = nil
+        var count: Int
+        repeat {
+            count = buffer.withUnsafeMutableBytes { bytes in
+                read(descriptor, bytes.baseAddress! + end, chunkSize)
+            }
+        } while count < 0 && errno == EINTR
+        if count < 0 {
+            let reason = String(cString: strerror(errno))
+            closeFile()
+            throw CSVError(file: fileName, line: line, message: "cannot read: \(reason)")
+        }
+        if count == 0 {
+            closeFile()
             return
         }
-        buffer.append(contentsOf: chunk)
-        end = buffer.count
+        end += count
+    }
+
+    /// Closes the file if it is still open.
+    private mutating func closeFile() {
+        if let descriptor {
+            close(descriptor)
+            self.descriptor = nil
+        }
     }
 
     /// What parsing from a position gave.

@@ -42,6 +42,19 @@ struct SimCursor {
         self.pendingDelta = [Double](repeating: 0, count: count)
     }
 
+    /// The log price of `stock` after the last generated session, nil when the cursor has not met it listed; the
+    /// unrounded state behind the rows, for tests that compare generation paths bit for bit.
+    func logPrice(_ stock: Int) -> Double? {
+        guard ready[stock], nextIndex > 0 else { return nil }
+        let year = Int(universe.schedule.yearOfSession[nextIndex - 1])
+        return universe.anchors[stock * universe.schedule.yearCount + year] + partial[stock]
+    }
+
+    /// Log shares outstanding of `stock` after the last generated session, nil when not met yet.
+    func logSharesOutstanding(_ stock: Int) -> Double? {
+        ready[stock] ? logShares[stock] : nil
+    }
+
     /// Whether every session has been generated.
     var isFinished: Bool { nextIndex >= universe.schedule.count }
 
@@ -142,7 +155,8 @@ struct SimCursor {
 
     /// Appends the row of `stock` (none when its row is missing, two for a duplicate), defects included.
     @inline(__always)
-    private func appendRow(_ stock: Int, date: SessionDate, logPrice: Double, change: Double, to rows: inout [PriceRow]) {
+    private func appendRow(_ stock: Int, date: SessionDate, logPrice: Double, change: Double, to rows: inout [PriceRow])
+    {
         let bits = SimHash.draw(universe.rowKey[stock], UInt64(UInt32(bitPattern: date.dayNumber)))
         let event = bits & 0xF_FFFF
         let missingLimit = universe.missingLimit[stock]
@@ -150,54 +164,58 @@ struct SimCursor {
         let more = SimHash.mix(bits)
         let sigma = universe.sigma[stock]
         let level = exp(logPrice)
-        let close = Self.cents(level)
         // The open lies near the previous close (log price minus today's change) with a small overnight gap.
         let gap = sigma * (SimHash.unit16(bits, shift: 24) - 0.5)
         let openRaw = exp(logPrice - change + gap)
-        let open = Self.cents(openRaw)
-        let high = Self.cents(max(openRaw, level) * (1 + 0.9 * sigma * SimHash.unit16(bits, shift: 40)))
-        let low = Self.cents(min(openRaw, level) * (1 - 0.9 * sigma * SimHash.unit16(more, shift: 0)))
         let shares = shares[stock]
         let activity = (0.5 + SimHash.unit16(more, shift: 16)) * (1 + 10 * abs(change))
-        let volume = (shares * universe.turnover[stock] * activity).rounded()
-        var row = PriceRow(
-            date: date, ticker: universe.tickers[stock], open: open, high: high, low: low, close: close,
-            volume: volume, marketCap: (close * shares).rounded())
+        var open = Self.cents(openRaw)
+        var high = Self.cents(max(openRaw, level) * (1 + 0.9 * sigma * SimHash.unit16(bits, shift: 40)))
+        var low = Self.cents(min(openRaw, level) * (1 - 0.9 * sigma * SimHash.unit16(more, shift: 0)))
+        var close = Self.cents(level)
+        var volume = (shares * universe.turnover[stock] * activity).rounded()
+        var marketCap: Double? = (close * shares).rounded()
+        var sharesOutstanding: Double?
         let badLimit = universe.badLimit[stock]
         if event >= badLimit {
             if event < badLimit + SimModel.sharesOnly {
-                row.marketCap = nil
-                row.sharesOutstanding = shares
+                marketCap = nil
+                sharesOutstanding = shares
             }
-            rows.append(row)
-            return
+        } else {
+            // A bad tick, of one of eight kinds.
+            switch (bits >> 20) & 7 {
+            case 0:
+                close = 0
+                marketCap = 0
+            case 1:
+                close = -close
+                marketCap = (close * shares).rounded()
+            case 2:
+                close = .nan
+                marketCap = .nan
+            case 3:
+                marketCap = nil
+            case 4:
+                (high, low) = (low, high + 0.01)
+            case 5:
+                open = Self.cents(high * 1.05 + 0.01)
+            case 6:
+                volume = -max(volume, 1)
+            default:
+                // A duplicate: the first row stands, the second (a slightly different print) is rejected.
+                rows.append(
+                    PriceRow(
+                        date: date, ticker: universe.tickers[stock], open: open, high: high, low: low, close: close,
+                        volume: volume, marketCap: marketCap))
+                close = Self.cents(close * 1.01)
+                marketCap = (close * shares).rounded()
+            }
         }
-        // A bad tick, of one of eight kinds.
-        switch (bits >> 20) & 7 {
-        case 0:
-            row.close = 0
-            row.marketCap = 0
-        case 1:
-            row.close = -close
-            row.marketCap = -(close * shares).rounded()
-        case 2:
-            row.close = .nan
-            row.marketCap = .nan
-        case 3:
-            row.marketCap = nil
-        case 4:
-            row.high = low
-            row.low = high + 0.01
-        case 5:
-            row.open = Self.cents(high * 1.05 + 0.01)
-        case 6:
-            row.volume = -max(volume, 1)
-        default:
-            // A duplicate: the first row stands, the second (a slightly different print) is rejected.
-            rows.append(row)
-            row.close = Self.cents(close * 1.01)
-            row.marketCap = row.close.map { ($0 * shares).rounded() }
-        }
-        rows.append(row)
+        // Built in place: a row is 136 bytes, and copying it from a local costs as much as computing it.
+        rows.append(
+            PriceRow(
+                date: date, ticker: universe.tickers[stock], open: open, high: high, low: low, close: close,
+                volume: volume, marketCap: marketCap, sharesOutstanding: sharesOutstanding))
     }
 }

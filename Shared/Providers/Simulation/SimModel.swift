@@ -37,7 +37,7 @@ enum SimModel {
     /// Standard deviation of a market-wide jump.
     static let marketJumpSize = 0.025
     /// Daily volatility of each sector factor.
-    static let sectorVolatility = 0.005
+    static let sectorVolatility = 0.0001
     /// Idiosyncratic daily volatility of stocks of $30 B and more; smaller ones get more, see
     /// `idiosyncraticVolatility`. On the calm side of real large caps (0.6-1.2 %), which keeps the top 100 from
     /// changing on most sessions: with ~1 % between neighbouring ranks near 100, every 0.1 % of relative

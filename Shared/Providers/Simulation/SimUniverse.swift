@@ -99,7 +99,8 @@ final class SimUniverse: Sendable {
         // MARK: Stocks
         let symbols = SimNames.tickers(count: count, seed: seed)
         let order = symbols.indices.sorted { symbols[$0] < symbols[$1] }
-        let meanMarketVariance = SimModel.marketVolatility * SimModel.marketVolatility * 1.2
+        let meanMarketVariance =
+            SimModel.marketVolatility * SimModel.marketVolatility * 1.2
             + Double(SimModel.marketJumpThreshold) / 2048 * SimModel.marketJumpSize * SimModel.marketJumpSize
         let jumpVariance = Double(SimModel.jumpThreshold) / 2048 * SimModel.jumpSize * SimModel.jumpSize
         var tickers: [String] = []
@@ -126,12 +127,14 @@ final class SimUniverse: Sendable {
             let sectorIndex = SimNames.sector(SimHash.unit(draw(0)))
             let exchange = SimNames.exchange(length: ticker.utf8.count, unit: SimHash.unit(draw(1)))
             let logCap = log(SimModel.medianMarketCap) + SimModel.logMarketCapSpread * SimHash.normal(draw(2))
-            let logPrice = min(max(log(SimModel.medianPrice) + SimModel.logPriceSpread * SimHash.normal(draw(3)), 0.7), 6.7)
+            let logPrice = min(
+                max(log(SimModel.medianPrice) + SimModel.logPriceSpread * SimHash.normal(draw(3)), 0.7), 6.7)
             let stockBeta = min(max(1 + SimModel.betaSpread * SimHash.normal(draw(4)), 0.3), 2)
             let stockSigma = SimModel.idiosyncraticVolatility(log10MarketCap: logCap / log(10))
             let alpha = SimModel.alphaSpread * SimHash.normal(draw(5))
             let idiosyncraticVariance = stockSigma * stockSigma + jumpVariance
-            let variance = stockBeta * stockBeta * meanMarketVariance
+            let variance =
+                stockBeta * stockBeta * meanMarketVariance
                 + SimModel.sectorVolatility * SimModel.sectorVolatility + idiosyncraticVariance
             // Ito: a log drift of mu - sigma^2 / 2 makes the expected simple return mu.
             let dailyDrift = (SimModel.marketReturn + alpha) / SimModel.sessionsPerYear - variance / 2
@@ -143,7 +146,8 @@ final class SimUniverse: Sendable {
                 listed = Int32(1 + Int(SimHash.unit(draw(8)) * Double(sessions - 1)))
             }
             let lifetime = -log(SimHash.unit(draw(9))) / SimModel.delistingHazard * SimModel.sessionsPerYear
-            let delisted = Double(listed) + max(lifetime, 1) < Double(sessions)
+            let delisted =
+                Double(listed) + max(lifetime, 1) < Double(sessions)
                 ? Int32(listed) + Int32(max(lifetime, 1)) : Int32.max
 
             tickers.append(ticker)
@@ -173,10 +177,12 @@ final class SimUniverse: Sendable {
             var anchor = logPrice
             for year in 0..<years {
                 let days = Double(schedule.sessionCount(year: year))
-                let shock = (days * idiosyncraticVariance).squareRoot() * SimHash.normal(SimHash.draw(yearKey, UInt64(year)))
+                let shock =
+                    (days * idiosyncraticVariance).squareRoot() * SimHash.normal(SimHash.draw(yearKey, UInt64(year)))
                 anchors[position * years + year] = anchor
                 yearShock[position * years + year] = shock
-                anchor += days * dailyDrift + stockBeta * marketYear[year] + sectorYear[sectorIndex * years + year] + shock
+                anchor +=
+                    days * dailyDrift + stockBeta * marketYear[year] + sectorYear[sectorIndex * years + year] + shock
             }
         }
         self.tickers = tickers

@@ -1,12 +1,14 @@
 extension SimulatedMarket {
     /// A market configured by `SIM_TICKERS` (default 6000) and `SIM_SEED` (default 42, decimal or 0x-hex);
     /// an unset or empty variable takes its default, anything else that does not parse throws.
-    package static func fromEnvironment(_ environment: [String: String]) throws(SimulatedMarketError) -> SimulatedMarket {
+    package static func fromEnvironment(_ environment: [String: String]) throws(SimulatedMarketError) -> SimulatedMarket
+    {
         var tickers = 6000
         var seed: UInt64 = 42
         if let text = value("SIM_TICKERS", in: environment) {
             guard let parsed = Int(text), (1...maximumTickers).contains(parsed) else {
-                throw .invalidVariable(name: "SIM_TICKERS", value: text, expected: "an integer from 1 to \(maximumTickers)")
+                throw .invalidVariable(
+                    name: "SIM_TICKERS", value: text, expected: "an integer from 1 to \(maximumTickers)")
             }
             tickers = parsed
         }

@@ -49,7 +49,8 @@ package struct SimulatedMarket: Sendable {
             let listed = Int(universe.listIndex[stock])
             let delisted = Int(universe.delistIndex[stock])
             // On a closed day: listed at an earlier session (or before the data starts), delisting at a later one.
-            let isListed = isSession
+            let isListed =
+                isSession
                 ? listed <= next && next < delisted
                 : (listed == 0 || listed < next) && delisted >= next
             if isListed { result.append(universe.infos[stock]) }

@@ -10,11 +10,12 @@ struct SimulatedMarketUniverseTests {
         "Communication Services", "Consumer Staples", "Energy", "Utilities", "Real Estate", "Materials",
     ]
 
-    @Test("the universe has the configured size, unique 1-5 letter tickers, 11 sectors and 3 exchanges")
+    @Test("the universe holds SIM_TICKERS / 0.52 stocks with unique 1-5 letter tickers, 11 sectors and 3 exchanges")
     func universe() {
         let stocks = Markets.standard.allStocks
-        #expect(stocks.count == 6000)
-        #expect(Set(stocks.map(\.ticker)).count == 6000)
+        #expect(stocks.count == 11_539)
+        #expect(Markets.standard.universeSize == 11_539)
+        #expect(Set(stocks.map(\.ticker)).count == 11_539)
         #expect(stocks.map(\.ticker) == stocks.map(\.ticker).sorted())
         #expect(
             stocks.allSatisfy { stock in
@@ -30,7 +31,14 @@ struct SimulatedMarketUniverseTests {
     @Test("tickers stay unique for large universes", arguments: [1, 26, 27, 703, 20_000, 100_000])
     func uniqueTickers(count: Int) {
         let tickers = SimulatedMarket(tickers: count, seed: 3).allStocks.map(\.ticker)
-        #expect(Set(tickers).count == count)
+        #expect(Set(tickers).count == SimulatedMarket.universeSize(listed: count))
+    }
+
+    @Test("about SIM_TICKERS stocks are listed on any session", arguments: ["2000-01-03", "2015-01-02", "2024-12-31", "2030-12-31"])
+    func listedCount(date: String) {
+        let listed = Markets.standard.stocks(on: day(date)).count
+        // 6,000 asked for: listings and delistings keep the listed count within a few percent of it.
+        #expect((5_400...6_600).contains(listed), "\(listed) listed on \(date)")
     }
 
     @Test("stocks list and delist at 2-4 % a year each way over 2015-2024")

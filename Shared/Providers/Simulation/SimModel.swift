@@ -16,8 +16,8 @@ enum SimModel {
 
     /// Median market cap at the start of 2000, in dollars.
     static let medianMarketCap = 1.5e9
-    /// Standard deviation of the log market cap across stocks: with ~3,000 listed, rank 1 is near $0.5 T
-    /// and rank 100 near $30 B, as in the real US market around 2000.
+    /// Standard deviation of the log market cap across stocks: with ~3,000 listed, rank 1 is near $1 T, rank 100
+    /// near $40 B and rank 1,000 near $3 B, roughly the US market's shape.
     static let logMarketCapSpread = 1.8
     /// Median share price at the start of 2000.
     static let medianPrice = 30.0
@@ -37,11 +37,10 @@ enum SimModel {
     /// Standard deviation of a market-wide jump.
     static let marketJumpSize = 0.025
     /// Daily volatility of each sector factor.
-    static let sectorVolatility = 0.0001
+    static let sectorVolatility = 0.005
     /// Idiosyncratic daily volatility of stocks of $30 B and more; smaller ones get more, see
-    /// `idiosyncraticVolatility`. On the calm side of real large caps (0.6-1.2 %), which keeps the top 100 from
-    /// changing on most sessions: with ~1 % between neighbouring ranks near 100, every 0.1 % of relative
-    /// volatility there adds about one composition change a month.
+    /// `idiosyncraticVolatility`. On the calm side of real large caps (0.6-1.2 %): neighbouring ranks near 100
+    /// are only ~1 % apart, so even so the top 100 changes on about half the sessions (seed 42: ~130 a year).
     static let largeCapVolatility = 0.006
     /// Extra idiosyncratic volatility per decade of market cap below $30 B.
     static let volatilityPerDecade = 0.005

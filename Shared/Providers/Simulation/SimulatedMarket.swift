@@ -18,20 +18,31 @@ package struct SimulatedMarket: Sendable {
     /// The largest universe `init` accepts.
     package static let maximumTickers = 100_000
 
-    /// The number of stocks in the universe over the whole period (about half are listed on a given day).
+    /// The number of stocks listed on a typical day (`SIM_TICKERS`); with listings and delistings, the universe over
+    /// the whole period holds about twice as many (``universeSize``).
     package let tickerCount: Int
     /// The seed.
     package let seed: UInt64
     /// The fixed part of the market.
     let universe: SimUniverse
 
-    /// A market of `tickers` stocks (1 through `maximumTickers`) generated from `seed`.
+    /// A market with about `tickers` stocks (1 through `maximumTickers`) listed on any day, generated from `seed`.
     package init(tickers: Int = 6000, seed: UInt64 = 42) {
         precondition((1...Self.maximumTickers).contains(tickers), "SimulatedMarket needs 1...100000 tickers")
         self.tickerCount = tickers
         self.seed = seed
-        self.universe = SimUniverse(count: tickers, seed: seed)
+        // The listed share of the universe stays near `preListedShare` (listings balance delistings), so a universe
+        // of tickers / share stocks lists about `tickers` a day: 5,000 gives the benchmark's ~12.6 M rows a decade.
+        self.universe = SimUniverse(count: Self.universeSize(listed: tickers), seed: seed)
     }
+
+    /// How many stocks the universe holds over 2000-2030 for `listed` listed on a typical day.
+    package static func universeSize(listed: Int) -> Int {
+        Int((Double(listed) / SimModel.preListedShare).rounded(.up))
+    }
+
+    /// The number of stocks in the universe over the whole period.
+    package var universeSize: Int { universe.count }
 
     /// The first and last dates the market has sessions in.
     package static var coverage: ClosedRange<SessionDate> { NYSECalendar.coverage }

@@ -30,13 +30,14 @@ down:
 status:
 	@scripts/stack.sh status
 
-## Builds, starts the local stack and checks every service answers.
+## Builds, starts the local stack, back-fills two years of the simulated market and says where the API is.
 demo: up
 	@echo "waiting for the services to be ready..."
-	@for i in $$(seq 1 50); do .build/release/indexctl ping >/dev/null 2>&1 && break; sleep 0.2; done
+	@for i in $$(seq 1 100); do .build/release/indexctl ping >/dev/null 2>&1 && break; sleep 0.2; done
 	@.build/release/indexctl ping
+	@.build/release/indexctl backfill --from $$(date -d '2 years ago' +%F) --to $$(date -d yesterday +%F)
 	@echo
-	@echo "API:    http://127.0.0.1:$(API_PORT)/health"
+	@echo "API:    http://127.0.0.1:$(API_PORT)  (try: curl 'http://127.0.0.1:$(API_PORT)/index-composition')"
 	@echo "NATS:   $(NATS_URL)"
 	@echo "Logs:   $(DATA_DIR)/run/*.log   (make status, make down)"
 

@@ -23,12 +23,19 @@ echo "== workload: $TICKERS tickers, $FROM..$TO"
 # The floor: the same rows as CSV, bulk-loaded in one transaction by sqlite3.
 $BIN/indexctl sim-csv --from "$FROM" --to "$TO" --tickers "$TICKERS" --prices "$WORK/prices.csv" 2>/dev/null
 ROWS=$(( $(wc -l < "$WORK/prices.csv") - 1 ))
-sqlite3 "$WORK/floor.sqlite" "PRAGMA journal_mode=WAL;" \
-    "CREATE TABLE prices(date TEXT, ticker TEXT, open REAL, high REAL, low REAL, close REAL, volume REAL, market_cap REAL);" >/dev/null
-start=$(now)
-printf 'BEGIN;\n.import --csv --skip 1 %s prices\nCOMMIT;\n' "$WORK/prices.csv" | sqlite3 "$WORK/floor.sqlite"
-FLOOR=$(elapsed "$start" "$(now)")
-printf '== floor (sqlite3 .import, one transaction): %d rows in %.2f s = %.0f rows/s\n' "$ROWS" "$FLOOR" "$(echo "$ROWS / $FLOOR" | bc -l)"
+# The best of three loads, each into a fresh file: the floor is what sqlite3 can do at its fastest here.
+FLOOR=
+for run in 1 2 3; do
+    rm -f "$WORK/floor.sqlite"*
+    sqlite3 "$WORK/floor.sqlite" "PRAGMA journal_mode=WAL;" \
+        "CREATE TABLE prices(date TEXT, ticker TEXT, open REAL, high REAL, low REAL, close REAL, volume REAL, market_cap REAL);" >/dev/null
+    start=$(now)
+    printf 'BEGIN;\n.import --csv --skip 1 %s prices\nCOMMIT;\n' "$WORK/prices.csv" | sqlite3 "$WORK/floor.sqlite"
+    took=$(elapsed "$start" "$(now)")
+    printf '   floor run %d: %.2f s\n' "$run" "$took"
+    if [ -z "$FLOOR" ] || [ "$(echo "$took < $FLOOR" | bc)" = 1 ]; then FLOOR=$took; fi
+done
+printf '== floor (sqlite3 .import, one transaction, best of 3): %d rows in %.2f s = %.0f rows/s\n' "$ROWS" "$FLOOR" "$(echo "$ROWS / $FLOOR" | bc -l)"
 rm -f "$WORK/floor.sqlite"* "$WORK/prices.csv"
 
 # The pipeline: a fresh local stack on free ports.
@@ -44,11 +51,14 @@ REJECTED=$(sqlite3 "file:$DATA_DIR/index.sqlite?mode=ro" "SELECT count(*) FROM r
 SESSIONS=$(sqlite3 "file:$DATA_DIR/index.sqlite?mode=ro" "SELECT count(*) FROM index_levels")
 printf '== pipeline back-fill: %d sessions, %d valid rows + %d rejections stored in %.2f s = %.0f rows/s (%.2fx the floor)\n' \
     "$SESSIONS" "$STORED" "$REJECTED" "$PIPE" "$(echo "($STORED + $REJECTED) / $PIPE" | bc -l)" "$(echo "$PIPE / $FLOOR" | bc -l)"
-echo "== peak RSS per process (VmHWM)"
+echo "== peak RSS (VmHWM) and CPU time (user+system) per process"
+TICK=$(getconf CLK_TCK)
 for pidfile in "$DATA_DIR"/run/*.pid; do
     name=$(basename "$pidfile" .pid)
-    printf '   %-16s %s\n' "$name" "$(awk '/VmHWM/{printf "%.0f MiB", $2/1024}' "/proc/$(cat "$pidfile")/status")"
+    pid=$(cat "$pidfile")
+    printf '   %-16s %8s %8s\n' "$name" "$(awk '/VmHWM/{printf "%.0f MiB", $2/1024}' "/proc/$pid/status")" \
+        "$(awk -v t="$TICK" '{printf "%.1f s", ($14 + $15) / t}' "/proc/$pid/stat")"
 done
-NEXT=$($BIN/indexctl sessions --from "$TO" --to 2030-12-31 | sed -n 2p)
+NEXT=$($BIN/indexctl sessions --from "$TO" --to 2030-12-31 | awk -v last="$TO" '$1 > last { print; exit }')
 echo "== latency of one new session of $TICKERS rows, fetch to queryable ($LATENCY_SESSIONS sessions from $NEXT)"
 $BIN/indexctl measure-latency --from "$NEXT" --count "$LATENCY_SESSIONS" | tail -1

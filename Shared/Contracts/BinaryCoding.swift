@@ -128,20 +128,20 @@ package struct BinaryReader {
     /// Reads a double.
     package mutating func readDouble() throws -> Double {
         guard offset + 8 <= bytes.count else { throw Failure(reason: "truncated payload", offset: offset) }
-        var bits: UInt64 = 0
-        for index in 0..<8 { bits |= UInt64(bytes[offset + index]) << (8 * UInt64(index)) }
+        let bits = bytes.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: offset, as: UInt64.self) }
         offset += 8
-        return Double(bitPattern: bits)
+        return Double(bitPattern: UInt64(littleEndian: bits))
     }
 
     /// Reads a length-prefixed UTF-8 string.
     package mutating func readString() throws -> String {
         let count = try readCount()
-        defer { offset += count }
-        let slice = bytes[offset..<(offset + count)]
-        guard let text = String(validating: slice, as: UTF8.self) else {
-            throw Failure(reason: "invalid UTF-8", offset: offset)
+        let start = offset
+        offset += count
+        let text = bytes.withUnsafeBufferPointer { buffer in
+            String(validating: UnsafeBufferPointer(rebasing: buffer[start..<(start + count)]), as: UTF8.self)
         }
+        guard let text else { throw Failure(reason: "invalid UTF-8", offset: start) }
         return text
     }
 

@@ -72,11 +72,23 @@ extension BinaryWriter {
     mutating func write(_ row: PriceRow) {
         write(row.date)
         write(row.ticker)
-        let fields = [row.open, row.high, row.low, row.close, row.volume, row.marketCap, row.sharesOutstanding]
+        // Spelled out rather than looped over an array: this runs for every row of every batch.
         var mask: UInt8 = 0
-        for (index, field) in fields.enumerated() where field != nil { mask |= 1 << UInt8(index) }
+        if row.open != nil { mask |= 1 }
+        if row.high != nil { mask |= 2 }
+        if row.low != nil { mask |= 4 }
+        if row.close != nil { mask |= 8 }
+        if row.volume != nil { mask |= 16 }
+        if row.marketCap != nil { mask |= 32 }
+        if row.sharesOutstanding != nil { mask |= 64 }
         write(mask)
-        for field in fields { if let field { write(field) } }
+        if let value = row.open { write(value) }
+        if let value = row.high { write(value) }
+        if let value = row.low { write(value) }
+        if let value = row.close { write(value) }
+        if let value = row.volume { write(value) }
+        if let value = row.marketCap { write(value) }
+        if let value = row.sharesOutstanding { write(value) }
     }
 }
 
@@ -180,12 +192,17 @@ extension ValidatedBatch {
         writer.writeCount(rows.count)
         for row in rows {
             writer.write(row.ticker)
-            let optionals = [row.open, row.high, row.low, row.volume]
             var mask: UInt8 = 0
-            for (index, field) in optionals.enumerated() where field != nil { mask |= 1 << UInt8(index) }
+            if row.open != nil { mask |= 1 }
+            if row.high != nil { mask |= 2 }
+            if row.low != nil { mask |= 4 }
+            if row.volume != nil { mask |= 8 }
             for flag in row.flags { mask |= flag == .priceJump ? 0x10 : 0x20 }
             writer.write(mask)
-            for field in optionals { if let field { writer.write(field) } }
+            if let value = row.open { writer.write(value) }
+            if let value = row.high { writer.write(value) }
+            if let value = row.low { writer.write(value) }
+            if let value = row.volume { writer.write(value) }
             writer.write(row.close)
             writer.write(row.marketCap)
         }

@@ -29,12 +29,30 @@ package struct IndexCalculator: Sendable {
     /// it); otherwise only the first row of a ticker counts, and a row with an unusable close or market cap is left
     /// out, so neither can reach a number.
     package func rank(_ rows: [ValidRow]) -> [RankedRow] {
-        var seen = Set<String>()
-        let usable = rows.filter { row in
-            row.close.isFinite && row.close > 0 && row.marketCap.isFinite && row.marketCap > 0
-                && seen.insert(row.ticker).inserted
+        rankedIndices(rows).enumerated().map { RankedRow(rank: $0.offset + 1, row: rows[$0.element]) }
+    }
+
+    /// The indices of the usable rows in rank order (see ``rank(_:)``); sorting indices rather than rows keeps a
+    /// 5,000-row session from copying its rows around.
+    func rankedIndices(_ rows: [ValidRow]) -> [Int] {
+        var seen = Set<String>(minimumCapacity: rows.count)
+        var usable: [Int] = []
+        usable.reserveCapacity(rows.count)
+        for (index, row) in rows.enumerated()
+        where row.close.isFinite && row.close > 0 && row.marketCap.isFinite && row.marketCap > 0
+            && seen.insert(row.ticker).inserted
+        {
+            usable.append(index)
         }
-        return usable.sorted(by: Self.ranksBefore).enumerated().map { RankedRow(rank: $0.offset + 1, row: $0.element) }
+        return rows.withUnsafeBufferPointer { rows in
+            // The same order as `ranksBefore`, reading fields in place instead of copying rows.
+            usable.sorted { left, right in
+                let leftCap = rows[left].marketCap
+                let rightCap = rows[right].marketCap
+                if leftCap != rightCap { return leftCap > rightCap }
+                return rows[left].ticker.utf8.lexicographicallyPrecedes(rows[right].ticker.utf8)
+            }
+        }
     }
 
     /// The result of session `date` from its valid rows and the previous index session's result.
@@ -49,18 +67,19 @@ package struct IndexCalculator: Sendable {
     package func compute(
         date: SessionDate, rows: [ValidRow], previous: IndexResult?, sourceBatchID: String
     ) -> IndexResult {
-        let ranked = rank(rows)
-        guard !ranked.isEmpty else {
+        let order = rankedIndices(rows)
+        guard !order.isEmpty else {
             return IndexResult(
                 index: index, date: date, previousDate: nil, level: 0, dailyReturn: 0, constituents: [],
                 sourceBatchID: sourceBatchID
             )
         }
-        let selected = ranked.prefix(size)
+        let selected = order.prefix(size)
         let weight = 1.0 / Double(selected.count)
-        let constituents = selected.map {
+        let constituents = selected.enumerated().map { rank, row in
             Constituent(
-                ticker: $0.row.ticker, rank: $0.rank, weight: weight, marketCap: $0.row.marketCap, close: $0.row.close
+                ticker: rows[row].ticker, rank: rank + 1, weight: weight, marketCap: rows[row].marketCap,
+                close: rows[row].close
             )
         }
         guard let previous, !previous.isRetraction else {
@@ -70,20 +89,30 @@ package struct IndexCalculator: Sendable {
             )
         }
         precondition(previous.date < date, "the previous index session must come before \(date)")
-        let today = Dictionary(uniqueKeysWithValues: ranked.map { ($0.row.ticker, $0) })
+        // Each member of C(p): its usable row at d (nil when it has none) and that row's rank.
+        let heldPosition = Dictionary(
+            previous.constituents.enumerated().map { ($0.element.ticker, $0.offset) }, uniquingKeysWith: { first, _ in first }
+        )
+        var today = [(row: Int, rank: Int)?](repeating: nil, count: previous.constituents.count)
+        for (rank, row) in order.enumerated() {
+            if let position = heldPosition[rows[row].ticker] { today[position] = (row, rank + 1) }
+        }
         // In C(p) rank order, so the bits never depend on hashing or on who computes; a missing close adds r_i = 0.
         var sum = 0.0
-        for held in previous.constituents {
-            if let row = today[held.ticker]?.row {
-                sum += row.close / held.close - 1
+        for (position, held) in previous.constituents.enumerated() {
+            if let row = today[position]?.row {
+                sum += rows[row].close / held.close - 1
             }
         }
         let dailyReturn = sum / Double(previous.constituents.count)
         let selectedTickers = Set(constituents.map(\.ticker))
-        let departures = previous.constituents.filter { !selectedTickers.contains($0.ticker) }.map { held in
-            let ranked = today[held.ticker]
-            return CompositionChange(ticker: held.ticker, rank: ranked?.rank, marketCap: ranked?.row.marketCap)
-        }
+        let departures = previous.constituents.enumerated().filter { !selectedTickers.contains($0.element.ticker) }
+            .map { position, held in
+                let found = today[position]
+                return CompositionChange(
+                    ticker: held.ticker, rank: found?.rank, marketCap: found.map { rows[$0.row].marketCap }
+                )
+            }
         return IndexResult(
             index: index, date: date, previousDate: previous.date, level: previous.level * (1 + dailyReturn),
             dailyReturn: dailyReturn, constituents: constituents, previousTickers: previous.constituents.map(\.ticker),

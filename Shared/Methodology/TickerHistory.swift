@@ -79,15 +79,22 @@ package struct TickerHistory: Sendable, Equatable {
         }
     }
 
+    private static func insert(_ item: DatedClose, into kept: inout [DatedClose]) {
+        if kept.last.map({ $0.date < item.date }) ?? true {
+            kept.append(item)
+        } else {
+            kept.removeAll { $0.date == item.date }
+            let position = kept.firstIndex { $0.date > item.date } ?? kept.endIndex
+            kept.insert(item, at: position)
+        }
+        if kept.count > keptCloses { kept.removeFirst(kept.count - keptCloses) }
+    }
+
     /// Adds one date's closes (a later close of the same ticker and date wins) and trims to `keptCloses`.
     private mutating func insert(date: SessionDate, closes: [(ticker: String, close: Double)]) {
         for (ticker, close) in closes {
-            var kept = byTicker[ticker, default: []]
-            kept.removeAll { $0.date == date }
-            let position = kept.firstIndex { $0.date > date } ?? kept.endIndex
-            kept.insert(DatedClose(date: date, close: close), at: position)
-            if kept.count > Self.keptCloses { kept.removeFirst(kept.count - Self.keptCloses) }
-            byTicker[ticker] = kept
+            // In place through the dictionary's subscript: no copy of the ticker's array per row.
+            Self.insert(DatedClose(date: date, close: close), into: &byTicker[ticker, default: []])
         }
         asOf = max(asOf ?? date, date)
     }

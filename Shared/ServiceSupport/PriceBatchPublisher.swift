@@ -27,9 +27,10 @@ package struct PriceBatchPublisher: Sendable {
         self.payloadLimit = payloadLimit ?? max(64 * 1024, jetStream.connection.maxPayload - 16 * 1024)
     }
 
-    /// The batch id of a session's content: equal rows and metadata from the same source give the same id.
-    package static func batchID(date: SessionDate, source: String, rows: [PriceRow], stocks: [StockInfo]) throws -> String {
-        let whole = PriceBatch(batchID: "", date: date, source: source, rows: rows, stocks: stocks)
+    /// The batch id of a session's content: equal rows from the same source give the same id. Stock metadata is
+    /// not part of it: it is upserted on its own, and a batch may carry only the stocks new since the last one.
+    package static func batchID(date: SessionDate, source: String, rows: [PriceRow]) throws -> String {
+        let whole = PriceBatch(batchID: "", date: date, source: source, rows: rows, stocks: [])
         return "\(date)-\(ContentHash.hex(try whole.encoded()))"
     }
 
@@ -37,7 +38,7 @@ package struct PriceBatchPublisher: Sendable {
     package func publish(
         date: SessionDate, rows: [PriceRow], stocks: [StockInfo], source: String, replay: ReplayMark? = nil
     ) async throws -> PublishedSession {
-        let batchID = try Self.batchID(date: date, source: source, rows: rows, stocks: stocks)
+        let batchID = try Self.batchID(date: date, source: source, rows: rows)
         let batches = try chunks(batchID: batchID, date: date, rows: rows, stocks: stocks, source: source, replay: replay)
         for batch in batches {
             var messageID = "raw:\(batchID):\(batch.chunk.index)/\(batch.chunk.count)"

@@ -180,6 +180,43 @@ struct EndToEndTests {
         await stack.stop()
     }
 
+    @Test("a session split into chunks is validated as one batch: a duplicate across chunks is caught")
+    func chunkedSession() async throws {
+        let stack = try await Stack(indexSize: 3)
+        let date = SessionDate("2024-03-01")!
+        var rows = (0..<40).map { index in
+            PriceRow(date: date, ticker: "T\(index)", open: 10, high: 11, low: 9, close: 10, volume: 1,
+                     marketCap: Double(1000 + index))
+        }
+        // The first chunk has T0; its duplicate sits in the last chunk.
+        rows.append(PriceRow(date: date, ticker: "T0", close: 12, marketCap: 5000))
+        let publisher = PriceBatchPublisher(jetStream: stack.environment.jetStream, payloadLimit: 700)
+        let published = try await publisher.publish(date: date, rows: rows, stocks: [], source: "test")
+        #expect(published.chunks > 2)
+        let connection = stack.environment.connection
+        var record: SessionRecord?
+        _ = await eventually(timeout: .seconds(30)) {
+            guard let reply = try? await connection.request(
+                Subjects.storageQuery(.sessions),
+                data: SessionsQuery(index: "ew100", range: DateRange(start: date, end: date)).encoded(),
+                timeout: .seconds(2)
+            ), let sessions = try? SessionsReply.decoded(from: reply.data, headers: reply.headers).sessions
+            else { return false }
+            record = sessions.first
+            return record?.isComplete == true && record?.indexBatchID != nil
+        }
+        let stored = try #require(record)
+        #expect(stored.batchID == published.batchID)
+        #expect(stored.receivedRows == 41)
+        #expect(stored.validRows == 40)
+        #expect(stored.rejectedRows == 1)
+        let composition = try await getJSON(stack.apiBase + "/index-composition?date=2024-03-01")
+        let members = try #require(composition["constituents"] as? [[String: Any]])
+        // Ranked by market cap: T39 (1039), T38, T37; the duplicate T0 at 5000 was rejected, not ranked.
+        #expect(members.map { $0["ticker"] as? String } == ["T39", "T38", "T37"])
+        await stack.stop()
+    }
+
     @Test("a malformed CSV line fails the ingest with its file and line, and publishes nothing")
     func malformedCSV() async throws {
         let stack = try await Stack(indexSize: 2)

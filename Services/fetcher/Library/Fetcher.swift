@@ -92,13 +92,17 @@ package struct Replayer: Sendable {
         ).sessions
         let storedDates = Set(stored.map(\.date))
         var count = 0
+        // Metadata travels once per replay and then only for stocks new or changed since.
+        var sentStocks: [String: StockInfo] = [:]
         func handle(_ date: SessionDate, _ session: ProviderSession?) async throws {
             try Task.checkCancellation()
             let rows = session?.rows ?? []
             if rows.isEmpty && storedDates.contains(date) { return }
+            let stocks = (session?.stocks ?? []).filter { sentStocks[$0.ticker] != $0 }
             let result = try await publisher.publish(
-                date: date, rows: rows, stocks: session?.stocks ?? [], source: provider.name, replay: mark
+                date: date, rows: rows, stocks: stocks, source: provider.name, replay: mark
             )
+            for stock in stocks { sentStocks[stock.ticker] = stock }
             published.increment()
             self.rows.increment(by: result.rows)
             count += 1

@@ -195,7 +195,12 @@ extension BuildStage {
 actor StorageView: BuildStore {
     private let storage: StorageClient
     private let index: String
-    private var records: [SessionDate: SessionRecord]
+    private var records: [SessionDate: SessionRecord] {
+        didSet { if records.count != oldValue.count { sortedDates = nil } }
+    }
+    /// The dates of `records`, ascending; rebuilt only when a date is added (the engine asks for every record on
+    /// every build).
+    private var sortedDates: [SessionDate]?
     private var results: [SessionDate: IndexResult] = [:]
     private var arrivals: [SessionDate: ValidatedBatch] = [:]
 
@@ -257,7 +262,20 @@ actor StorageView: BuildStore {
     }
 
     func sessionRecords(from start: SessionDate, to end: SessionDate) async throws -> [SessionRecord] {
-        records.values.filter { $0.date >= start && $0.date <= end }.sorted { $0.date < $1.date }
+        let dates = sortedDates ?? records.keys.sorted()
+        sortedDates = dates
+        var low = dates.startIndex
+        var high = dates.endIndex
+        while low < high {
+            let middle = (low + high) / 2
+            if dates[middle] < start { low = middle + 1 } else { high = middle }
+        }
+        var result: [SessionRecord] = []
+        for date in dates[low...] {
+            guard date <= end else { break }
+            if let record = records[date] { result.append(record) }
+        }
+        return result
     }
 
     func storedResult(on date: SessionDate) async throws -> IndexResult? {

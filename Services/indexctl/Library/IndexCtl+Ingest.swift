@@ -66,9 +66,12 @@ extension IndexCtl {
                 dates.insert(session)
             }
             var expected: [SessionDate: String?] = [:]
+            var sentStocks: Set<String> = []
             for date in dates.sorted() {
                 let rows = byDate[date] ?? []
-                let stocks = data.stocks(for: rows)
+                // Each stock's metadata travels once, with the first session it appears in.
+                let stocks = data.stocks(for: rows).filter { !sentStocks.contains($0.ticker) }
+                sentStocks.formUnion(stocks.map(\.ticker))
                 let published = try await publisher.publish(date: date, rows: rows, stocks: stocks, source: "csv")
                 expected[date] = .some(published.batchID)
             }

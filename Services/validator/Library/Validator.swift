@@ -36,6 +36,10 @@ package actor ValidationStage {
     private var history = TickerHistory()
     /// Chunks held until their siblings arrive, by batch id and chunk index.
     private var pending: [String: [Int: (batch: PriceBatch, message: JetStreamMessage)]] = [:]
+    /// When each held batch last received a chunk: a batch whose other chunks never come is dropped (its held
+    /// messages, never acknowledged, are redelivered by the server and dead-lettered after max-deliver).
+    private var pendingSince: [String: ContinuousClock.Instant] = [:]
+    private static let pendingLimit = Duration.seconds(600)
 
     /// A stage publishing on `jetStream` and reading history from `storage` when it cannot use its own.
     package init(jetStream: JetStream, storage: StorageClient, logger: Logger) {
@@ -68,13 +72,20 @@ package actor ValidationStage {
                 return .failed(error)
             }
         }
+        let now = ContinuousClock.now
+        for (batchID, since) in pendingSince where now - since > Self.pendingLimit {
+            pending[batchID] = nil
+            pendingSince[batchID] = nil
+        }
         var parts = pending[batch.batchID, default: [:]]
         parts[batch.chunk.index] = (batch, message)
         guard parts.count == batch.chunk.count else {
             pending[batch.batchID] = parts
+            pendingSince[batch.batchID] = now
             return .deferred
         }
         pending[batch.batchID] = nil
+        pendingSince[batch.batchID] = nil
         let ordered = parts.keys.sorted().compactMap { parts[$0] }
         do {
             try await validateAndPublish(

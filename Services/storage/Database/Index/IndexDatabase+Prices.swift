@@ -1,3 +1,4 @@
+import Synchronization
 import Contracts
 import TradingCalendar
 
@@ -77,18 +78,29 @@ extension IndexDatabase {
     package func storeValidated(_ batches: [ValidatedBatch], sequences: [UInt64]? = nil) throws -> Int {
         precondition(sequences == nil || sequences?.count == batches.count, "one sequence per batch")
         guard !batches.isEmpty else { return 0 }
-        return try write { connection in
+        let known = writtenStocks.withLock { $0 }
+        var written: [String: StockInfo] = [:]
+        let stored = try write { connection in
             var stored = 0
+            written = [:]
             for (offset, batch) in batches.enumerated() {
                 let sequence = Int(clamping: sequences?[offset] ?? 0)
-                if try Self.store(batch, sequence: sequence, in: connection) { stored += 1 }
+                if try Self.store(batch, sequence: sequence, known: known, written: &written, in: connection) {
+                    stored += 1
+                }
             }
             return stored
         }
+        // Only after the commit: a rolled-back upsert must be written again.
+        writtenStocks.withLock { $0.merge(written) { $1 } }
+        return stored
     }
 
     /// Stores one validated batch in the open transaction; false when it changed nothing.
-    private static func store(_ batch: ValidatedBatch, sequence: Int, in connection: SQLiteConnection) throws -> Bool {
+    private static func store(
+        _ batch: ValidatedBatch, sequence: Int, known: [String: StockInfo], written: inout [String: StockInfo],
+        in connection: SQLiteConnection
+    ) throws -> Bool {
         let date = batch.date.description
         let current = try connection.queryFirst(PriceSQL.currentBatch, [.text(date)]) {
             (batchID: $0.string(at: 0), sequence: $0.int(at: 1))
@@ -129,7 +141,8 @@ extension IndexDatabase {
         }
 
         let stock = try connection.cached(PriceSQL.upsertStock)
-        for info in batch.stocks {
+        for info in batch.stocks where (written[info.ticker] ?? known[info.ticker]) != info {
+            written[info.ticker] = info
             try stock.bind(info.ticker, at: 1)
             try stock.bind(info.name, at: 2)
             try stock.bind(info.sector, at: 3)

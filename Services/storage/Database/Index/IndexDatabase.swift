@@ -1,4 +1,5 @@
 import CSQLite
+import Contracts
 import Foundation
 import Logging
 import Synchronization
@@ -18,6 +19,9 @@ package final class IndexDatabase: Sendable {
     private let readers: [GuardedConnection]
     /// The next reader to try first.
     private let nextReader = Atomic<Int>(0)
+    /// Stock metadata as last written by this process: a batch repeating it writes nothing (a back-fill would
+    /// otherwise upsert every listed stock once per session).
+    let writtenStocks = Mutex<[String: StockInfo]>([:])
     /// Where migrations and backups are reported.
     private let logger: Logger
 

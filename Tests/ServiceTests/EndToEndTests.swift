@@ -180,6 +180,37 @@ struct EndToEndTests {
         await stack.stop()
     }
 
+    @Test("ingesting the later half first and the earlier half after gives the same series (the base moves)")
+    func laterHalfFirst() async throws {
+        let stack = try await Stack(indexSize: 2)
+        let folder = stack.dataDirectory.appendingPathComponent("input")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let lines = Self.prices.split(separator: "\n").map(String.init)
+        let header = lines[0]
+        let early = [header] + lines.filter { $0.hasPrefix("2024-01-02") || $0.hasPrefix("2024-01-03") }
+        let late = [header] + lines.filter { $0.hasPrefix("2024-01-04") || $0.hasPrefix("2024-01-05") }
+        let earlyFile = folder.appendingPathComponent("early.csv")
+        let lateFile = folder.appendingPathComponent("late.csv")
+        try (early.joined(separator: "\n") + "\n").write(to: earlyFile, atomically: true, encoding: .utf8)
+        try (late.joined(separator: "\n") + "\n").write(to: lateFile, atomically: true, encoding: .utf8)
+
+        try await stack.indexctl(["ingest", "--prices", lateFile.path, "--timeout", "60"])
+        let alone = try await getJSON(stack.apiBase + "/index-performance?start_date=2024-01-01&end_date=2024-01-06")
+        // On its own the later half is a series of its own: 01-04 is its base.
+        expectClose(((alone["performance"] as? [[String: Any]]) ?? []).compactMap { $0["level"] as? Double }, [1000, 1000])
+
+        try await stack.indexctl(["ingest", "--prices", earlyFile.path, "--timeout", "60"])
+        let joined = try await getJSON(stack.apiBase + "/index-performance?start_date=2024-01-01&end_date=2024-01-06")
+        let points = (joined["performance"] as? [[String: Any]]) ?? []
+        // Exactly the numbers of the whole file ingested at once (see csvThroughThePipeline).
+        expectClose(points.compactMap { $0["level"] as? Double }, [1000, 1025, 1076.25, 1076.25])
+        expectClose(points.compactMap { $0["daily_return"] as? Double }, [0, 0.025, 0.05, 0])
+        let changes = try await getJSON(stack.apiBase + "/composition-changes?start_date=2024-01-01&end_date=2024-01-06")
+        #expect(((changes["changes"] as? [[String: Any]]) ?? []).map { $0["date"] as? String }
+            == ["2024-01-03", "2024-01-04", "2024-01-05"])
+        await stack.stop()
+    }
+
     @Test("a session split into chunks is validated as one batch: a duplicate across chunks is caught")
     func chunkedSession() async throws {
         let stack = try await Stack(indexSize: 3)

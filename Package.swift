@@ -149,7 +149,7 @@ var targets: [Target] = [
         dependencies: [
             "NATSClient", "Contracts", "ServiceSupport", "TestSupport", "TradingCalendar",
             "FetcherService", "ValidatorService", "IndexBuilderService", "ChangeDetectorService", "StorageService",
-            "APIService", "IndexCtl", log,
+            "APIService", "IndexCtl", "StorageDatabase", log,
         ],
         path: "Tests/ServiceTests",
         swiftSettings: swiftSettings

@@ -47,28 +47,28 @@ extension Topology {
     package static let pipeline = Topology(
         streams: [
             StreamSpec(
-                name: StreamName.pricesRaw, subjects: [Subjects.Wildcard.pricesRaw], retention: .interest,
+                name: StreamName.pricesRaw, subjects: [Subjects.Wildcard.pricesRaw], retention: .limits,
                 maxAge: .seconds(7 * 86_400), duplicateWindow: .seconds(600),
                 description: "price batches as providers deliver them, one message (or chunk) per session"
             ),
             StreamSpec(
-                name: StreamName.pricesValid, subjects: [Subjects.Wildcard.pricesValid], retention: .interest,
+                name: StreamName.pricesValid, subjects: [Subjects.Wildcard.pricesValid], retention: .limits,
                 maxAge: .seconds(7 * 86_400), duplicateWindow: .seconds(600),
                 description: "validated price rows with their flags"
             ),
             StreamSpec(
-                name: StreamName.pricesRejected, subjects: [Subjects.Wildcard.pricesRejected], retention: .interest,
+                name: StreamName.pricesRejected, subjects: [Subjects.Wildcard.pricesRejected], retention: .limits,
                 maxAge: .seconds(7 * 86_400), duplicateWindow: .seconds(600),
                 description: "rejected price rows with their reasons"
             ),
             StreamSpec(
-                name: StreamName.index, subjects: [Subjects.Wildcard.indexComputed], retention: .interest,
+                name: StreamName.index, subjects: [Subjects.Wildcard.indexComputed], retention: .limits,
                 maxAge: .seconds(7 * 86_400), duplicateWindow: .seconds(600),
                 description: "index level, return and composition per session"
             ),
             StreamSpec(
                 name: StreamName.composition, subjects: [Subjects.Wildcard.compositionChanged],
-                retention: .interest, maxAge: .seconds(7 * 86_400), duplicateWindow: .seconds(600),
+                retention: .limits, maxAge: .seconds(7 * 86_400), duplicateWindow: .seconds(600),
                 description: "constituents added and removed per session"
             ),
             StreamSpec(
@@ -124,7 +124,7 @@ extension Topology {
             ),
             ConsumerSpec(
                 stream: StreamName.replay, durable: ConsumerName.fetcherReplay,
-                filterSubject: Subjects.Wildcard.replayRequested, ackWait: .seconds(60), maxDeliver: 10,
+                filterSubject: Subjects.Wildcard.replayRequested, ackWait: .seconds(15), maxDeliver: 10,
                 description: "fetcher: replay requests"
             ),
             ConsumerSpec(

@@ -67,7 +67,7 @@ package struct ConsumerSpec: Sendable, Equatable {
         stream: String,
         durable: String,
         filterSubject: String,
-        ackWait: Duration = .seconds(30),
+        ackWait: Duration = .seconds(10),
         maxDeliver: Int = 5,
         maxAckPending: Int = 64,
         description: String

@@ -52,10 +52,11 @@ package enum ServiceHost {
         }()
         let startedAt = ContinuousClock.now
 
-        let connection = try await NATSConnection.connect(
-            NATSConnectionOptions(url: configuration.natsURL, name: name),
-            logger: logger
-        )
+        guard let connection = try await connectUntilUp(configuration: configuration, name: name, signals: signals, logger: logger)
+        else {
+            logger.info("stopped before NATS was reachable")
+            return
+        }
         let jetStream = try connection.jetStream()
         let context = ServiceContext(
             name: name, configuration: configuration, logger: logger, connection: connection, jetStream: jetStream
@@ -123,6 +124,49 @@ package enum ServiceHost {
         }
         await connection.close()
         logger.info("stopped")
+    }
+}
+
+extension ServiceHost {
+    /// Connects and waits until the connection is up, starting over when libnats gives a first connection up for
+    /// good (it can, when the server goes away in the middle of the first handshake). Once up, libnats reconnects
+    /// forever by itself. Returns nil when a shutdown signal arrives first.
+    static func connectUntilUp(
+        configuration: ServiceConfiguration, name: String, signals: [UnixSignal], logger: Logger
+    ) async throws -> NATSConnection? {
+        try await withThrowingTaskGroup(of: NATSConnection?.self) { group in
+            group.addTask {
+                var attempt = 0
+                while true {
+                    try Task.checkCancellation()
+                    let connection = try await NATSConnection.connect(
+                        NATSConnectionOptions(url: configuration.natsURL, name: name), logger: logger
+                    )
+                    while !connection.isConnected && !connection.isClosed {
+                        do {
+                            try await Task.sleep(for: .milliseconds(50))
+                        } catch {
+                            await connection.close()
+                            throw error
+                        }
+                    }
+                    if connection.isConnected { return connection }
+                    await connection.close()
+                    attempt += 1
+                    logger.warning("NATS closed the first connection; connecting again", metadata: ["nats.attempt": "\(attempt)"])
+                    try await Task.sleep(for: .milliseconds(min(2000, 200 * attempt)))
+                }
+            }
+            if !signals.isEmpty {
+                group.addTask {
+                    for await _ in await UnixSignalsSequence(trapping: signals) { return nil }
+                    return nil
+                }
+            }
+            let first = try await group.next() ?? nil
+            group.cancelAll()
+            return first
+        }
     }
 }
 

@@ -109,16 +109,16 @@ struct JetStreamTests {
 
     @Test("in-progress keeps a long-running message from being redelivered")
     func inProgressExtendsAckWait() async throws {
-        let fixture = try await Fixture(ackWait: .seconds(1))
+        let fixture = try await Fixture(ackWait: .seconds(3))
         let js = fixture.environment.jetStream
         _ = try await js.publish("\(fixture.subject).a", data: Data("long".utf8))
         let consumer = try js.pullConsumer(fixture.consumer)
         let message = try #require(try await consumer.fetch(batch: 1, expires: .seconds(2)).first)
-        for _ in 0..<4 {
-            try await Task.sleep(for: .milliseconds(400))
+        for _ in 0..<20 {
+            try await Task.sleep(for: .milliseconds(200))
             try message.inProgress()
         }
-        // 1.6 s have passed, longer than the ack wait: without the progress signals it would be back by now.
+        // 4 s have passed, longer than the ack wait: without the progress signals it would be back by now.
         #expect(try await consumer.fetch(batch: 1, expires: .milliseconds(200)).isEmpty)
         try await message.ack()
         consumer.close()

@@ -10,25 +10,7 @@ import Glibc
 /// The built executables as an operator runs them: start, connect, log, stop on SIGTERM with exit status 0.
 @Suite("Service executables")
 struct ExecutableTests {
-    /// Where `swift build` put the executables: beside the test bundle, or `SERVICE_BIN_DIR`.
-    static func binary(_ name: String) throws -> URL {
-        let directory: URL
-        if let configured = ProcessInfo.processInfo.environment["SERVICE_BIN_DIR"] {
-            directory = URL(fileURLWithPath: configured)
-        } else {
-            directory = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
-        }
-        let url = directory.appendingPathComponent(name)
-        guard FileManager.default.isExecutableFile(atPath: url.path) else {
-            throw BinaryMissing(path: url.path)
-        }
-        return url
-    }
-
-    struct BinaryMissing: Error, CustomStringConvertible {
-        var path: String
-        var description: String { "\(path) is not built: run `swift build` before the tests (make test does)" }
-    }
+    static func binary(_ name: String) throws -> URL { try builtExecutable(name) }
 
     @Test("SIGTERM stops each service cleanly", arguments: ["fetcher", "validator", "index-builder", "change-detector", "storage", "api"])
     func sigterm(service: String) async throws {

@@ -49,7 +49,7 @@ struct ServiceLifecycleTests {
         let metrics = try await get(base + "/metrics")
         #expect(metrics.status == 200)
 
-        let reply = try await environment.connection.request(Subjects.healthPing(name), data: Data(), timeout: .seconds(5))
+        let reply = try await environment.connection.request(Subjects.healthPing(name), data: Data(), timeout: .seconds(30))
         let pong = try HealthReply.decoded(from: reply.data, headers: reply.headers)
         #expect(pong.service == name)
         #expect(pong.ready)

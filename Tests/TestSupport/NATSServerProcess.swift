@@ -37,6 +37,13 @@ package final class NATSServerProcess: @unchecked Sendable {
         return found
     }
 
+    /// A handle on a server started elsewhere (its URL's port); it owns no process and no store.
+    package init(adopting url: String) throws {
+        guard let port = url.split(separator: ":").last.flatMap({ Int($0) }) else { throw TestSupportError.noFreePort }
+        self.port = port
+        storeDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("nats-adopted-\(UUID().uuidString)")
+    }
+
     /// Starts (or restarts) the server on the same port and store.
     package func start() throws {
         let process = Process()

@@ -22,6 +22,16 @@ package final class NATSTestEnvironment: Sendable {
         jetStream = try connection.jetStream()
     }
 
+    /// Connects to a server another part of the test runs; ``shutdown()`` then stops that server too.
+    package init(connectingTo url: String, name: String = "test") async throws {
+        server = try NATSServerProcess(adopting: url)
+        connection = try await NATSConnection.connect(
+            NATSConnectionOptions(url: url, name: name, reconnectWait: .milliseconds(100)), logger: Logger.test(name)
+        )
+        try await connection.waitUntilConnected(timeout: .seconds(5))
+        jetStream = try connection.jetStream()
+    }
+
     /// Closes the connection and stops the server.
     package func shutdown() async {
         await connection.close()

@@ -47,6 +47,8 @@ package actor BuildStage {
     private var held: [SessionDate: (batch: ValidatedBatch, message: JetStreamMessage)] = [:]
     /// The highest stream sequence handled per date: an older redelivery must not undo a newer batch.
     private var latestSequence: [SessionDate: UInt64] = [:]
+    /// Whether this process has rebuilt the series since it started (see `handle`).
+    private var rebuiltSinceStart = false
     private let built = Counter(label: "index_builder_results_published_total")
     private let waitingGauge = Gauge(label: "index_builder_sessions_waiting")
 
@@ -85,9 +87,11 @@ package actor BuildStage {
                 return .done  // A newer batch of the day is stored; its own message drives the build.
             }
             latestSequence[batch.date] = sequence
-            // A redelivery may follow a crash in the middle of publishing a plan: trust nothing stored then.
-            let mode: BuildMode = message.metadata.deliveries > 1 ? .rebuild : .incremental
+            // A redelivery may follow a crash in the middle of publishing a plan, which incremental building cannot
+            // see: the first one after a start rebuilds the whole series from stored rows; later ones need not.
+            let mode: BuildMode = message.metadata.deliveries > 1 && !rebuiltSinceStart ? .rebuild : .incremental
             if try await build(batch, mode: mode) {
+                if mode == .rebuild { rebuiltSinceStart = true }
                 return .done
             }
             held[batch.date] = (batch, message)

@@ -25,7 +25,17 @@ struct SessionTracker {
         var best = -1
         var lastProgress = ContinuousClock.now
         while true {
-            let records = try await client.records(DateRange(start: first, end: last))
+            let records: [SessionDate: SessionRecord]
+            do {
+                records = try await client.records(DateRange(start: first, end: last))
+            } catch {
+                // A service or the broker restarting is no failure: it only counts against the stall timeout.
+                if ContinuousClock.now - lastProgress > stallTimeout {
+                    throw OperatorError("storage has not answered for \(Int(stallTimeout.seconds)) s: \(error)")
+                }
+                try await Task.sleep(for: .milliseconds(500))
+                continue
+            }
             var pending: [SessionDate] = []
             for (date, batch) in expected {
                 guard let record = records[date], batch == nil || record.batchID == batch,

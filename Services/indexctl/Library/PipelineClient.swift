@@ -59,8 +59,9 @@ struct PipelineClient {
         while quiet < 2 {
             var busy = false
             for consumer in consumers {
-                let state = try await jetStream.consumerState(stream: consumer.stream, durable: consumer.durable)
-                if state.pending > 0 || state.ackPending > 0 { busy = true }
+                // Unreachable (a broker restart) counts as busy.
+                let state = try? await jetStream.consumerState(stream: consumer.stream, durable: consumer.durable)
+                if state.map({ $0.pending > 0 || $0.ackPending > 0 }) ?? true { busy = true }
             }
             quiet = busy ? 0 : quiet + 1
             if ContinuousClock.now > deadline {

@@ -124,6 +124,14 @@ package struct StorageStage: Sendable {
         let decoded = items
         do {
             try await runBlocking(on: Self.writeQueue) { try body(database, decoded) }
+            logger.debug(
+                "stored",
+                metadata: [
+                    "storage.messages": "\(items.count)",
+                    "nats.stream_seq": "\(positions.map { messages[$0].metadata.streamSequence })",
+                    "pipeline.subject": "\(messages.first?.subject ?? "")",
+                ]
+            )
         } catch {
             logger.error("write failed", metadata: ["error": "\(error)", "storage.messages": "\(items.count)"])
             guard items.count > 1 else {

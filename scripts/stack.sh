@@ -9,7 +9,9 @@ NATS_URL=${NATS_URL:-nats://127.0.0.1:4222}
 BIN_DIR=${BIN_DIR:-.build/release}
 RUN="$DATA_DIR/run"
 SERVICES=(storage validator index-builder change-detector fetcher api)
-export DATA_DIR NATS_URL
+# Each process picks a free health port unless told otherwise, so two stacks run side by side.
+HEALTH_PORT=${HEALTH_PORT:-0}
+export DATA_DIR NATS_URL HEALTH_PORT
 
 nats_port() {
     local hostport=${NATS_URL##*://}

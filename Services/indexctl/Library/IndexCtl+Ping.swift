@@ -27,9 +27,11 @@ extension IndexCtl {
         package func run() async throws {
             let configuration = try ServiceConfiguration()
             let url = natsURL ?? configuration.natsURL
+            var logger = Logger(label: "indexctl")
+            logger.logLevel = .error  // the answer table is the output; connection chatter is not
             let connection = try await NATSConnection.connect(
                 NATSConnectionOptions(url: url, name: "indexctl", maxReconnect: 0, retryOnFailedConnect: false),
-                logger: Logger(label: "indexctl")
+                logger: logger
             )
             var failed = false
             for service in Self.services {

@@ -20,6 +20,11 @@ package struct DateRange: Codable, Sendable, Equatable {
         self.start = start
         self.end = end
     }
+
+    /// Every date the trading calendar covers.
+    package static var coverage: DateRange {
+        DateRange(start: NYSECalendar.coverage.lowerBound, end: NYSECalendar.coverage.upperBound)
+    }
 }
 
 /// One stored index session.
@@ -152,37 +157,6 @@ package struct ChangesReply: WireMessage, Equatable {
 
     /// A reply.
     package init(changes: [CompositionEvent]) { self.changes = changes }
-}
-
-/// The last stored index session before a date, for the index-builder to resume from.
-package struct BuilderStateQuery: StorageQuery, Equatable {
-    package typealias Reply = BuilderStateReply
-    package static let kind = StorageQueryKind.builderState
-    package static let schema = "builder-state-query"
-    package static let version = 1
-
-    /// The index.
-    package var index: String
-    /// The session being built; the state is the last one strictly before it.
-    package var before: SessionDate
-
-    /// A query.
-    package init(index: String, before: SessionDate) {
-        self.index = index
-        self.before = before
-    }
-}
-
-/// The previous index session's result, or nil when the session being built is the first.
-package struct BuilderStateReply: WireMessage, Equatable {
-    package static let schema = "builder-state-reply"
-    package static let version = 1
-
-    /// The previous session's stored result.
-    package var previous: IndexResult?
-
-    /// A reply.
-    package init(previous: IndexResult?) { self.previous = previous }
 }
 
 /// The last session stored by each stage, for operators.

@@ -59,8 +59,6 @@ package enum StorageQueryKind: String, Sendable, CaseIterable, Codable {
     case composition
     /// Sessions with composition changes over a range.
     case changes
-    /// What the index-builder needs to resume: the last computed session before a date.
-    case builderState = "builder-state"
     /// The stored sessions over a range, with their row counts.
     case sessions
     /// One session's stored valid rows.

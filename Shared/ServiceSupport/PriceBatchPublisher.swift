@@ -40,32 +40,34 @@ package struct PriceBatchPublisher: Sendable {
     ) async throws -> PublishedSession {
         let batchID = try Self.batchID(date: date, source: source, rows: rows)
         let batches = try chunks(batchID: batchID, date: date, rows: rows, stocks: stocks, source: source, replay: replay)
-        for batch in batches {
+        for (batch, payload) in batches {
             var messageID = "raw:\(batchID):\(batch.chunk.index)/\(batch.chunk.count)"
             if let replay { messageID += ":\(replay.replayID)" }
             _ = try await jetStream.publish(
-                Subjects.pricesRaw(date), data: try batch.encoded(), headers: batch.headers, messageID: messageID
+                Subjects.pricesRaw(date), data: payload, headers: batch.headers, messageID: messageID
             )
         }
         return PublishedSession(date: date, batchID: batchID, rows: rows.count, chunks: batches.count)
     }
 
-    /// The batches of a session, split evenly until each encodes within the payload limit.
+    /// The batches of a session with their encodings, split evenly until each encodes within the payload limit.
     package func chunks(
         batchID: String, date: SessionDate, rows: [PriceRow], stocks: [StockInfo], source: String, replay: ReplayMark?
-    ) throws -> [PriceBatch] {
+    ) throws -> [(batch: PriceBatch, payload: Data)] {
         var count = 1
         while true {
             let size = (rows.count + count - 1) / max(count, 1)
-            var batches: [PriceBatch] = []
+            var batches: [(batch: PriceBatch, payload: Data)] = []
             for index in 0..<count {
                 let slice = rows.isEmpty ? [] : Array(rows[min(rows.count, index * size)..<min(rows.count, (index + 1) * size)])
-                batches.append(PriceBatch(
+                let batch = PriceBatch(
                     batchID: batchID, date: date, source: source, chunk: ChunkInfo(index: index, count: count),
                     replay: replay, rows: slice, stocks: index == 0 ? stocks : []
-                ))
+                )
+                // Encoded once: the size check and the publish use the same bytes.
+                batches.append((batch, try batch.encoded()))
             }
-            let largest = try batches.map { try $0.encoded().count }.max() ?? 0
+            let largest = batches.map(\.payload.count).max() ?? 0
             if largest <= payloadLimit { return batches }
             guard count < max(1, rows.count) else { throw PayloadTooLarge(date: date, bytes: largest, limit: payloadLimit) }
             count = min(rows.count, max(count + 1, count * largest / payloadLimit + 1))

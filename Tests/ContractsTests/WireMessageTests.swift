@@ -70,8 +70,6 @@ struct WireMessageTests {
         try roundTrip(CompositionReply(asOf: day, constituents: [ConstituentDetail(constituent: constituent, name: "A", sector: nil)]))
         try roundTrip(ChangesQuery(index: "ew100", range: DateRange(start: day, end: day)))
         try roundTrip(ChangesReply(changes: [event]))
-        try roundTrip(BuilderStateQuery(index: "ew100", before: day))
-        try roundTrip(BuilderStateReply(previous: nil))
         try roundTrip(StatusQuery(index: "ew100"))
         try roundTrip(StatusReply(lastPriceSession: day, lastIndexSession: nil, firstIndexSession: nil, priceRows: 1,
                                   rejectedRows: 0, indexSessions: 0))

@@ -10,15 +10,13 @@ import Glibc
 /// The built executables as an operator runs them: start, connect, log, stop on SIGTERM with exit status 0.
 @Suite("Service executables")
 struct ExecutableTests {
-    static func binary(_ name: String) throws -> URL { try builtExecutable(name) }
-
     @Test("SIGTERM stops each service cleanly", arguments: ["fetcher", "validator", "index-builder", "change-detector", "storage", "api"])
     func sigterm(service: String) async throws {
         let server = try NATSServerProcess()
         defer { server.shutdown() }
         let port = try freeLoopbackPort()
         let process = Process()
-        process.executableURL = try Self.binary(service)
+        process.executableURL = try builtExecutable(service)
         var environment = ProcessInfo.processInfo.environment
         environment["NATS_URL"] = server.url
         environment["HEALTH_PORT"] = String(port)
@@ -74,7 +72,7 @@ struct ExecutableTests {
 
     private func run(_ arguments: [String]) throws -> (Int32, String, String) {
         let process = Process()
-        process.executableURL = try Self.binary("indexctl")
+        process.executableURL = try builtExecutable("indexctl")
         process.arguments = arguments
         let output = Pipe()
         let errors = Pipe()

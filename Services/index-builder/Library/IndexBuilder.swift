@@ -199,11 +199,9 @@ extension BuildStage {
 actor StorageView: BuildStore {
     private let storage: StorageClient
     private let index: String
-    private var records: [SessionDate: SessionRecord] {
-        didSet { if records.count != oldValue.count { sortedDates = nil } }
-    }
-    /// The dates of `records`, ascending; rebuilt only when a date is added (the engine asks for every record on
-    /// every build).
+    private var records: [SessionDate: SessionRecord]
+    /// The dates of `records`, ascending; rebuilt only after a date is added (the engine asks for every record on
+    /// every build). Invalidated by hand: a `didSet` reading `oldValue` would copy the dictionary on every change.
     private var sortedDates: [SessionDate]?
     private var results: [SessionDate: IndexResult] = [:]
     private var arrivals: [SessionDate: ValidatedBatch] = [:]
@@ -216,21 +214,16 @@ actor StorageView: BuildStore {
 
     /// Reloads stored records, keeping what this process knows better (its arrivals and its results).
     func refreshRecords() async throws {
-        let coverage = NYSECalendar.coverage
-        let reply = try await storage.ask(
-            SessionsQuery(index: index, range: DateRange(start: coverage.lowerBound, end: coverage.upperBound))
-        )
+        let reply = try await storage.ask(SessionsQuery(index: index, range: .coverage))
         for record in reply.sessions where arrivals[record.date] == nil && records[record.date] == nil {
             records[record.date] = record
+            sortedDates = nil
         }
     }
 
     /// Loads every stored session record once.
     static func load(storage: StorageClient, index: String, held: [ValidatedBatch]) async throws -> StorageView {
-        let coverage = NYSECalendar.coverage
-        let reply = try await storage.ask(
-            SessionsQuery(index: index, range: DateRange(start: coverage.lowerBound, end: coverage.upperBound))
-        )
+        let reply = try await storage.ask(SessionsQuery(index: index, range: .coverage))
         let view = StorageView(
             storage: storage, index: index,
             records: Dictionary(reply.sessions.map { ($0.date, $0) }, uniquingKeysWith: { $1 })
@@ -246,6 +239,7 @@ actor StorageView: BuildStore {
     func arrived(_ batch: ValidatedBatch) {
         arrivals[batch.date] = batch
         let previous = records[batch.date]
+        if previous == nil { sortedDates = nil }
         records[batch.date] = SessionRecord(
             date: batch.date, batchID: batch.batchID, source: batch.source, receivedRows: batch.receivedRows,
             validRows: batch.rows.count, rejectedRows: batch.rejectedRows,

@@ -55,7 +55,7 @@ extension IndexCtl {
             let url = try natsURL ?? ServiceConfiguration().natsURL
             let client = try await PipelineClient.connect(natsURL: url)
             defer { Task { await client.close() } }
-            let stored = Set(try await client.allRecords().map(\.date).filter(calendar.isSession))
+            let stored = try await client.storedSessions()
             var start = from
             var end = to
             // "Building a later range fills any gap first": the range grows to meet the stored series.

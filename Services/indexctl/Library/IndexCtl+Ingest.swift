@@ -54,7 +54,7 @@ extension IndexCtl {
             let client = try await PipelineClient.connect(natsURL: url)
             defer { Task { await client.close() } }
             let calendar = NYSECalendar.standard
-            let stored = Set(try await client.allRecords().map(\.date).filter(calendar.isSession))
+            let stored = try await client.storedSessions()
             try Self.checkContiguity(first: first, last: last, fileDates: Set(byDate.keys), stored: stored)
 
             let watch = try DeadLetterWatch(connection: client.connection)

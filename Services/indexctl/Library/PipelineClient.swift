@@ -35,12 +35,10 @@ struct PipelineClient {
         return PipelineClient(connection: connection, jetStream: try connection.jetStream(), storage: storage, index: index)
     }
 
-    /// Every stored session record.
-    func allRecords() async throws -> [SessionRecord] {
-        let coverage = NYSECalendar.coverage
-        return try await storage.ask(
-            SessionsQuery(index: index, range: DateRange(start: coverage.lowerBound, end: coverage.upperBound))
-        ).sessions
+    /// Every NYSE session with a stored price batch.
+    func storedSessions() async throws -> Set<SessionDate> {
+        let records = try await storage.ask(SessionsQuery(index: index, range: .coverage)).sessions
+        return Set(records.map(\.date).filter(NYSECalendar.standard.isSession))
     }
 
     /// Stored records of a range, by date.

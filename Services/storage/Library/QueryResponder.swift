@@ -46,11 +46,6 @@ package struct QueryResponder: Sendable {
             case .changes:
                 let query = try ChangesQuery.decoded(from: data, headers: headers)
                 return try reply(ChangesReply(changes: database.changes(index: query.index, range: query.range)))
-            case .builderState:
-                let query = try BuilderStateQuery.decoded(from: data, headers: headers)
-                return try reply(BuilderStateReply(
-                    previous: database.previousIndexResult(index: query.index, before: query.before)
-                ))
             case .sessions:
                 let query = try SessionsQuery.decoded(from: data, headers: headers)
                 return try reply(SessionsReply(sessions: database.sessionRecords(index: query.index, range: query.range)))

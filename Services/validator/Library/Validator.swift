@@ -139,17 +139,11 @@ package actor ValidationStage {
     /// Keeps the in-memory history when it ends at the previous session; otherwise reloads the window from storage.
     private func prepareHistory(for date: SessionDate) async throws {
         if let asOf = history.asOf, asOf == calendar.previousSession(before: date) { return }
-        var window: [SessionDate] = []
-        var cursor = date
-        while window.count < TickerHistory.windowSessions, let previous = calendar.previousSession(before: cursor) {
-            window.append(previous)
-            cursor = previous
-        }
-        guard let last = window.first, let first = window.last else {
+        guard let window = TickerHistory.window(before: date, calendar: calendar) else {
             history = TickerHistory()
             return
         }
-        let reply = try await storage.ask(PriceHistoryQuery(range: DateRange(start: first, end: last)))
+        let reply = try await storage.ask(PriceHistoryQuery(range: window))
         history = TickerHistory(closes: reply.closes)
     }
 }

@@ -20,7 +20,14 @@ let services: [(exe: String, lib: String, folder: String, deps: [Target.Dependen
     ("index-builder", "IndexBuilderService", "index-builder", []),
     ("change-detector", "ChangeDetectorService", "change-detector", []),
     ("storage", "StorageService", "storage", ["StorageDatabase"]),
-    ("api", "APIService", "api", [hummingbird]),
+    (
+        "api", "APIService", "api",
+        [
+            hummingbird, .product(name: "NIOHTTPCompression", package: "swift-nio-extras"),
+            .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "HTTPTypes", package: "swift-http-types"),
+        ]
+    ),
     ("indexctl", "IndexCtl", "indexctl", []),
 ]
 
@@ -90,6 +97,7 @@ var targets: [Target] = [
             "NATSClient", "Contracts", "Resilience", log, metrics, lifecycle, hummingbird, argumentParser,
             .product(name: "Prometheus", package: "swift-prometheus"),
             .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            .product(name: "Crypto", package: "swift-crypto"),
         ],
         path: "Shared/ServiceSupport",
         swiftSettings: swiftSettings
@@ -189,6 +197,10 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-nio-extras", from: "1.35.2"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
     ],
     targets: targets
 )

@@ -19,6 +19,11 @@ package enum Subjects {
     }
     /// A request to replay (back-fill or rebuild) a range.
     package static func replayRequested(_ replayID: String) -> String { "replay.requested.\(replayID)" }
+    /// Storage committed index data (results, retractions, compositions or changes) of an index: caches of query
+    /// answers are stale from here on. Core NATS, published after the commit.
+    package static func indexStored(_ index: String) -> String { "index.stored.\(index)" }
+    /// The latest state of a build job (`POST /build-index`), one subject per job.
+    package static func jobState(_ jobID: String) -> String { "jobs.state.\(jobID)" }
     /// A storage query of this kind (request/reply, not a stream).
     package static func storageQuery(_ kind: StorageQueryKind) -> String { "storage.query.\(kind.rawValue)" }
     /// A liveness ping answered by every service (request/reply).
@@ -38,6 +43,12 @@ package enum Subjects {
         package static let indexComputed = "index.computed.>"
         /// All composition changes.
         package static let compositionChanged = "composition.changed.>"
+        /// Every index event: computed results and storage's commits.
+        package static let indexEvents = "index.>"
+        /// Every index stored notification.
+        package static let indexStored = "index.stored.>"
+        /// All job states.
+        package static let jobStates = "jobs.state.>"
         /// All replay requests.
         package static let replayRequested = "replay.requested.>"
         /// All dead letters.

@@ -16,6 +16,8 @@ package enum StreamName {
     package static let replay = "REPLAY"
     /// Dead letters.
     package static let deadLetters = "DLQ"
+    /// Build jobs' states, the latest per job subject.
+    package static let jobs = "JOBS"
     /// JetStream's max-deliveries advisories, kept so no dead letter is missed while a watcher is down.
     package static let advisories = "ADVISORIES"
 }
@@ -80,6 +82,11 @@ extension Topology {
                 name: StreamName.deadLetters, subjects: [Subjects.Wildcard.deadLetters], retention: .limits,
                 maxAge: .seconds(30 * 86_400), duplicateWindow: .seconds(3600),
                 description: "messages no consumer could handle, with the reason in Dlq-Reason"
+            ),
+            StreamSpec(
+                name: StreamName.jobs, subjects: [Subjects.Wildcard.jobStates], retention: .limits,
+                maxAge: .seconds(30 * 86_400), duplicateWindow: .seconds(60),
+                description: "build jobs (POST /build-index): every state change, read back by the job's subject"
             ),
             StreamSpec(
                 name: StreamName.advisories, subjects: [DeadLetters.maxDeliveriesAdvisories], retention: .workQueue,

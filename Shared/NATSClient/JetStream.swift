@@ -190,6 +190,23 @@ package final class JetStream: @unchecked Sendable {
         }
     }
 
+    /// The last message stored on `subject` in `stream`, or nil when there is none.
+    package func lastMessage(stream: String, subject: String) async throws -> StoredMessage? {
+        let box = UncheckedSendable(context)
+        return try await runBlocking {
+            var msg: OpaquePointer?
+            var error = jsErrCode(0)
+            let status = js_GetLastMsg(&msg, box.value, stream, subject, nil, &error)
+            if status == NATS_NOT_FOUND || error == JSNoMessageFoundErr { return nil }
+            try check(status, "reading the last message of \(subject) in \(stream)", jsError: error)
+            guard let msg else { throw NATSError.closed }
+            defer { natsMsg_Destroy(msg) }
+            let copy = NATSMessage(copying: msg)
+            let sequence = natsMsg_GetSequence(msg)
+            return StoredMessage(subject: copy.subject, sequence: sequence, data: copy.data, headers: copy.headers)
+        }
+    }
+
     /// The state of a stream: message count, bytes, first and last sequence.
     package func streamState(_ name: String) async throws -> StreamState {
         let box = UncheckedSendable(context)

@@ -21,6 +21,24 @@ package struct CommonOptions: ParsableArguments, Sendable {
     @Option(name: .customLong("index-size"), help: "Constituents of the index (INDEX_SIZE).")
     package var indexSize: Int?
 
+    @Option(name: .customLong("api-host"), help: "api: address the REST API binds (API_HOST).")
+    package var apiHost: String?
+
+    @Option(name: .customLong("api-port"), help: "api: port of the REST API (API_PORT).")
+    package var apiPort: Int?
+
+    @Option(name: .customLong("api-keys-file"), help: "api: file of hashed API keys (API_KEYS_FILE).")
+    package var apiKeysFile: String?
+
+    @Option(name: .customLong("api-rate-limit"), help: "api: requests per second per client; 0 turns limits off (API_RATE_LIMIT).")
+    package var apiRateLimit: Double?
+
+    @Option(name: .customLong("api-rate-burst"), help: "api: requests a client may burst (API_RATE_BURST).")
+    package var apiRateBurst: Int?
+
+    @Option(name: .customLong("api-cache-bytes"), help: "api: bytes of cached answers; 0 turns the cache off (API_CACHE_BYTES).")
+    package var apiCacheBytes: Int?
+
     /// Empty options (all from the environment).
     package init() {}
 
@@ -36,6 +54,12 @@ package struct CommonOptions: ParsableArguments, Sendable {
         environment["LOG_LEVEL"] = logLevel ?? environment["LOG_LEVEL"]
         environment["LOG_FORMAT"] = logFormat ?? environment["LOG_FORMAT"]
         environment["INDEX_SIZE"] = indexSize.map(String.init) ?? environment["INDEX_SIZE"]
+        environment["API_HOST"] = apiHost ?? environment["API_HOST"]
+        environment["API_PORT"] = apiPort.map(String.init) ?? environment["API_PORT"]
+        environment["API_KEYS_FILE"] = apiKeysFile ?? environment["API_KEYS_FILE"]
+        environment["API_RATE_LIMIT"] = apiRateLimit.map { String($0) } ?? environment["API_RATE_LIMIT"]
+        environment["API_RATE_BURST"] = apiRateBurst.map(String.init) ?? environment["API_RATE_BURST"]
+        environment["API_CACHE_BYTES"] = apiCacheBytes.map(String.init) ?? environment["API_CACHE_BYTES"]
         return try ServiceConfiguration(environment: environment, service: service)
     }
 }

@@ -13,16 +13,23 @@ package protocol PipelineService {
     static func parts(_ context: ServiceContext) async throws -> [any Service]
     /// Where the HTTP endpoint listens when not on the health port (the API's own address).
     static func httpAddress(_ configuration: ServiceConfiguration) -> (host: String, port: Int)?
-    /// Routes the service adds to its HTTP endpoint.
-    static func routes(_ router: Router<BasicRequestContext>, _ context: ServiceContext)
+    /// Readiness checks beyond NATS and the topology.
+    static func readinessChecks(_ context: ServiceContext) -> [ReadinessCheck]
+    /// The HTTP endpoint: by default health, readiness and metrics on the health address.
+    static func httpEndpoint(_ context: ServiceContext, _ endpoint: HTTPEndpoint) throws -> any Service
 }
 
 extension PipelineService {
     /// The health host and port.
     package static func httpAddress(_ configuration: ServiceConfiguration) -> (host: String, port: Int)? { nil }
 
+    /// None beyond NATS and the topology.
+    package static func readinessChecks(_ context: ServiceContext) -> [ReadinessCheck] { [] }
+
     /// Only health, readiness and metrics.
-    package static func routes(_ router: Router<BasicRequestContext>, _ context: ServiceContext) {}
+    package static func httpEndpoint(_ context: ServiceContext, _ endpoint: HTTPEndpoint) throws -> any Service {
+        try HTTPEndpoint.healthOnly(context, endpoint)
+    }
 
     /// Runs the service until SIGTERM/SIGINT (or, with no signals, until the task is cancelled).
     package static func run(
@@ -31,8 +38,9 @@ extension PipelineService {
         onHTTPPort: @escaping @Sendable (Int) -> Void = { _ in }
     ) async throws {
         try await ServiceHost.run(
-            name: name, configuration: configuration, signals: signals, onHealthPort: onHTTPPort,
-            http: httpAddress(configuration), routes: routes, parts: parts
+            name: name, configuration: configuration, signals: signals, checks: { readinessChecks($0) },
+            onHealthPort: onHTTPPort, http: httpAddress(configuration), endpoint: { try httpEndpoint($0, $1) },
+            parts: { try await parts($0) }
         )
     }
 }

@@ -25,6 +25,12 @@ package struct ServiceConfiguration: Sendable, Equatable {
     package var providerAPIKey: String?
     /// `API_KEYS_FILE`: hashed API keys.
     package var apiKeysFile: String?
+    /// `API_RATE_LIMIT`: requests per second each API client (key or address) may make; 0 turns limits off.
+    package var apiRateLimit: Double
+    /// `API_RATE_BURST`: requests an API client may make at once.
+    package var apiRateBurst: Int
+    /// `API_CACHE_BYTES`: bytes of answers the API keeps cached; 0 turns the cache off.
+    package var apiCacheBytes: Int
     /// `LOG_LEVEL`.
     package var logLevel: Logger.Level
     /// `LOG_FORMAT`: text or json.
@@ -53,6 +59,16 @@ package struct ServiceConfiguration: Sendable, Equatable {
         provider = value("PROVIDER") ?? "sim"
         providerAPIKey = value("PROVIDER_API_KEY")
         apiKeysFile = value("API_KEYS_FILE")
+        if let raw = value("API_RATE_LIMIT") {
+            guard let rate = Double(raw), rate.isFinite, rate >= 0 else {
+                throw ConfigurationError.invalid(name: "API_RATE_LIMIT", value: raw, expected: "a number >= 0")
+            }
+            apiRateLimit = rate
+        } else {
+            apiRateLimit = 50
+        }
+        apiRateBurst = try integer("API_RATE_BURST", default: 100, range: 1...1_000_000_000)
+        apiCacheBytes = try integer("API_CACHE_BYTES", default: 64 << 20, range: 0...(1 << 40))
         if let raw = value("LOG_LEVEL") {
             guard let level = Logger.Level(rawValue: raw.lowercased()) else {
                 throw ConfigurationError.invalid(

@@ -31,16 +31,16 @@ package enum ServiceHost {
     ///   - checks: readiness checks beyond NATS and the topology.
     ///   - onHealthPort: called with the bound HTTP port (useful with port 0).
     ///   - http: where the HTTP endpoint listens, when not the health host and port (the API's own address).
-    ///   - routes: routes the service adds to the HTTP endpoint.
+    ///   - endpoint: builds the HTTP endpoint; by default health, readiness and metrics only.
     ///   - parts: the service's own long-running parts.
     package static func run(
         name: String,
         configuration: ServiceConfiguration,
         signals: [UnixSignal] = [.sigterm, .sigint],
-        checks: [ReadinessCheck] = [],
+        checks: @escaping @Sendable (ServiceContext) -> [ReadinessCheck] = { _ in [] },
         onHealthPort: @escaping @Sendable (Int) -> Void = { _ in },
         http: (host: String, port: Int)? = nil,
-        routes: @escaping @Sendable (Router<BasicRequestContext>, ServiceContext) -> Void = { _, _ in },
+        endpoint: @escaping @Sendable (ServiceContext, HTTPEndpoint) throws -> any Service = HTTPEndpoint.healthOnly,
         parts: @escaping @Sendable (ServiceContext) async throws -> [any Service]
     ) async throws {
         Observability.bootstrapLogging(format: configuration.logFormat, level: configuration.logLevel)
@@ -71,25 +71,23 @@ package enum ServiceHost {
             throw error
         }
 
-        let router = Router()
-        routes(router, context)
         let natsCheck = ReadinessCheck(name: "nats") { connection.isConnected }
         let topologyCheck = ReadinessCheck(name: "topology") { topology.isReady }
-        let allChecks = [natsCheck, topologyCheck] + checks
-        router.addHealthRoutes(service: name, startedAt: startedAt, checks: allChecks)
-        let health = Application(
-            router: router,
-            configuration: .init(
-                address: .hostname(http?.host ?? configuration.healthHost, port: http?.port ?? configuration.healthPort),
-                serverName: name
-            ),
-            onServerRunning: { channel in
-                let port = channel.localAddress?.port ?? http?.port ?? configuration.healthPort
-                logger.info("HTTP endpoint listening", metadata: ["http.port": "\(port)"])
-                onHealthPort(port)
-            },
-            logger: logger
-        )
+        let allChecks = [natsCheck, topologyCheck] + checks(context)
+        let health: any Service
+        do {
+            health = try endpoint(
+                context,
+                HTTPEndpoint(
+                    service: name, host: http?.host ?? configuration.healthHost,
+                    port: http?.port ?? configuration.healthPort, startedAt: startedAt, checks: allChecks,
+                    onPort: onHealthPort, logger: logger
+                )
+            )
+        } catch {
+            await connection.close()
+            throw error
+        }
         let ping = TaskService(name: "health-ping") {
             try await connection.serve(Subjects.healthPing(name), concurrency: 1) { _ in
                 var ready = true

@@ -1,13 +1,19 @@
+import HTTPTypes
 import Contracts
 import Foundation
 import Hummingbird
+import HummingbirdCore
 import Logging
 import NATSClient
+import NIOCore
+import NIOHTTP1
+import NIOHTTPCompression
+import Resilience
 import ServiceLifecycle
 import ServiceSupport
 import TradingCalendar
 
-/// The `api` service: REST over the stored index, on `API_HOST:API_PORT`.
+/// The `api` service: REST over the stored index, build jobs and exports, on `API_HOST:API_PORT`.
 package enum API: PipelineService {
     package static let abstract = "The REST API over the stored index."
     package static let name = "api"
@@ -17,141 +23,144 @@ package enum API: PipelineService {
         (configuration.apiHost, configuration.apiPort)
     }
 
-    /// The index routes.
-    package static func routes(_ router: Router<BasicRequestContext>, _ context: ServiceContext) {
-        let handlers = IndexRoutes(
-            storage: StorageClient(connection: context.connection, logger: context.logger, attempts: 2),
-            logger: context.logger
-        )
-        handlers.register(on: router)
+    /// Storage must answer for the API to be ready.
+    package static func readinessChecks(_ context: ServiceContext) -> [ReadinessCheck] {
+        let probe = StorageClient(connection: context.connection, logger: context.logger, timeout: .seconds(1), attempts: 1)
+        let reader = StorageIndexReader(storage: probe, probe: probe)
+        return [ReadinessCheck(name: "storage") { await reader.isReachable() }]
     }
 
-    /// No background parts.
+    /// The REST server and, beside it, the listener that empties the cache on index events.
+    package static func httpEndpoint(_ context: ServiceContext, _ endpoint: HTTPEndpoint) throws -> any Service {
+        let configuration = context.configuration
+        let storage = StorageClient(connection: context.connection, logger: context.logger, attempts: 2)
+        let probe = StorageClient(connection: context.connection, logger: context.logger, timeout: .seconds(1), attempts: 1)
+        let reader = StorageIndexReader(storage: storage, probe: probe)
+        let cache = ResponseCache(capacityBytes: configuration.apiCacheBytes)
+        let jobs = JobRunner(
+            reader: reader, gateway: JetStreamPipelineGateway(jetStream: context.jetStream),
+            store: JetStreamJobStore(jetStream: context.jetStream), logger: context.logger
+        )
+        let dependencies = APIDependencies(
+            reader: reader, cache: cache, jobs: jobs,
+            keys: try APIKeyStore(path: APIKeyFile.path(configuration)),
+            limiter: RateLimiter(limits: APIDependencies.limits(configuration)),
+            endpoint: endpoint
+        )
+        let application = Application(
+            router: APIRouter.build(dependencies),
+            server: .http1(configuration: .init(additionalChannelHandlers: [APICompression.handler()])),
+            configuration: endpoint.serverConfiguration,
+            onServerRunning: { endpoint.running($0.localAddress?.port) },
+            logger: context.logger
+        )
+        return APIServer(
+            application: application,
+            invalidator: CacheInvalidator(connection: context.connection, cache: cache, jobs: jobs, logger: context.logger)
+        )
+    }
+
+    /// Nothing beyond the HTTP endpoint.
     package static func parts(_ context: ServiceContext) async throws -> [any Service] { [] }
 }
 
-/// `GET /index-performance`, `GET /index-composition`, `GET /composition-changes`.
-package struct IndexRoutes: Sendable {
-    private let storage: StorageClient
-    private let logger: Logger
-    /// The index definitions this API knows.
-    package static let indexes: Set<String> = [Subjects.defaultIndex]
-    /// The longest range a query may span.
-    package static let maximumRangeDays = 366 * 31
+/// What the API's routes are built from.
+package struct APIDependencies: Sendable {
+    /// The stored index.
+    package var reader: any IndexReader
+    /// Cached answers.
+    package var cache: ResponseCache
+    /// Build jobs.
+    package var jobs: JobRunner
+    /// Accepted API keys.
+    package var keys: APIKeyStore
+    /// Rate limits.
+    package var limiter: RateLimiter
+    /// Health, readiness and metrics.
+    package var endpoint: HTTPEndpoint
+    /// Date rules (today in New York unless a test fixes it).
+    package var today: @Sendable () -> SessionDate
 
-    /// Routes over `storage`.
-    package init(storage: StorageClient, logger: Logger) {
-        self.storage = storage
-        self.logger = logger
+    /// Dependencies.
+    package init(
+        reader: any IndexReader, cache: ResponseCache, jobs: JobRunner, keys: APIKeyStore, limiter: RateLimiter,
+        endpoint: HTTPEndpoint, today: @escaping @Sendable () -> SessionDate = DateRules.newYorkToday
+    ) {
+        self.reader = reader
+        self.cache = cache
+        self.jobs = jobs
+        self.keys = keys
+        self.limiter = limiter
+        self.endpoint = endpoint
+        self.today = today
     }
 
-    /// Adds the routes.
-    package func register(on router: Router<BasicRequestContext>) {
-        router.get("/index-performance") { request, _ in await respond { try await performance(request) } }
-        router.get("/index-composition") { request, _ in await respond { try await composition(request) } }
-        router.get("/composition-changes") { request, _ in await respond { try await changes(request) } }
-    }
-
-    private func respond(_ body: () async throws -> Response) async -> Response {
-        do {
-            return try await body()
-        } catch let error as APIError {
-            return error.response
-        } catch let error as NATSError {
-            if case .remote(_, let message) = error {
-                logger.error("storage refused a query", metadata: ["error": "\(message)"])
-                return APIError(.internalServerError, code: "storage_error", message: "storage could not answer")
-                    .response
-            }
-            return APIError(.serviceUnavailable, code: "storage_unavailable", message: "storage is not reachable")
-                .response
-        } catch {
-            logger.error("request failed", metadata: ["error": "\(error)"])
-            return APIError(.serviceUnavailable, code: "unavailable", message: "\(error)").response
-        }
-    }
-
-    // MARK: Handlers
-
-    private func performance(_ request: Request) async throws -> Response {
-        let parameters = QueryParameters(request)
-        let index = try parameters.index()
-        let range = try parameters.range()
-        let reply = try await storage.ask(PerformanceQuery(index: index, range: range))
-        return try json(PerformanceBody(points: reply.points))
-    }
-
-    private func composition(_ request: Request) async throws -> Response {
-        let parameters = QueryParameters(request)
-        let index = try parameters.index()
-        let date = try parameters.date("date", default: QueryParameters.today())
-        let reply = try await storage.ask(CompositionQuery(index: index, date: date))
-        guard let asOf = reply.asOf else {
-            throw APIError(.notFound, code: "no_data", message: "no index session is stored on or before \(date)")
-        }
-        return try json(CompositionBody(date: date, asOf: asOf, constituents: reply.constituents))
-    }
-
-    private func changes(_ request: Request) async throws -> Response {
-        let parameters = QueryParameters(request)
-        let index = try parameters.index()
-        let range = try parameters.range()
-        let reply = try await storage.ask(ChangesQuery(index: index, range: range))
-        return try json(ChangesBody(changes: reply.changes))
-    }
-
-    private func json(_ body: some Encodable) throws -> Response {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.withoutEscapingSlashes]
-        return Response(
-            status: .ok, headers: [.contentType: "application/json"],
-            body: .init(byteBuffer: ByteBuffer(bytes: try encoder.encode(body)))
+    /// The rate limits of a configuration; nil when `API_RATE_LIMIT` is 0.
+    package static func limits(_ configuration: ServiceConfiguration) -> TokenBucket.Limits? {
+        guard configuration.apiRateLimit > 0 else { return nil }
+        return TokenBucket.Limits(
+            capacity: Double(configuration.apiRateBurst), refillPerSecond: configuration.apiRateLimit
         )
     }
 }
 
-/// The query string, read strictly.
-struct QueryParameters {
-    let values: [String: String]
+/// The router of the API: errors as JSON, per-route metrics, keys and rate limits, then the routes.
+package enum APIRouter {
+    /// The longest range a query may span: the calendar's whole coverage.
+    package static let maximumRangeDays = 366 * 31
 
-    init(_ request: Request) {
-        var values: [String: String] = [:]
-        for (key, value) in request.uri.queryParameters { values[String(key)] = String(value) }
-        self.values = values
-    }
-
-    /// Today in New York, the exchange's time zone.
-    static func today() -> SessionDate {
-        SessionDate.today(in: TimeZone(identifier: "America/New_York") ?? .gmt)
-    }
-
-    func index() throws -> String {
-        let index = values["index"] ?? Subjects.defaultIndex
-        guard IndexRoutes.indexes.contains(index) else {
-            throw APIError(.notFound, code: "unknown_index", message: "no index named '\(index)'")
+    /// Builds the router.
+    package static func build(_ dependencies: APIDependencies) -> Router<APIRequestContext> {
+        let router = Router(context: APIRequestContext.self)
+        router.middlewares.add(ErrorMiddleware())
+        router.middlewares.add(MetricsMiddleware())
+        router.middlewares.add(AccessMiddleware(keys: dependencies.keys, limiter: dependencies.limiter))
+        let rules = DateRules(today: dependencies.today, maximumRangeDays: maximumRangeDays)
+        IndexRoutes(reader: dependencies.reader, cache: dependencies.cache, rules: rules).register(on: router)
+        JobRoutes(jobs: dependencies.jobs, rules: rules).register(on: router)
+        ExportRoutes(reader: dependencies.reader, rules: rules).register(on: router)
+        router.get("/openapi.json") { _, _ in
+            Response(
+                status: .ok, headers: [.contentType: "application/json"],
+                body: .init(byteBuffer: ByteBuffer(string: OpenAPIDocument.json))
+            )
         }
-        return index
+        let endpoint = dependencies.endpoint
+        router.addHealthRoutes(service: endpoint.service, startedAt: endpoint.startedAt, checks: endpoint.checks)
+        return router
     }
+}
 
-    func date(_ name: String, default fallback: SessionDate? = nil) throws -> SessionDate {
-        guard let text = values[name] else {
-            if let fallback { return fallback }
-            throw APIError.invalid("\(name) is required (YYYY-MM-DD)")
+/// gzip (or deflate) for bodies over 1 KiB when the client accepts it; already-compressed files (xlsx) as they are.
+enum APICompression {
+    static let minimumBytes = 1024
+
+    static func handler() -> any RemovableChannelHandler {
+        HTTPResponseCompressor(initialByteBufferCapacity: 0) { head, _ in
+            if head.headers[canonicalForm: "content-type"].first?.contains("spreadsheetml") == true {
+                return .doNotCompress
+            }
+            if let length = head.headers.first(name: "content-length").flatMap(Int.init), length < minimumBytes {
+                return .doNotCompress
+            }
+            return .compressIfPossible
         }
-        guard let date = SessionDate(text) else {
-            throw APIError.invalid("\(name) '\(text)' is not a date in the form YYYY-MM-DD")
-        }
-        guard date <= Self.today() else { throw APIError.invalid("\(name) \(date) is in the future") }
-        return date
     }
+}
 
-    func range() throws -> DateRange {
-        let end = try date("end_date", default: Self.today())
-        let start = try date("start_date")
-        guard start <= end else { throw APIError.invalid("end_date \(end) is before start_date \(start)") }
-        guard Int(end.dayNumber - start.dayNumber) <= IndexRoutes.maximumRangeDays else {
-            throw APIError.invalid("the range may span at most \(IndexRoutes.maximumRangeDays) days")
+/// The HTTP server and the cache invalidator, run and stopped together.
+struct APIServer: Service {
+    let application: any Service
+    let invalidator: CacheInvalidator
+
+    func run() async throws {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await application.run() }
+            group.addTask { try await invalidator.run() }
+            // Either ending ends both: the server stops on graceful shutdown, the invalidator with it.
+            try await group.next()
+            group.cancelAll()
+            try await group.waitForAll()
         }
-        return DateRange(start: start, end: end)
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import Hummingbird
 
 /// An error the API answers with `{"error": {"code": "...", "message": "..."}}` and its HTTP status.
@@ -9,6 +10,8 @@ package struct APIError: Error, CustomStringConvertible {
     package var code: String
     /// A sentence for the caller.
     package var message: String
+    /// Extra response headers (`Retry-After`, `WWW-Authenticate`).
+    package var headers: HTTPFields = [:]
 
     /// An error.
     package init(_ status: HTTPResponse.Status, code: String, message: String) {
@@ -25,13 +28,20 @@ package struct APIError: Error, CustomStringConvertible {
         APIError(.badRequest, code: "invalid_parameter", message: message)
     }
 
+    /// The same error with one more response header.
+    package func with(header name: HTTPField.Name, _ value: String) -> APIError {
+        var copy = self
+        copy.headers[name] = value
+        return copy
+    }
+
     /// The JSON response.
     package var response: Response {
         let body = ErrorBody(error: .init(code: code, message: message))
         let data = (try? JSONEncoder().encode(body)) ?? Data()
-        return Response(
-            status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data))
-        )
+        var headers = headers
+        headers[.contentType] = "application/json"
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
 
     private struct ErrorBody: Encodable {

@@ -26,7 +26,13 @@ package enum Storage: PipelineService {
             path: databasePath(context.configuration), synchronous: synchronous, logger: context.logger
         )
         context.logger.info("database open", metadata: ["storage.path": "\(database.path)"])
-        let store = StorageStage(database: database, logger: context.logger)
+        let connection = context.connection
+        let store = StorageStage(database: database, logger: context.logger) { indexes in
+            // After the commit: API caches drop their answers for these indexes.
+            for index in indexes {
+                try? connection.publish(Subjects.indexStored(index), data: Data(index.utf8))
+            }
+        }
         let jetStream = context.jetStream
         let options = ConsumerRunnerOptions(batch: 64)
         func runner(_ consumer: String, _ handler: @escaping @Sendable ([JetStreamMessage]) async -> [MessageOutcome])
@@ -62,13 +68,17 @@ package enum Storage: PipelineService {
 package struct StorageStage: Sendable {
     private let database: IndexDatabase
     private let logger: Logger
+    private let committed: @Sendable (Set<String>) -> Void
     /// Writes happen one at a time, off the concurrency pool.
     private static let writeQueue = DispatchQueue(label: "storage.writer")
 
-    /// A stage over `database`.
-    package init(database: IndexDatabase, logger: Logger) {
+    /// A stage over `database`; `committed` is told the indexes whose results or compositions a commit changed.
+    package init(
+        database: IndexDatabase, logger: Logger, committed: @escaping @Sendable (Set<String>) -> Void = { _ in }
+    ) {
         self.database = database
         self.logger = logger
+        self.committed = committed
     }
 
     /// Stores validated price batches (replacing their days) with their stream sequences.
@@ -89,16 +99,33 @@ package struct StorageStage: Sendable {
 
     /// Stores index results (and retractions).
     package func storeIndexResults(_ messages: [JetStreamMessage]) async -> [MessageOutcome] {
-        await write(messages, decode: { try IndexResult.decoded(from: $0.data, headers: $0.headers) }) {
+        let outcomes = await write(messages, decode: { try IndexResult.decoded(from: $0.data, headers: $0.headers) }) {
             try $0.storeIndexResults($1)
         }
+        notify(messages, outcomes)
+        return outcomes
     }
 
     /// Stores composition events.
     package func storeCompositionEvents(_ messages: [JetStreamMessage]) async -> [MessageOutcome] {
-        await write(messages, decode: { try CompositionEvent.decoded(from: $0.data, headers: $0.headers) }) {
+        let outcomes = await write(messages, decode: {
+            try CompositionEvent.decoded(from: $0.data, headers: $0.headers)
+        }) {
             try $0.storeCompositionEvents($1)
         }
+        notify(messages, outcomes)
+        return outcomes
+    }
+
+    /// Tells `committed` the indexes of the messages stored (the index is the subject's third token).
+    private func notify(_ messages: [JetStreamMessage], _ outcomes: [MessageOutcome]) {
+        var indexes: Set<String> = []
+        for (message, outcome) in zip(messages, outcomes) {
+            guard case .done = outcome else { continue }
+            let tokens = message.subject.split(separator: ".")
+            if tokens.count >= 3 { indexes.insert(String(tokens[2])) }
+        }
+        if !indexes.isEmpty { committed(indexes) }
     }
 
     /// Decodes every message (an undecodable one is dead-lettered), writes the rest in one transaction, and reports

@@ -1,0 +1,155 @@
+import HTTPTypes
+import Contracts
+import Foundation
+import Hummingbird
+import TradingCalendar
+
+/// `POST /export-data`: performance, compositions and changes of a range as an xlsx (default), csv or json file.
+struct ExportRoutes: Sendable {
+    let reader: any IndexReader
+    let rules: DateRules
+    /// The longest export, in days: about ten years of compositions (100 rows a session).
+    static let maximumDays = 3_700
+
+    struct ExportRequest: Decodable {
+        var startDate: String?
+        var endDate: String?
+        var format: String?
+        var index: String?
+
+        enum CodingKeys: String, CodingKey {
+            case startDate = "start_date"
+            case endDate = "end_date"
+            case format, index
+        }
+    }
+
+    func register(on router: Router<APIRequestContext>) {
+        router.post("/export-data") { request, _ in try await export(request) }
+    }
+
+    private func export(_ request: Request) async throws -> Response {
+        let body = try await JSONBody.decode(ExportRequest.self, from: request)
+        let index = try IndexNames.resolve(body.index)
+        let format = try ExportFormat(body.format)
+        guard body.startDate != nil else { throw APIError.invalid("start_date is required (YYYY-MM-DD)") }
+        let range = try rules.range(start: body.startDate, end: body.endDate, maximumDays: Self.maximumDays)
+        let data = try await ExportData.gather(reader: reader, index: index, range: range)
+        let file = try format.render(data)
+        let filename = "\(index)_\(range.start)_\(range.end).\(format.rawValue)"
+        return Response(
+            status: .ok,
+            headers: [
+                .contentType: format.contentType,
+                .contentDisposition: "attachment; filename=\"\(filename)\"",
+            ],
+            body: .init(byteBuffer: ByteBuffer(bytes: file))
+        )
+    }
+}
+
+/// The export file formats.
+enum ExportFormat: String, CaseIterable {
+    case xlsx, csv, json
+
+    /// `format` of the request; absent means xlsx.
+    init(_ text: String?) throws {
+        guard let text else {
+            self = .xlsx
+            return
+        }
+        guard let format = ExportFormat(rawValue: text.lowercased()) else {
+            throw APIError.invalid("format '\(text)' is not one of xlsx, csv, json")
+        }
+        self = format
+    }
+
+    var contentType: String {
+        switch self {
+        case .xlsx: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        case .csv: "text/csv; charset=utf-8"
+        case .json: "application/json"
+        }
+    }
+}
+
+/// What an export holds, read from storage.
+struct ExportData: Sendable {
+    var index: String
+    var range: DateRange
+    var performance: PerformanceBody
+    var compositions: [(date: SessionDate, members: [CompositionBody.Member])]
+    var changes: ChangesBody
+
+    /// Reads the range: levels, every session's composition (a few at a time), and the changes.
+    static func gather(reader: any IndexReader, index: String, range: DateRange) async throws -> ExportData {
+        let points = try await reader.performance(index: index, range: range)
+        let changes = try await reader.changes(index: index, range: range)
+        let dates = points.map(\.date)
+        var compositions: [SessionDate: [CompositionBody.Member]] = [:]
+        try await withThrowingTaskGroup(of: (SessionDate, [CompositionBody.Member]).self) { group in
+            var next = 0
+            func add() {
+                guard next < dates.count else { return }
+                let date = dates[next]
+                next += 1
+                group.addTask {
+                    let reply = try await reader.composition(index: index, date: date)
+                    return (date, CompositionBody(date: date, asOf: reply.asOf ?? date, constituents: reply.constituents).constituents)
+                }
+            }
+            for _ in 0..<8 { add() }
+            while let (date, members) = try await group.next() {
+                compositions[date] = members
+                add()
+            }
+        }
+        return ExportData(
+            index: index, range: range, performance: PerformanceBody(points: points),
+            compositions: dates.map { ($0, compositions[$0] ?? []) }, changes: ChangesBody(changes: changes)
+        )
+    }
+}
+
+extension ExportFormat {
+    func render(_ data: ExportData) throws -> Data {
+        switch self {
+        case .json:
+            return Data(try JSONBody.encode(JSONExport(data)).readableBytesView)
+        case .csv, .xlsx:
+            throw APIError(.notImplemented, code: "format_unavailable", message: "\(rawValue) export is not built yet")
+        }
+    }
+}
+
+/// The json export: the query answers side by side.
+struct JSONExport: Encodable {
+    struct Composition: Encodable {
+        var date: SessionDate
+        var constituents: [CompositionBody.Member]
+    }
+
+    var index: String
+    var startDate: SessionDate
+    var endDate: SessionDate
+    var performance: [PerformanceBody.Point]
+    var summary: PerformanceBody.Summary
+    var compositions: [Composition]
+    var changes: [ChangesBody.Change]
+
+    enum CodingKeys: String, CodingKey {
+        case index, performance, summary, compositions, changes
+        case startDate = "start_date"
+        case endDate = "end_date"
+    }
+
+    init(_ data: ExportData) {
+        index = data.index
+        startDate = data.range.start
+        endDate = data.range.end
+        performance = data.performance.performance
+        summary = data.performance.summary
+        compositions = data.compositions.map { Composition(date: $0.date, constituents: $0.members) }
+        changes = data.changes.changes
+    }
+}

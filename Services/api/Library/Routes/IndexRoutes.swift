@@ -1,0 +1,130 @@
+import HTTPTypes
+import Contracts
+import Foundation
+import Hummingbird
+import TradingCalendar
+
+/// `GET /index-performance`, `GET /index-composition`, `GET /composition-changes`: answered from the cache when
+/// it holds the same resolved query, with an ETag so a client's `If-None-Match` gets 304.
+struct IndexRoutes: Sendable {
+    let reader: any IndexReader
+    let cache: ResponseCache
+    let rules: DateRules
+
+    func register(on router: Router<APIRequestContext>) {
+        router.get("/index-performance") { request, _ in try await performance(request) }
+        router.get("/index-composition") { request, _ in try await composition(request) }
+        router.get("/composition-changes") { request, _ in try await changes(request) }
+    }
+
+    private func performance(_ request: Request) async throws -> Response {
+        let query = try QueryParameters(request, allowed: ["start_date", "end_date", "index"])
+        let index = try IndexNames.resolve(query["index"])
+        let range = try rules.range(start: query["start_date"], end: query["end_date"])
+        return try await cached(request, route: "/index-performance", key: "performance|\(index)|\(range.start)|\(range.end)") {
+            PerformanceBody(points: try await reader.performance(index: index, range: range))
+        }
+    }
+
+    private func composition(_ request: Request) async throws -> Response {
+        let query = try QueryParameters(request, allowed: ["date", "index"])
+        let index = try IndexNames.resolve(query["index"])
+        let date = try rules.date("date", query["date"], default: rules.today())
+        return try await cached(request, route: "/index-composition", key: "composition|\(index)|\(date)") {
+            let reply = try await reader.composition(index: index, date: date)
+            guard let asOf = reply.asOf else {
+                throw APIError(.notFound, code: "no_data", message: "no index session is stored on or before \(date)")
+            }
+            return CompositionBody(date: date, asOf: asOf, constituents: reply.constituents)
+        }
+    }
+
+    private func changes(_ request: Request) async throws -> Response {
+        let query = try QueryParameters(request, allowed: ["start_date", "end_date", "index"])
+        let index = try IndexNames.resolve(query["index"])
+        let range = try rules.range(start: query["start_date"], end: query["end_date"])
+        return try await cached(request, route: "/composition-changes", key: "changes|\(index)|\(range.start)|\(range.end)") {
+            ChangesBody(changes: try await reader.changes(index: index, range: range))
+        }
+    }
+
+    /// The cached answer to `key`, or `produce`'s, stored for next time; 304 when the client holds it already.
+    private func cached(
+        _ request: Request, route: String, key: String, produce: () async throws -> some Encodable
+    ) async throws -> Response {
+        let entry: ResponseCache.Entry
+        if let hit = cache.lookup(key, route: route) {
+            entry = hit
+        } else {
+            let generation = cache.generation
+            entry = cache.store(key, body: try JSONBody.encode(try await produce()), generation: generation)
+        }
+        var headers: HTTPFields = [.eTag: entry.etag, .cacheControl: "no-cache"]
+        if let condition = request.headers[.ifNoneMatch], Self.matches(condition, entry.etag) {
+            return Response(status: .notModified, headers: headers)
+        }
+        headers[.contentType] = "application/json"
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: entry.body))
+    }
+
+    /// Weak comparison of `If-None-Match` (a list of tags, or `*`) with `etag`.
+    static func matches(_ condition: String, _ etag: String) -> Bool {
+        func opaque(_ tag: Substring) -> Substring {
+            let trimmed = tag.drop { $0 == " " }.reversed().drop { $0 == " " }.reversed()
+            let text = Substring(trimmed)
+            return text.hasPrefix("W/") ? text.dropFirst(2) : text
+        }
+        let mine = opaque(Substring(etag))
+        return condition.split(separator: ",").contains { tag in
+            let candidate = opaque(tag)
+            return candidate == "*" || candidate == mine
+        }
+    }
+}
+
+/// JSON bodies as the API writes them.
+enum JSONBody {
+    static func encode(_ value: some Encodable) throws -> ByteBuffer {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.withoutEscapingSlashes]
+        return ByteBuffer(bytes: try encoder.encode(value))
+    }
+
+    static func response(_ status: HTTPResponse.Status, _ value: some Encodable, headers: HTTPFields = [:]) throws
+        -> Response
+    {
+        var headers = headers
+        headers[.contentType] = "application/json"
+        return Response(status: status, headers: headers, body: .init(byteBuffer: try encode(value)))
+    }
+
+    /// Decodes a request body as `T`; bad JSON is a 400 that says where.
+    static func decode<T: Decodable>(_ type: T.Type, from request: Request, limit: Int = 64 * 1024) async throws -> T {
+        let buffer: ByteBuffer
+        do {
+            buffer = try await request.body.collect(upTo: limit)
+        } catch {
+            throw APIError(.contentTooLarge, code: "body_too_large", message: "the body may be at most \(limit) bytes")
+        }
+        if buffer.readableBytes == 0 { throw APIError(.badRequest, code: "invalid_json", message: "the body is empty; send a JSON object") }
+        do {
+            return try JSONDecoder().decode(T.self, from: Data(buffer.readableBytesView))
+        } catch let error as DecodingError {
+            throw APIError(.badRequest, code: "invalid_json", message: Self.describe(error))
+        }
+    }
+
+    private static func describe(_ error: DecodingError) -> String {
+        func path(_ context: DecodingError.Context) -> String {
+            let path = context.codingPath.map(\.stringValue).joined(separator: ".")
+            return path.isEmpty ? "" : " at '\(path)'"
+        }
+        switch error {
+        case .typeMismatch(_, let context): return "wrong type\(path(context)): \(context.debugDescription)"
+        case .valueNotFound(_, let context): return "missing value\(path(context))"
+        case .keyNotFound(let key, _): return "missing field '\(key.stringValue)'"
+        case .dataCorrupted(let context): return "the body is not valid JSON\(path(context))"
+        @unknown default: return "the body is not valid JSON"
+        }
+    }
+}

@@ -1,0 +1,16 @@
+import Contracts
+import TradingCalendar
+
+/// What the API reads of the stored index: the seam between the routes and storage, faked in route tests.
+package protocol IndexReader: Sendable {
+    /// Levels and daily returns of the index sessions in `range`.
+    func performance(index: String, range: DateRange) async throws -> [PerformancePoint]
+    /// The constituents at the latest index session on or before `date` (that session, or nil when none).
+    func composition(index: String, date: SessionDate) async throws -> CompositionReply
+    /// The composition events of the sessions in `range`.
+    func changes(index: String, range: DateRange) async throws -> [CompositionEvent]
+    /// The stored session records of `range`.
+    func sessions(index: String, range: DateRange) async throws -> [SessionRecord]
+    /// Whether storage answers now (readiness).
+    func isReachable() async -> Bool
+}

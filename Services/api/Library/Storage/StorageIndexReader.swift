@@ -1,0 +1,35 @@
+import Contracts
+import ServiceSupport
+import TradingCalendar
+
+/// ``IndexReader`` over storage's NATS queries.
+package struct StorageIndexReader: IndexReader {
+    private let storage: StorageClient
+    private let probe: StorageClient
+
+    /// A reader asking `storage`; readiness asks once, with a short timeout, through `probe`.
+    package init(storage: StorageClient, probe: StorageClient) {
+        self.storage = storage
+        self.probe = probe
+    }
+
+    package func performance(index: String, range: DateRange) async throws -> [PerformancePoint] {
+        try await storage.ask(PerformanceQuery(index: index, range: range)).points
+    }
+
+    package func composition(index: String, date: SessionDate) async throws -> CompositionReply {
+        try await storage.ask(CompositionQuery(index: index, date: date))
+    }
+
+    package func changes(index: String, range: DateRange) async throws -> [CompositionEvent] {
+        try await storage.ask(ChangesQuery(index: index, range: range)).changes
+    }
+
+    package func sessions(index: String, range: DateRange) async throws -> [SessionRecord] {
+        try await storage.ask(SessionsQuery(index: index, range: range)).sessions
+    }
+
+    package func isReachable() async -> Bool {
+        (try? await probe.ask(StatusQuery(index: Subjects.defaultIndex))) != nil
+    }
+}

@@ -1,0 +1,72 @@
+import Foundation
+import TradingCalendar
+
+/// A build job (`POST /build-index`): a replay of a range and how far the pipeline has got with it. Every state
+/// change is published on `jobs.state.<id>`; the latest message is the job.
+package struct JobRecord: WireMessage, Equatable {
+    package static let schema = "job"
+    package static let version = 1
+
+    /// Where a job is.
+    package enum Status: String, Codable, Sendable, CaseIterable {
+        /// Accepted; the replay request is published but no session of it is stored yet.
+        case queued
+        /// Sessions are being fetched, validated, computed and stored.
+        case running
+        /// Every session of the range is computed and stored.
+        case succeeded
+        /// A message of the job was dead-lettered, or it made no progress for too long.
+        case failed
+
+        /// Whether the job can still change.
+        package var isFinal: Bool { self == .succeeded || self == .failed }
+    }
+
+    /// The job id, also the replay id of its request.
+    package var id: String
+    /// The index.
+    package var index: String
+    /// Where it is.
+    package var status: Status
+    /// First date asked for.
+    package var startDate: SessionDate
+    /// Last date asked for.
+    package var endDate: SessionDate
+    /// The range replayed (grown to meet the stored series, so no gap is left).
+    package var replayStart: SessionDate
+    /// Last date replayed.
+    package var replayEnd: SessionDate
+    /// NYSE sessions in the replayed range.
+    package var sessionsTotal: Int
+    /// Of those, sessions computed and stored.
+    package var sessionsDone: Int
+    /// Whether stored sessions are fetched again.
+    package var refetch: Bool
+    /// When it was accepted.
+    package var createdAt: Date
+    /// When it last changed.
+    package var updatedAt: Date
+    /// Why it failed.
+    package var error: String?
+
+    /// A job record.
+    package init(
+        id: String, index: String, status: Status, startDate: SessionDate, endDate: SessionDate,
+        replayStart: SessionDate, replayEnd: SessionDate, sessionsTotal: Int, sessionsDone: Int, refetch: Bool,
+        createdAt: Date, updatedAt: Date, error: String? = nil
+    ) {
+        self.id = id
+        self.index = index
+        self.status = status
+        self.startDate = startDate
+        self.endDate = endDate
+        self.replayStart = replayStart
+        self.replayEnd = replayEnd
+        self.sessionsTotal = sessionsTotal
+        self.sessionsDone = sessionsDone
+        self.refetch = refetch
+        self.createdAt = createdAt
+        self.updatedAt = updatedAt
+        self.error = error
+    }
+}

@@ -85,6 +85,12 @@ var targets: [Target] = [
         swiftSettings: swiftSettings
     ),
     .target(
+        name: "SpreadsheetExport",
+        dependencies: ["TradingCalendar", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
+        path: "Services/api/Export",
+        swiftSettings: swiftSettings
+    ),
+    .target(
         name: "ServiceSupport",
         dependencies: [
             "NATSClient", "Contracts", "Resilience", log, metrics, lifecycle, hummingbird, argumentParser,
@@ -145,6 +151,12 @@ var targets: [Target] = [
         swiftSettings: swiftSettings
     ),
     .testTarget(
+        name: "SpreadsheetExportTests",
+        dependencies: ["SpreadsheetExport", "TradingCalendar"],
+        path: "Tests/SpreadsheetExportTests",
+        swiftSettings: swiftSettings
+    ),
+    .testTarget(
         name: "ServiceTests",
         dependencies: [
             "NATSClient", "Contracts", "ServiceSupport", "TestSupport", "TradingCalendar",
@@ -189,6 +201,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
     ],
     targets: targets
 )

@@ -64,7 +64,10 @@ import TradingCalendar
             ]
         }
         let changes = export.changes.map {
-            [.date($0.date.description), text($0.change.rawValue), text($0.ticker), integer($0.rank), number($0.marketCap)]
+            [
+                .date($0.date.description), text($0.change.rawValue), text($0.ticker), integer($0.rank),
+                number($0.marketCap),
+            ]
         }
         let summary = export.summary.map { entry -> [ReadCell] in
             let value: ReadCell =
@@ -79,7 +82,8 @@ import TradingCalendar
         }
         return [
             ReadSheet(
-                name: "Performance", rows: [header(["date", "level", "daily_return", "cumulative_return"])] + performance,
+                name: "Performance",
+                rows: [header(["date", "level", "daily_return", "cumulative_return"])] + performance,
                 frozen: "A2", dateFormats: ["yyyy-mm-dd"]
             ),
             ReadSheet(

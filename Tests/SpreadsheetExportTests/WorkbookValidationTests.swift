@@ -73,6 +73,7 @@ import TradingCalendar
         let error = SpreadsheetExportError.dateOutOfRange(
             sheet: "Performance", cell: "A7", date: SessionDate(year: 1899, month: 1, day: 1)!
         )
-        #expect(error.description == "sheet \"Performance\" cell A7 has date 1899-01-01, outside 1900-03-01...9999-12-31")
+        let message = "sheet \"Performance\" cell A7 has date 1899-01-01, outside 1900-03-01...9999-12-31"
+        #expect(error.description == message)
     }
 }

@@ -77,10 +77,14 @@ package struct Workbook: Sendable, Equatable {
                     compressionMethod: .deflate, bufferSize: 1 << 18
                 ) { position, size in
                     let start = Int(position)
-                    return bytes.withUnsafeBufferPointer { Data(buffer: UnsafeBufferPointer(rebasing: $0[start..<start + size])) }
+                    return bytes.withUnsafeBufferPointer {
+                        Data(buffer: UnsafeBufferPointer(rebasing: $0[start..<start + size]))
+                    }
                 }
             }
-            guard let data = archive.data else { throw SpreadsheetExportError.archive("the in-memory archive is empty") }
+            guard let data = archive.data else {
+                throw SpreadsheetExportError.archive("the in-memory archive is empty")
+            }
             return data
         } catch let error as SpreadsheetExportError {
             throw error

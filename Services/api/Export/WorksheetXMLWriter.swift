@@ -77,7 +77,8 @@ enum WorksheetXMLWriter {
                     buffer.append(double: value)
                 case .integer(let value):
                     guard value.magnitude <= UInt(XLSXLimits.maxExactInteger) else {
-                        throw .integerNotExact(sheet: sheet.name, cell: reference(letters[index], rowNumber), value: value)
+                        let cell = reference(letters[index], rowNumber)
+                        throw .integerNotExact(sheet: sheet.name, cell: cell, value: value)
                     }
                     openCell(&buffer, letters[index], rowNumber, attributes: "><v>")
                     buffer.append(decimal: value)

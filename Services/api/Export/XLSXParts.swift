@@ -5,13 +5,6 @@ enum XLSXParts {
     /// SpreadsheetML's main namespace.
     static let mainNamespace: StaticString = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 
-    /// Cell style index of the plain style (General number format).
-    static let plainStyle = 0
-    /// Cell style index of dates: the custom number format 164, `yyyy-mm-dd`.
-    static let dateStyle = 1
-    /// Cell style index of header cells: bold.
-    static let headerStyle = 2
-
     /// `[Content_Types].xml` for `sheetCount` worksheets.
     static func contentTypes(sheetCount: Int) -> [UInt8] {
         var buffer = ByteBuffer(capacity: 1024 + sheetCount * 160)
@@ -99,7 +92,8 @@ enum XLSXParts {
         return buffer.bytes
     }
 
-    /// `xl/styles.xml`: the three cell styles above, in that order.
+    /// `xl/styles.xml` with three cell styles, which the sheets refer to by index in their `s` attribute:
+    /// 0 plain (General), 1 dates (custom format 164, `yyyy-mm-dd`), 2 header (bold).
     static func styles() -> [UInt8] {
         var buffer = ByteBuffer(capacity: 2048)
         buffer.append(xmlDeclaration)

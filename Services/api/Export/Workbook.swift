@@ -24,20 +24,27 @@ package struct Workbook: Sendable, Equatable {
     /// writing a file that Excel would repair or truncate.
     package func xlsx() throws(SpreadsheetExportError) -> Data {
         try validateNames()
+        let archive: Archive
+        do {
+            archive = try Archive(accessMode: .create)
+        } catch {
+            throw .archive(String(describing: error))
+        }
+        try Self.add("[Content_Types].xml", XLSXParts.contentTypes(sheetCount: sheets.count), to: archive)
+        try Self.add("_rels/.rels", XLSXParts.packageRelationships(), to: archive)
+        try Self.add("xl/workbook.xml", XLSXParts.workbook(sheetNames: sheets.map(\.name)), to: archive)
+        let workbookRelationships = XLSXParts.workbookRelationships(sheetCount: sheets.count)
+        try Self.add("xl/_rels/workbook.xml.rels", workbookRelationships, to: archive)
+        try Self.add("xl/styles.xml", XLSXParts.styles(), to: archive)
+        // Each sheet is compressed as soon as it is written, so only one sheet's XML is in memory at a time.
         var strings = SharedStringTable()
-        var parts: [(path: String, bytes: [UInt8])] = [
-            ("[Content_Types].xml", XLSXParts.contentTypes(sheetCount: sheets.count)),
-            ("_rels/.rels", XLSXParts.packageRelationships()),
-            ("xl/workbook.xml", XLSXParts.workbook(sheetNames: sheets.map(\.name))),
-            ("xl/_rels/workbook.xml.rels", XLSXParts.workbookRelationships(sheetCount: sheets.count)),
-            ("xl/styles.xml", XLSXParts.styles()),
-        ]
         for (offset, sheet) in sheets.enumerated() {
             let xml = try WorksheetXMLWriter.xml(for: sheet, selected: offset == 0, strings: &strings)
-            parts.append(("xl/worksheets/sheet\(offset + 1).xml", xml))
+            try Self.add("xl/worksheets/sheet\(offset + 1).xml", xml, to: archive)
         }
-        parts.append(("xl/sharedStrings.xml", strings.xml()))
-        return try Self.zip(parts)
+        try Self.add("xl/sharedStrings.xml", strings.xml(), to: archive)
+        guard let data = archive.data else { throw .archive("the in-memory archive has no data") }
+        return data
     }
 
     /// Checks the sheet names against Excel's rules, which LibreOffice and openpyxl also enforce in part.
@@ -66,30 +73,20 @@ package struct Workbook: Sendable, Equatable {
         }
     }
 
-    /// Packs the parts into a zip archive in memory, deflated.
-    private static func zip(_ parts: [(path: String, bytes: [UInt8])]) throws(SpreadsheetExportError) -> Data {
+    /// Adds one deflated part to the archive.
+    private static func add(_ path: String, _ bytes: [UInt8], to archive: Archive) throws(SpreadsheetExportError) {
         do {
-            let archive = try Archive(accessMode: .create)
-            for part in parts {
-                let bytes = part.bytes
-                try archive.addEntry(
-                    with: part.path, type: .file, uncompressedSize: Int64(bytes.count), modificationDate: entryDate,
-                    compressionMethod: .deflate, bufferSize: 1 << 18
-                ) { position, size in
-                    let start = Int(position)
-                    return bytes.withUnsafeBufferPointer {
-                        Data(buffer: UnsafeBufferPointer(rebasing: $0[start..<start + size]))
-                    }
+            try archive.addEntry(
+                with: path, type: .file, uncompressedSize: Int64(bytes.count), modificationDate: entryDate,
+                compressionMethod: .deflate, bufferSize: 1 << 18
+            ) { position, size in
+                let start = Int(position)
+                return bytes.withUnsafeBufferPointer {
+                    Data(buffer: UnsafeBufferPointer(rebasing: $0[start..<start + size]))
                 }
             }
-            guard let data = archive.data else {
-                throw SpreadsheetExportError.archive("the in-memory archive is empty")
-            }
-            return data
-        } catch let error as SpreadsheetExportError {
-            throw error
         } catch {
-            throw .archive(String(describing: error))
+            throw .archive("\(path): \(error)")
         }
     }
 }

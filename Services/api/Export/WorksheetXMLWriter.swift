@@ -22,7 +22,7 @@ enum WorksheetXMLWriter {
         let widths = try columnWidths(of: sheet)
         let letters = (0..<columnCount).map(columnLetters)
 
-        var buffer = ByteBuffer(capacity: 4096 + columnCount * 64 + sheet.rows.count * (16 + columnCount * 28))
+        var buffer = ByteBuffer(capacity: 4096 + columnCount * 64 + sheet.rows.count * (16 + columnCount * 36))
         buffer.append(XLSXParts.xmlDeclaration)
         buffer.append("<worksheet xmlns=\"")
         buffer.append(XLSXParts.mainNamespace)

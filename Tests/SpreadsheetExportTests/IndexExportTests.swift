@@ -146,23 +146,29 @@ import TradingCalendar
         let export = Self.sample
         var expected = [columns]
         expected += export.performance.map {
-            record("performance", [
-                "date": $0.date.description, "level": "\($0.level)", "daily_return": "\($0.dailyReturn)",
-                "cumulative_return": "\($0.cumulativeReturn)",
-            ])
+            record(
+                "performance",
+                [
+                    "date": $0.date.description, "level": "\($0.level)", "daily_return": "\($0.dailyReturn)",
+                    "cumulative_return": "\($0.cumulativeReturn)",
+                ])
         }
         expected += export.compositions.map {
-            record("composition", [
-                "date": $0.date.description, "rank": "\($0.rank)", "ticker": $0.ticker, "name": $0.name ?? "",
-                "sector": $0.sector ?? "", "weight": "\($0.weight)", "market_cap": "\($0.marketCap)",
-                "close": "\($0.close)",
-            ])
+            record(
+                "composition",
+                [
+                    "date": $0.date.description, "rank": "\($0.rank)", "ticker": $0.ticker, "name": $0.name ?? "",
+                    "sector": $0.sector ?? "", "weight": "\($0.weight)", "market_cap": "\($0.marketCap)",
+                    "close": "\($0.close)",
+                ])
         }
         expected += export.changes.map {
-            record("change", [
-                "date": $0.date.description, "change": $0.change.rawValue, "ticker": $0.ticker,
-                "rank": $0.rank.map { "\($0)" } ?? "", "market_cap": $0.marketCap.map { "\($0)" } ?? "",
-            ])
+            record(
+                "change",
+                [
+                    "date": $0.date.description, "change": $0.change.rawValue, "ticker": $0.ticker,
+                    "rank": $0.rank.map { "\($0)" } ?? "", "market_cap": $0.marketCap.map { "\($0)" } ?? "",
+                ])
         }
         expected += [
             record("summary", ["metric": "index", "value": "equal-weight-top-100"]),

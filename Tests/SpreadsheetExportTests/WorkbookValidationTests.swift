@@ -13,8 +13,10 @@ import TradingCalendar
         #expect(throws: SpreadsheetExportError.noSheets) { try Workbook(sheets: []).xlsx() }
     }
 
-    @Test(arguments: ["", "a/b", "a\\b", "a?b", "a*b", "a:b", "[a]", "'quoted'", "history", "tab\tname",
-        "this name is thirty-two chars!!!"])
+    @Test(arguments: [
+        "", "a/b", "a\\b", "a?b", "a*b", "a:b", "[a]", "'quoted'", "history", "tab\tname",
+        "this name is thirty-two chars!!!",
+    ])
     func invalidSheetNamesAreRefused(name: String) {
         #expect {
             try Workbook(sheets: [sheet(name)]).xlsx()

@@ -11,7 +11,8 @@ import TradingCalendar
         var scalars = String.UnicodeScalarView()
         for scalar in string.unicodeScalars {
             let value = scalar.value
-            let allowed = value == 0x9 || value == 0xA || value == 0xD || (0x20...0xFFFD).contains(value)
+            let allowed =
+                value == 0x9 || value == 0xA || value == 0xD || (0x20...0xFFFD).contains(value)
                 || value >= 0x10000
             if allowed { scalars.append(scalar) }
         }

@@ -83,7 +83,8 @@ struct ByteBuffer {
                     continue
                 case 0x00..<0x20:
                     replacement = ""
-                case 0xEF where index + 2 < count && utf8[index + 1] == 0xBF
+                case 0xEF
+                where index + 2 < count && utf8[index + 1] == 0xBF
                     && (utf8[index + 2] == 0xBE || utf8[index + 2] == 0xBF):
                     // U+FFFE and U+FFFF are noncharacters that XML excludes.
                     replacement = ""

@@ -32,8 +32,10 @@ enum WorksheetXMLWriter {
         buffer.append(decimal: rowCount)
         buffer.append("\"/>")
         // A frozen pane below row 1 keeps the headers in view while scrolling.
-        buffer.append(selected ? "<sheetViews><sheetView tabSelected=\"1\" workbookViewId=\"0\">" :
-            "<sheetViews><sheetView workbookViewId=\"0\">")
+        buffer.append(
+            selected
+                ? "<sheetViews><sheetView tabSelected=\"1\" workbookViewId=\"0\">"
+                : "<sheetViews><sheetView workbookViewId=\"0\">")
         buffer.append("<pane ySplit=\"1\" topLeftCell=\"A2\" activePane=\"bottomLeft\" state=\"frozen\"/>")
         buffer.append("<selection pane=\"bottomLeft\" activeCell=\"A2\" sqref=\"A2\"/></sheetView></sheetViews>")
         buffer.append("<sheetFormatPr defaultRowHeight=\"15\"/><cols>")

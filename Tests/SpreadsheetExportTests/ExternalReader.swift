@@ -139,7 +139,11 @@ enum ExternalReader {
         let errors = Pipe()
         process.standardOutput = output
         process.standardError = errors
-        try process.run()
+        do {
+            try process.run()
+        } catch {
+            throw ReaderFailure(message: "cannot run \(python) (Debian's python3 with python3-openpyxl): \(error)")
+        }
         // Read before waiting: a large dump would otherwise fill the pipe and block the child.
         let printed = output.fileHandleForReading.readDataToEndOfFile()
         let complaints = errors.fileHandleForReading.readDataToEndOfFile()

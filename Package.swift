@@ -23,7 +23,7 @@ let services: [(exe: String, lib: String, folder: String, deps: [Target.Dependen
     (
         "api", "APIService", "api",
         [
-            hummingbird, .product(name: "NIOHTTPCompression", package: "swift-nio-extras"),
+            hummingbird, "SpreadsheetExport", .product(name: "NIOHTTPCompression", package: "swift-nio-extras"),
             .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"),
             .product(name: "HTTPTypes", package: "swift-http-types"),
         ]
@@ -92,6 +92,12 @@ var targets: [Target] = [
         swiftSettings: swiftSettings
     ),
     .target(
+        name: "SpreadsheetExport",
+        dependencies: ["TradingCalendar", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
+        path: "Services/api/Export",
+        swiftSettings: swiftSettings
+    ),
+    .target(
         name: "ServiceSupport",
         dependencies: [
             "NATSClient", "Contracts", "Resilience", log, metrics, lifecycle, hummingbird, argumentParser,
@@ -153,6 +159,12 @@ var targets: [Target] = [
         swiftSettings: swiftSettings
     ),
     .testTarget(
+        name: "SpreadsheetExportTests",
+        dependencies: ["SpreadsheetExport", "TradingCalendar"],
+        path: "Tests/SpreadsheetExportTests",
+        swiftSettings: swiftSettings
+    ),
+    .testTarget(
         name: "ServiceTests",
         dependencies: [
             "NATSClient", "Contracts", "ServiceSupport", "TestSupport", "TradingCalendar",
@@ -201,6 +213,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-extras", from: "1.35.2"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
     ],
     targets: targets
 )

@@ -112,7 +112,7 @@ var targets: [Target] = [
     // MARK: Tests
     .target(
         name: "TestSupport",
-        dependencies: ["NATSClient", log],
+        dependencies: ["NATSClient", "SpreadsheetExport", "TradingCalendar", log],
         path: "Tests/TestSupport",
         swiftSettings: swiftSettings
     ),
@@ -160,8 +160,18 @@ var targets: [Target] = [
     ),
     .testTarget(
         name: "SpreadsheetExportTests",
-        dependencies: ["SpreadsheetExport", "TradingCalendar"],
+        dependencies: ["SpreadsheetExport", "TradingCalendar", "TestSupport"],
         path: "Tests/SpreadsheetExportTests",
+        swiftSettings: swiftSettings
+    ),
+    .testTarget(
+        name: "APITests",
+        dependencies: [
+            "APIService", "ServiceSupport", "Contracts", "NATSClient", "TradingCalendar", "Resilience", "TestSupport",
+            "SpreadsheetExport", hummingbird, log, metrics,
+            .product(name: "HummingbirdTesting", package: "hummingbird"),
+        ],
+        path: "Tests/APITests",
         swiftSettings: swiftSettings
     ),
     .testTarget(

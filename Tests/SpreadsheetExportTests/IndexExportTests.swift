@@ -1,5 +1,6 @@
 import Foundation
 import SpreadsheetExport
+import TestSupport
 import Testing
 import TradingCalendar
 

@@ -121,7 +121,7 @@ package final class APIKeyStore: Sendable {
 }
 
 /// A key file that cannot be used.
-package enum APIKeyFileError: Error, CustomStringConvertible {
+package enum APIKeyFileError: Error, Equatable, CustomStringConvertible {
     /// A line is not `<name> sha256:<64 hex digits> [created]`.
     case malformed(path: String, line: Int)
     /// A name is not a plain token or is taken.

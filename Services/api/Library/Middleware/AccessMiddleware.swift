@@ -23,6 +23,8 @@ package struct AccessMiddleware: RouterMiddleware {
         _ request: Request, context: APIRequestContext,
         next: (Request, APIRequestContext) async throws -> Response
     ) async throws -> Response {
+        // Probes and scrapes are never throttled: an orchestrator must see the truth even while a client bursts.
+        if Self.operational.contains(request.uri.path) { return try await next(request, context) }
         var context = context
         if let presented = try Self.presentedKey(request) {
             guard let name = keys.name(of: presented) else {
@@ -45,6 +47,9 @@ package struct AccessMiddleware: RouterMiddleware {
         }
         return try await next(request, context)
     }
+
+    /// Paths outside keys and limits.
+    static let operational: Set<String> = ["/health", "/ready", "/metrics"]
 
     /// The key in `X-API-Key` or an `Authorization: Bearer` header; a malformed Authorization is an error.
     static func presentedKey(_ request: Request) throws -> String? {

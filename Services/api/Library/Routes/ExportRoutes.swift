@@ -2,6 +2,8 @@ import HTTPTypes
 import Contracts
 import Foundation
 import Hummingbird
+import NATSClient
+import SpreadsheetExport
 import TradingCalendar
 
 /// `POST /export-data`: performance, compositions and changes of a range as an xlsx (default), csv or json file.
@@ -10,6 +12,7 @@ struct ExportRoutes: Sendable {
     let rules: DateRules
     /// The longest export, in days: about ten years of compositions (100 rows a session).
     static let maximumDays = 3_700
+    private static let renderQueue = DispatchQueue(label: "api.export", attributes: .concurrent)
 
     struct ExportRequest: Decodable {
         var startDate: String?
@@ -35,7 +38,8 @@ struct ExportRoutes: Sendable {
         guard body.startDate != nil else { throw APIError.invalid("start_date is required (YYYY-MM-DD)") }
         let range = try rules.range(start: body.startDate, end: body.endDate, maximumDays: Self.maximumDays)
         let data = try await ExportData.gather(reader: reader, index: index, range: range)
-        let file = try format.render(data)
+        // A ten-year workbook takes seconds of CPU: off the event loops and the concurrency pool.
+        let file = try await runBlocking(on: Self.renderQueue) { try format.render(data) }
         let filename = "\(index)_\(range.start)_\(range.end).\(format.rawValue)"
         return Response(
             status: .ok,
@@ -116,9 +120,62 @@ extension ExportFormat {
         switch self {
         case .json:
             return Data(try JSONBody.encode(JSONExport(data)).readableBytesView)
-        case .csv, .xlsx:
-            throw APIError(.notImplemented, code: "format_unavailable", message: "\(rawValue) export is not built yet")
+        case .csv:
+            return data.spreadsheet.csv()
+        case .xlsx:
+            do {
+                return try data.spreadsheet.xlsx()
+            } catch {
+                // Only limits the data cannot reach in a bounded range (a million rows, long text) end here.
+                throw APIError(.unprocessableContent, code: "export_too_large", message: error.description)
+            }
         }
+    }
+}
+
+extension ExportData {
+    /// The tables of the csv and xlsx files.
+    var spreadsheet: IndexExport {
+        let summary = performance.summary
+        var entries: [IndexExport.SummaryEntry] = [
+            .init(key: "index", value: .text(index)),
+            .init(key: "start_date", value: summary.startDate.map { .date($0) } ?? .none),
+            .init(key: "end_date", value: summary.endDate.map { .date($0) } ?? .none),
+            .init(key: "sessions", value: .integer(summary.sessions)),
+            .init(key: "total_return", value: summary.totalReturn.map { .number($0) } ?? .none),
+            .init(key: "annualized_volatility", value: summary.annualizedVolatility.map { .number($0) } ?? .none),
+            .init(key: "max_drawdown", value: summary.maxDrawdown.map { .number($0) } ?? .none),
+        ]
+        entries.append(.init(key: "best_session_date", value: summary.bestSession.map { .date($0.date) } ?? .none))
+        entries.append(.init(key: "best_session_return", value: summary.bestSession.map { .number($0.dailyReturn) } ?? .none))
+        entries.append(.init(key: "worst_session_date", value: summary.worstSession.map { .date($0.date) } ?? .none))
+        entries.append(
+            .init(key: "worst_session_return", value: summary.worstSession.map { .number($0.dailyReturn) } ?? .none)
+        )
+        return IndexExport(
+            performance: performance.performance.map {
+                .init(date: $0.date, level: $0.level, dailyReturn: $0.dailyReturn, cumulativeReturn: $0.cumulativeReturn)
+            },
+            compositions: compositions.flatMap { session in
+                session.members.map {
+                    .init(
+                        date: session.date, rank: $0.rank, ticker: $0.ticker, name: $0.name, sector: $0.sector,
+                        weight: $0.weight, marketCap: $0.marketCap, close: $0.close
+                    )
+                }
+            },
+            changes: changes.changes.flatMap { change in
+                change.added.map {
+                    IndexExport.ChangeRow(date: change.date, change: .added, ticker: $0.ticker, rank: $0.rank, marketCap: $0.marketCap)
+                }
+                    + change.removed.map {
+                        IndexExport.ChangeRow(
+                            date: change.date, change: .removed, ticker: $0.ticker, rank: $0.rank, marketCap: $0.marketCap
+                        )
+                    }
+            },
+            summary: entries
+        )
     }
 }
 

@@ -1,10 +1,9 @@
 import Foundation
 import SpreadsheetExport
-import Testing
 import TradingCalendar
 
 /// A cell as an independent reader (openpyxl, Python's csv module) saw it.
-enum ReadCell: Equatable, Decodable, CustomStringConvertible {
+package enum ReadCell: Equatable, Decodable, CustomStringConvertible {
     case none
     case string(String)
     case integer(Int)
@@ -13,7 +12,7 @@ enum ReadCell: Equatable, Decodable, CustomStringConvertible {
     case date(String)
     case other(String)
 
-    init(from decoder: any Decoder) throws {
+    package init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
         if container.decodeNil() {
             self = .none
@@ -41,7 +40,7 @@ enum ReadCell: Equatable, Decodable, CustomStringConvertible {
     }
 
     /// What a cell written as `cell` must read back as; `text` maps strings (e.g. to drop XML-invalid characters).
-    init(expecting cell: WorksheetCell, text: (String) -> String = { $0 }) {
+    package init(expecting cell: WorksheetCell, text: (String) -> String = { $0 }) {
         switch cell {
         case .empty: self = .none
         case .string(let value): self = .string(text(value))
@@ -51,7 +50,7 @@ enum ReadCell: Equatable, Decodable, CustomStringConvertible {
         }
     }
 
-    var description: String {
+    package var description: String {
         switch self {
         case .none: "none"
         case .string(let text): "string(\(text.debugDescription))"
@@ -64,13 +63,21 @@ enum ReadCell: Equatable, Decodable, CustomStringConvertible {
 }
 
 /// A sheet as openpyxl read it.
-struct ReadSheet: Decodable, Equatable {
-    var name: String
-    var rows: [[ReadCell]]
+package struct ReadSheet: Decodable, Equatable {
+    package var name: String
+    package var rows: [[ReadCell]]
     /// openpyxl's `freeze_panes`, e.g. `A2`.
-    var frozen: String?
+    package var frozen: String?
     /// The number format of every date cell openpyxl saw.
-    var dateFormats: [String]
+    package var dateFormats: [String]
+
+    /// A sheet.
+    package init(name: String, rows: [[ReadCell]], frozen: String?, dateFormats: [String]) {
+        self.name = name
+        self.rows = rows
+        self.frozen = frozen
+        self.dateFormats = dateFormats
+    }
 
     enum CodingKeys: String, CodingKey {
         case name, rows, frozen
@@ -79,12 +86,12 @@ struct ReadSheet: Decodable, Equatable {
 }
 
 /// Runs Debian's python3 (with python3-openpyxl and the standard csv module) on files the tests write.
-enum ExternalReader {
+package enum ExternalReader {
     /// Debian's interpreter; the pyenv python on PATH lacks the Debian packages.
-    static let python = "/usr/bin/python3"
+    package static let python = "/usr/bin/python3"
 
     /// Dumps every sheet, in order, as typed JSON: dates as ISO dates, numbers by `repr` (round-trip exact).
-    static let openpyxlScript = """
+    package static let openpyxlScript = """
         import datetime, json, sys
         import openpyxl
         workbook = openpyxl.load_workbook(sys.argv[1])
@@ -115,14 +122,14 @@ enum ExternalReader {
         """
 
     /// Parses RFC 4180 CSV with Python's csv module and prints the records as JSON arrays of strings.
-    static let csvScript = """
+    package static let csvScript = """
         import csv, json, sys
         with open(sys.argv[1], newline="", encoding="utf-8") as handle:
             json.dump(list(csv.reader(handle, strict=True)), sys.stdout)
         """
 
     /// Writes `data` to a temporary file with `fileExtension`, runs `script` on it and returns what it printed.
-    static func run(script: String, on data: Data, fileExtension: String) throws -> Data {
+    package static func run(script: String, on data: Data, fileExtension: String) throws -> Data {
         let directory = FileManager.default.temporaryDirectory
             .appendingPathComponent("spreadsheet-export-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -158,24 +165,26 @@ enum ExternalReader {
     }
 
     /// Every sheet of `xlsx` as openpyxl reads it.
-    static func openpyxlSheets(_ xlsx: Data) throws -> [ReadSheet] {
+    package static func openpyxlSheets(_ xlsx: Data) throws -> [ReadSheet] {
         try JSONDecoder().decode([ReadSheet].self, from: run(script: openpyxlScript, on: xlsx, fileExtension: "xlsx"))
     }
 
     /// The records of `csv` as Python's csv module reads them.
-    static func csvRecords(_ csv: Data) throws -> [[String]] {
+    package static func csvRecords(_ csv: Data) throws -> [[String]] {
         try JSONDecoder().decode([[String]].self, from: run(script: csvScript, on: csv, fileExtension: "csv"))
     }
 }
 
 /// The external reader failed.
-struct ReaderFailure: Error, CustomStringConvertible {
-    var message: String
-    var description: String { message }
+package struct ReaderFailure: Error, CustomStringConvertible {
+    package var message: String
+    /// A failure.
+    package init(message: String) { self.message = message }
+    package var description: String { message }
 }
 
 /// The rows openpyxl must read for `sheet`: the header, then each row padded with empty cells to the full width.
-func expectedRows(of sheet: Worksheet, text: (String) -> String = { $0 }) -> [[ReadCell]] {
+package func expectedRows(of sheet: Worksheet, text: (String) -> String = { $0 }) -> [[ReadCell]] {
     let width = sheet.columns.count
     let header = sheet.columns.map { ReadCell.string(text($0.header)) }
     return [header]

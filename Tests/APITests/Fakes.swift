@@ -1,0 +1,222 @@
+import APIService
+import Contracts
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import NATSClient
+import NIOCore
+import Resilience
+import ServiceSupport
+import Synchronization
+import TestSupport
+import TradingCalendar
+
+/// A stored index in memory: five sessions of January 2024, two constituents changing places.
+final class FakeIndexReader: IndexReader {
+    struct State {
+        var points: [PerformancePoint] = FakeIndexReader.defaultPoints
+        var compositions: [SessionDate: [ConstituentDetail]] = FakeIndexReader.defaultCompositions
+        var changes: [CompositionEvent] = FakeIndexReader.defaultChanges
+        var records: [SessionDate: SessionRecord] = [:]
+        var calls = 0
+        var failure: (any Error & Sendable)?
+        var reachable = true
+    }
+
+    let state = Mutex(State())
+
+    static func day(_ text: String) -> SessionDate { SessionDate(text)! }
+
+    static let defaultPoints: [PerformancePoint] = [
+        PerformancePoint(date: day("2024-01-02"), level: 1000, dailyReturn: 0),
+        PerformancePoint(date: day("2024-01-03"), level: 1010, dailyReturn: 0.01),
+        PerformancePoint(date: day("2024-01-04"), level: 999.9, dailyReturn: -0.01),
+        PerformancePoint(date: day("2024-01-05"), level: 1019.898, dailyReturn: 0.02),
+        PerformancePoint(date: day("2024-01-08"), level: 1019.898, dailyReturn: 0),
+    ]
+
+    static func member(_ ticker: String, rank: Int, cap: Double, close: Double) -> ConstituentDetail {
+        ConstituentDetail(
+            constituent: Constituent(ticker: ticker, rank: rank, weight: 0.5, marketCap: cap, close: close),
+            name: ticker == "BBB" ? nil : "\(ticker) Inc.", sector: ticker == "BBB" ? nil : "Technology"
+        )
+    }
+
+    static let defaultCompositions: [SessionDate: [ConstituentDetail]] = [
+        day("2024-01-02"): [member("AAA", rank: 1, cap: 3e12, close: 190.5), member("BBB", rank: 2, cap: 2e12, close: 370.25)],
+        day("2024-01-05"): [member("CCC", rank: 1, cap: 3.1e12, close: 50), member("AAA", rank: 2, cap: 3e12, close: 181.18)],
+    ]
+
+    static let defaultChanges: [CompositionEvent] = [
+        CompositionEvent(
+            index: Subjects.defaultIndex, date: day("2024-01-03"), previousDate: day("2024-01-02"), added: [],
+            removed: []
+        ),
+        CompositionEvent(
+            index: Subjects.defaultIndex, date: day("2024-01-05"), previousDate: day("2024-01-04"),
+            added: [CompositionChange(ticker: "CCC", rank: 1, marketCap: 3.1e12)],
+            removed: [CompositionChange(ticker: "BBB", rank: nil, marketCap: nil)]
+        ),
+    ]
+
+    private func enter() throws {
+        let failure = state.withLock { state -> (any Error)? in
+            state.calls += 1
+            return state.failure
+        }
+        if let failure { throw failure }
+    }
+
+    var calls: Int { state.withLock { $0.calls } }
+
+    func performance(index: String, range: DateRange) async throws -> [PerformancePoint] {
+        try enter()
+        return state.withLock { $0.points.filter { $0.date >= range.start && $0.date <= range.end } }
+    }
+
+    func composition(index: String, date: SessionDate) async throws -> CompositionReply {
+        try enter()
+        return state.withLock { state in
+            let sessions = state.points.map(\.date).filter { $0 <= date }
+            guard let asOf = sessions.max() else { return CompositionReply(asOf: nil, constituents: []) }
+            let base = state.compositions.keys.filter { $0 <= asOf }.max()
+            return CompositionReply(asOf: asOf, constituents: base.flatMap { state.compositions[$0] } ?? [])
+        }
+    }
+
+    func changes(index: String, range: DateRange) async throws -> [CompositionEvent] {
+        try enter()
+        return state.withLock { $0.changes.filter { $0.date >= range.start && $0.date <= range.end } }
+    }
+
+    func sessions(index: String, range: DateRange) async throws -> [SessionRecord] {
+        try enter()
+        return state.withLock { state in
+            state.records.values.filter { $0.date >= range.start && $0.date <= range.end }.sorted { $0.date < $1.date }
+        }
+    }
+
+    func isReachable() async -> Bool { state.withLock { $0.reachable } }
+
+    /// Marks `dates` stored and computed.
+    func store(_ dates: [SessionDate]) {
+        state.withLock { state in
+            for date in dates {
+                state.records[date] = SessionRecord(
+                    date: date, batchID: "b-\(date)", source: "sim", receivedRows: 3, validRows: 3, rejectedRows: 0,
+                    indexBatchID: "b-\(date)"
+                )
+            }
+        }
+    }
+}
+
+/// A pipeline that records replay requests; the test says when the fetcher is done and the stages drained.
+final class FakeGateway: PipelineGateway {
+    struct State {
+        var published: [ReplayRequest] = []
+        var pending: Set<String> = []
+        var drained = true
+    }
+
+    let state = Mutex(State())
+
+    func publish(_ request: ReplayRequest) async throws {
+        state.withLock {
+            $0.published.append(request)
+            $0.pending.insert(request.replayID)
+        }
+    }
+
+    func isReplayPending(_ replayID: String) async throws -> Bool { state.withLock { $0.pending.contains(replayID) } }
+
+    func isDrained() async throws -> Bool { state.withLock { $0.drained } }
+
+    func finishReplay(_ replayID: String) { _ = state.withLock { $0.pending.remove(replayID) } }
+
+    var published: [ReplayRequest] { state.withLock { $0.published } }
+}
+
+/// An API over fakes, with a key file holding one key, fixed "today", and limits a test may set.
+struct TestAPI {
+    let reader = FakeIndexReader()
+    let gateway = FakeGateway()
+    let store = MemoryJobStore()
+    let cache: ResponseCache
+    let jobs: JobRunner
+    let keysPath: String
+    let key: String
+    let limiter: RateLimiter
+    let clock = ManualClock()
+    let checks: [ReadinessCheck]
+    static let today = SessionDate("2024-01-10")!
+
+    init(
+        limits: TokenBucket.Limits? = nil, cacheBytes: Int = 1 << 20,
+        settings: JobRunner.Settings = .init(pollInterval: .milliseconds(5), stallTimeout: .seconds(30))
+    ) throws {
+        cache = ResponseCache(capacityBytes: cacheBytes)
+        jobs = JobRunner(reader: reader, gateway: gateway, store: store, settings: settings, logger: Logger.test("api"))
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("api-test-\(UUID().uuidString)")
+        keysPath = directory.appendingPathComponent("api-keys").path
+        key = try APIKeyFile.create(name: "analyst", path: keysPath)
+        limiter = RateLimiter(limits: limits, clock: clock)
+        let reader = reader
+        checks = [ReadinessCheck(name: "storage") { await reader.isReachable() }]
+    }
+
+    func dependencies() throws -> APIDependencies {
+        APIDependencies(
+            reader: reader, cache: cache, jobs: jobs, keys: try APIKeyStore(path: keysPath, recheck: .zero),
+            limiter: limiter,
+            endpoint: HTTPEndpoint(
+                service: "api", host: "127.0.0.1", port: 0, startedAt: .now, checks: checks, onPort: { _ in },
+                logger: Logger.test("api")
+            ),
+            today: { TestAPI.today }
+        )
+    }
+
+    func application() throws -> some ApplicationProtocol {
+        Application(router: APIRouter.build(try dependencies()), logger: Logger.test("api"))
+    }
+
+    /// Runs `body` against the router.
+    func test<T: Sendable>(_ body: @escaping @Sendable (any TestClientProtocol) async throws -> T) async throws -> T {
+        try await application().test(.router) { client in try await body(client) }
+    }
+}
+
+extension TestResponse {
+    /// The body as a JSON object.
+    var json: [String: Any] {
+        get throws {
+            let object = try JSONSerialization.jsonObject(with: Data(body.readableBytesView), options: [.fragmentsAllowed])
+            guard let dictionary = object as? [String: Any] else { throw ReaderFailure(message: "not an object: \(object)") }
+            return dictionary
+        }
+    }
+
+    /// The error code of a JSON error body.
+    var errorCode: String? {
+        (try? json)?["error"].flatMap { $0 as? [String: Any] }?["code"] as? String
+    }
+}
+
+extension TestClientProtocol {
+    func get(_ uri: String, headers: HTTPFields = [:]) async throws -> TestResponse {
+        try await execute(uri: uri, method: .get, headers: headers)
+    }
+
+    func post(_ uri: String, json: String, headers: HTTPFields = [:]) async throws -> TestResponse {
+        var headers = headers
+        headers[.contentType] = "application/json"
+        return try await execute(uri: uri, method: .post, headers: headers, body: ByteBuffer(string: json))
+    }
+}
+
+extension HTTPField.Name {
+    static let apiKey = HTTPField.Name("X-API-Key")!
+}

@@ -1,0 +1,184 @@
+import APIService
+import Contracts
+import Foundation
+import HTTPTypes
+import HummingbirdTesting
+import Logging
+import NIOCore
+import Synchronization
+import TestSupport
+import Testing
+import TradingCalendar
+
+@Suite("Build jobs")
+struct JobTests {
+    static let days = ["2024-01-02", "2024-01-03", "2024-01-04", "2024-01-05"].map { SessionDate($0)! }
+
+    func job(_ client: any TestClientProtocol, _ id: String) async throws -> [String: Any] {
+        let response = try await client.get("/jobs/\(id)")
+        #expect(response.status == .ok)
+        return try response.json
+    }
+
+    @Test("POST /build-index answers 202 with the queued job and its Location, and publishes a replay with the job id")
+    func accepted() async throws {
+        let api = try TestAPI()
+        try await api.test { client in
+            let response = try await client.post(
+                "/build-index", json: #"{"start_date": "2024-01-01", "end_date": "2024-01-05", "refetch": true}"#,
+                headers: [.apiKey: api.key]
+            )
+            #expect(response.status == .accepted)
+            let body = try response.json
+            let id = try #require(body["id"] as? String)
+            #expect(response.headers[.location] == "/jobs/\(id)")
+            #expect(body["status"] as? String == "queued")
+            #expect(body["start_date"] as? String == "2024-01-01")
+            #expect(body["refetch"] as? Bool == true)
+            #expect(body["error"] is NSNull)
+            let progress = try #require(body["progress"] as? [String: Any])
+            #expect(progress["sessions_total"] as? Int == 4)
+            #expect(progress["sessions_done"] as? Int == 0)
+            let request = try #require(api.gateway.published.first)
+            #expect(request.replayID == id)
+            #expect(request.from == SessionDate("2024-01-01")!)
+            #expect(request.to == SessionDate("2024-01-05")!)
+            #expect(request.refetch)
+        }
+    }
+
+    @Test("a job goes queued, running with progress, then succeeded once the fetcher is done and every session stored")
+    func lifecycle() async throws {
+        let api = try TestAPI()
+        try await api.test { client in
+            let body = try await client.post(
+                "/build-index", json: #"{"start_date": "2024-01-02", "end_date": "2024-01-05"}"#,
+                headers: [.apiKey: api.key]
+            ).json
+            let id = try #require(body["id"] as? String)
+            api.reader.store(Array(Self.days.prefix(2)))
+            #expect(try await eventually { try await job(client, id)["status"] as? String == "running" })
+            #expect(
+                try await eventually {
+                    (try await job(client, id)["progress"] as? [String: Any])?["sessions_done"] as? Int == 2
+                }
+            )
+            api.reader.store(Self.days)
+            // Every session stored but the fetcher still holds the request: not finished yet.
+            try await Task.sleep(for: .milliseconds(50))
+            #expect(try await job(client, id)["status"] as? String == "running")
+            api.gateway.finishReplay(id)
+            #expect(try await eventually { try await job(client, id)["status"] as? String == "succeeded" })
+            let done = try await job(client, id)
+            #expect((done["progress"] as? [String: Any])?["fraction"] as? Double == 1)
+            #expect(api.store.states(of: id).first == .queued)
+            #expect(api.store.states(of: id).last == .succeeded)
+        }
+    }
+
+    @Test("a dead letter for a session of the job fails it with the reason; an older one does not")
+    func deadLetter() async throws {
+        let api = try TestAPI()
+        api.jobs.deadLettered(subject: "prices.raw.2024-01-03", reason: "from an earlier run")
+        try await Task.sleep(for: .milliseconds(5))
+        try await api.test { client in
+            let body = try await client.post(
+                "/build-index", json: #"{"start_date": "2024-01-02", "end_date": "2024-01-05"}"#,
+                headers: [.apiKey: api.key]
+            ).json
+            let id = try #require(body["id"] as? String)
+            try await Task.sleep(for: .milliseconds(50))
+            #expect(try await job(client, id)["status"] as? String == "queued")
+            api.jobs.deadLettered(subject: "prices.valid.2024-01-04", reason: "malformed validated-batch payload")
+            #expect(try await eventually { try await job(client, id)["status"] as? String == "failed" })
+            let failed = try await job(client, id)
+            #expect((failed["error"] as? String)?.contains("malformed validated-batch payload") == true)
+        }
+    }
+
+    @Test("a job the fetcher has taken fails after the stall timeout without progress")
+    func stall() async throws {
+        let api = try TestAPI(settings: .init(pollInterval: .milliseconds(5), stallTimeout: .milliseconds(100)))
+        try await api.test { client in
+            let body = try await client.post(
+                "/build-index", json: #"{"start_date": "2024-01-02", "end_date": "2024-01-05"}"#,
+                headers: [.apiKey: api.key]
+            ).json
+            let id = try #require(body["id"] as? String)
+            api.gateway.finishReplay(id)
+            #expect(try await eventually { try await job(client, id)["status"] as? String == "failed" })
+            #expect((try await job(client, id)["error"] as? String)?.contains("no progress") == true)
+        }
+    }
+
+    @Test("a job outlives the API: a new runner reads it from the store and follows it to the end")
+    func restart() async throws {
+        let api = try TestAPI()
+        let id = try await api.test { client in
+            let body = try await client.post(
+                "/build-index", json: #"{"start_date": "2024-01-02", "end_date": "2024-01-05"}"#,
+                headers: [.apiKey: api.key]
+            ).json
+            return try #require(body["id"] as? String)
+        }
+        await api.jobs.stop()
+        let restarted = JobRunner(
+            reader: api.reader, gateway: api.gateway, store: api.store,
+            settings: .init(pollInterval: .milliseconds(5)), logger: Logger.test("api")
+        )
+        #expect(try await restarted.job(id)?.status == .queued)
+        api.reader.store(Self.days)
+        api.gateway.finishReplay(id)
+        #expect(try await eventually { try await restarted.job(id)?.status == .succeeded })
+        #expect(try await restarted.job("job-unknown") == nil)
+    }
+
+    @Test("a later range is grown back to the stored series so no gap is left")
+    func growsToStoredSeries() async throws {
+        let api = try TestAPI()
+        api.reader.store([SessionDate("2023-12-28")!])
+        try await api.test { client in
+            let body = try await client.post(
+                "/build-index", json: #"{"start_date": "2024-01-04", "end_date": "2024-01-05"}"#,
+                headers: [.apiKey: api.key]
+            ).json
+            #expect(body["replay_start_date"] as? String == "2023-12-29")
+            #expect(body["replay_end_date"] as? String == "2024-01-05")
+            #expect((body["progress"] as? [String: Any])?["sessions_total"] as? Int == 5)
+        }
+    }
+
+    @Test(
+        "bad build requests are 4xx JSON errors and queue nothing",
+        arguments: [
+            ("", 400, "invalid_json"), ("{", 400, "invalid_json"), ("[]", 400, "invalid_json"),
+            (#"{"end_date": "2024-01-05"}"#, 400, "invalid_parameter"),
+            (#"{"start_date": 20240102}"#, 400, "invalid_json"),
+            (#"{"start_date": "2024-01-06", "end_date": "2024-01-02"}"#, 400, "invalid_parameter"),
+            (#"{"start_date": "2024-01-02", "end_date": "2030-01-02"}"#, 400, "invalid_parameter"),
+            (#"{"start_date": "2024-01-06", "end_date": "2024-01-07"}"#, 422, "no_sessions"),
+            (#"{"start_date": "2024-01-02", "index": "ew500"}"#, 404, "unknown_index"),
+        ]
+    )
+    func badRequests(body: String, status: Int, code: String) async throws {
+        let api = try TestAPI()
+        try await api.test { client in
+            let response = try await client.post("/build-index", json: body, headers: [.apiKey: api.key])
+            #expect(response.status.code == status, "\(body)")
+            #expect(response.errorCode == code, "\(body)")
+        }
+        #expect(api.gateway.published.isEmpty)
+    }
+
+    @Test("an unknown job is 404 unknown_job")
+    func unknownJob() async throws {
+        let api = try TestAPI()
+        try await api.test { client in
+            for id in ["job-0000", "../etc/passwd", String(repeating: "a", count: 300)] {
+                let response = try await client.get("/jobs/\(id.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)")
+                #expect(response.status == .notFound)
+                #expect(["unknown_job", "not_found"].contains(response.errorCode ?? ""))
+            }
+        }
+    }
+}

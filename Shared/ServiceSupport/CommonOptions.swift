@@ -21,6 +21,21 @@ package struct CommonOptions: ParsableArguments, Sendable {
     @Option(name: .customLong("index-size"), help: "Constituents of the index (INDEX_SIZE).")
     package var indexSize: Int?
 
+    @Option(
+        name: .customLong("schedule-enabled"),
+        help: "fetcher: fetch each session after the close, true or false (SCHEDULE_ENABLED)."
+    )
+    package var scheduleEnabled: Bool?
+
+    @Option(name: .customLong("schedule-time"), help: "fetcher: HH:MM America/New_York, 16:00-23:59 (SCHEDULE_TIME).")
+    package var scheduleTime: String?
+
+    @Option(
+        name: .customLong("schedule-catchup-limit"),
+        help: "fetcher: most missing sessions fetched unasked (SCHEDULE_CATCHUP_LIMIT)."
+    )
+    package var scheduleCatchUpLimit: Int?
+
     /// Empty options (all from the environment).
     package init() {}
 
@@ -36,6 +51,10 @@ package struct CommonOptions: ParsableArguments, Sendable {
         environment["LOG_LEVEL"] = logLevel ?? environment["LOG_LEVEL"]
         environment["LOG_FORMAT"] = logFormat ?? environment["LOG_FORMAT"]
         environment["INDEX_SIZE"] = indexSize.map(String.init) ?? environment["INDEX_SIZE"]
+        environment["SCHEDULE_ENABLED"] = scheduleEnabled.map(String.init) ?? environment["SCHEDULE_ENABLED"]
+        environment["SCHEDULE_TIME"] = scheduleTime ?? environment["SCHEDULE_TIME"]
+        environment["SCHEDULE_CATCHUP_LIMIT"] =
+            scheduleCatchUpLimit.map(String.init) ?? environment["SCHEDULE_CATCHUP_LIMIT"]
         return try ServiceConfiguration(environment: environment, service: service)
     }
 }

@@ -5,7 +5,10 @@ package struct IndexCtl: AsyncParsableCommand {
     package static let configuration = CommandConfiguration(
         commandName: "indexctl",
         abstract: "Operate the equal-weighted index tracker.",
-        subcommands: [Ingest.self, Backfill.self, Sessions.self, Ping.self, SimCSV.self, MeasureLatency.self]
+        subcommands: [
+            Ingest.self, Backfill.self, Sessions.self, Ping.self, SimCSV.self, MeasureLatency.self,
+            Status.self,
+        ]
     )
 
     /// Parsed by ArgumentParser.

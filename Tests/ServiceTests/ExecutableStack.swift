@@ -1,0 +1,111 @@
+import ArgumentParser
+import Contracts
+import Foundation
+import IndexCtl
+import NATSClient
+import TestSupport
+import Testing
+import TradingCalendar
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Every service as a built executable on its own nats-server and data folder, with a connection for the test:
+/// what an operator runs, with each process's environment under the test's control.
+final class ExecutableStack: @unchecked Sendable {
+    // `@unchecked`: the processes are started and stopped by the test's own task only.
+    static let services = ["storage", "validator", "index-builder", "change-detector", "fetcher", "api"]
+
+    let environment: NATSTestEnvironment
+    let folder: URL
+    let processEnvironment: [String: String]
+    var processes: [String: ServiceProcess] = [:]
+
+    /// Starts a server and every service in `services` with `extra` on top of the common environment, and waits
+    /// until each answers its ping ready.
+    init(_ extra: [String: String] = [:], services: [String] = ExecutableStack.services) async throws {
+        let server = try NATSServerProcess()
+        folder = FileManager.default.temporaryDirectory.appendingPathComponent("stack-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        var environment = ProcessInfo.processInfo.environment
+        environment["NATS_URL"] = server.url
+        environment["DATA_DIR"] = folder.appendingPathComponent("data").path
+        environment["HEALTH_PORT"] = "0"
+        environment["API_PORT"] = String(try freeLoopbackPort())
+        environment["SIM_TICKERS"] = "60"
+        environment["INDEX_SIZE"] = "5"
+        environment["LOG_LEVEL"] = ProcessInfo.processInfo.environment["TEST_LOG_LEVEL"] ?? "info"
+        environment.merge(extra) { $1 }
+        processEnvironment = environment
+        self.environment = try await NATSTestEnvironment(connectingTo: server.url)
+        for name in services { try start(name) }
+        for name in services {
+            let up = await eventually(timeout: .seconds(30), every: .milliseconds(100)) { await self.isReady(name) }
+            #expect(up, "\(name) did not come up; logs in \(folder.path)")
+        }
+    }
+
+    var url: String { environment.server.url }
+
+    /// Starts (or restarts) a service, with `extra` on top of the stack's environment.
+    func start(_ name: String, _ extra: [String: String] = [:]) throws {
+        let process = ServiceProcess(name, environment: processEnvironment.merging(extra) { $1 }, logDirectory: folder)
+        try process.start()
+        processes[name] = process
+    }
+
+    /// Stops a service with SIGTERM; true when it exited in time.
+    @discardableResult
+    func stop(_ name: String) -> Bool { processes[name]?.stop() ?? true }
+
+    /// Whether `name` answers its ping ready.
+    func isReady(_ name: String) async -> Bool {
+        guard let reply = try? await environment.connection.request(
+            Subjects.healthPing(name), data: Data(), timeout: .seconds(1)
+        ), let health = try? HealthReply.decoded(from: reply.data, headers: reply.headers) else { return false }
+        return health.ready
+    }
+
+    /// Runs an `indexctl` command in this process against the stack.
+    func indexctl(_ arguments: [String]) async throws {
+        var command = try IndexCtl.parseAsRoot(arguments + ["--nats-url", url])
+        if var asyncCommand = command as? any AsyncParsableCommand {
+            try await asyncCommand.run()
+        } else {
+            try command.run()
+        }
+    }
+
+    /// Runs the built `indexctl` executable; returns its exit status and standard output.
+    func indexctlExecutable(_ arguments: [String]) throws -> (status: Int32, output: String) {
+        let process = Process()
+        process.executableURL = try builtExecutable("indexctl")
+        process.arguments = arguments + ["--nats-url", url]
+        process.environment = processEnvironment
+        let output = folder.appendingPathComponent("indexctl-\(UUID().uuidString).out")
+        _ = FileManager.default.createFile(atPath: output.path, contents: nil)
+        let handle = try FileHandle(forWritingTo: output)
+        process.standardOutput = handle
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        try handle.close()
+        return (process.terminationStatus, try String(contentsOf: output, encoding: .utf8))
+    }
+
+    /// Asks storage.
+    func ask<Query: StorageQuery>(_ query: Query) async throws -> Query.Reply {
+        let reply = try await environment.connection.request(
+            Subjects.storageQuery(Query.kind), data: try query.encoded(), headers: query.headers, timeout: .seconds(10)
+        )
+        return try Query.Reply.decoded(from: reply.data, headers: reply.headers)
+    }
+
+    /// Stops every service and the server; keeps the folder (with every log) when `keep`.
+    func shutdown(keep: Bool = false) async {
+        for process in processes.values { process.stop() }
+        await environment.shutdown()
+        if !keep { try? FileManager.default.removeItem(at: folder) }
+    }
+}

@@ -25,20 +25,20 @@ final class ExecutableStack: @unchecked Sendable {
     /// Starts a server and every service in `services` with `extra` on top of the common environment, and waits
     /// until each answers its ping ready.
     init(_ extra: [String: String] = [:], services: [String] = ExecutableStack.services) async throws {
-        let server = try NATSServerProcess()
+        let environment = try await NATSTestEnvironment(name: "stack")
         folder = FileManager.default.temporaryDirectory.appendingPathComponent("stack-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        var environment = ProcessInfo.processInfo.environment
-        environment["NATS_URL"] = server.url
-        environment["DATA_DIR"] = folder.appendingPathComponent("data").path
-        environment["HEALTH_PORT"] = "0"
-        environment["API_PORT"] = String(try freeLoopbackPort())
-        environment["SIM_TICKERS"] = "60"
-        environment["INDEX_SIZE"] = "5"
-        environment["LOG_LEVEL"] = ProcessInfo.processInfo.environment["TEST_LOG_LEVEL"] ?? "info"
-        environment.merge(extra) { $1 }
-        processEnvironment = environment
-        self.environment = try await NATSTestEnvironment(connectingTo: server.url)
+        var variables = ProcessInfo.processInfo.environment
+        variables["NATS_URL"] = environment.server.url
+        variables["DATA_DIR"] = folder.appendingPathComponent("data").path
+        variables["HEALTH_PORT"] = "0"
+        variables["API_PORT"] = String(try freeLoopbackPort())
+        variables["SIM_TICKERS"] = "60"
+        variables["INDEX_SIZE"] = "5"
+        variables["LOG_LEVEL"] = ProcessInfo.processInfo.environment["TEST_LOG_LEVEL"] ?? "info"
+        variables.merge(extra) { $1 }
+        processEnvironment = variables
+        self.environment = environment
         for name in services { try start(name) }
         for name in services {
             let up = await eventually(timeout: .seconds(30), every: .milliseconds(100)) { await self.isReady(name) }

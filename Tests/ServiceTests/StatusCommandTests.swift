@@ -30,6 +30,7 @@ struct StatusCommandTests {
         #expect(stream(StreamName.pricesRaw)?.lastSession == SessionDate("2024-03-08"))
         #expect(stream(StreamName.pricesValid)?.lastSession == SessionDate("2024-03-08"))
         #expect(stream(StreamName.index)?.lastSession == SessionDate("2024-03-08"))
+        #expect(stream(StreamName.replay)?.lastSession == nil)
         // The replay request was worked off and removed (work-queue retention).
         #expect(stream(StreamName.replay)?.state?.messages == 0)
 

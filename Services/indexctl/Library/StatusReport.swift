@@ -14,7 +14,7 @@ package struct StatusReport: Codable, Sendable, Equatable {
         package var name: String
         /// Its state; nil when it could not be read.
         package var state: StreamState?
-        /// The latest session among the subjects it holds (pipeline streams only).
+        /// The latest session among the subjects it holds (streams keyed by session only).
         package var lastSession: SessionDate?
         /// Why the state is missing.
         package var error: String?
@@ -78,6 +78,15 @@ package struct StatusReport: Codable, Sendable, Equatable {
         ("computed", StreamName.index, Subjects.Wildcard.indexComputed),
     ]
 
+    /// The streams whose subjects end in a session date, with their wildcard.
+    static let datedStreams: [String: String] = [
+        StreamName.pricesRaw: Subjects.Wildcard.pricesRaw,
+        StreamName.pricesValid: Subjects.Wildcard.pricesValid,
+        StreamName.pricesRejected: Subjects.Wildcard.pricesRejected,
+        StreamName.index: Subjects.Wildcard.indexComputed,
+        StreamName.composition: Subjects.Wildcard.compositionChanged,
+    ]
+
     /// Asks JetStream, every service and storage; what does not answer is reported, not thrown.
     /// - Parameters:
     ///   - connection: a connection to the stack's NATS.
@@ -93,8 +102,8 @@ package struct StatusReport: Codable, Sendable, Equatable {
             var row = StreamRow(name: spec.name)
             do {
                 row.state = try await jetStream.streamState(spec.name)
-                if let staged = stagedStreams.first(where: { $0.stream == spec.name }) {
-                    let subjects = try await jetStream.streamSubjects(spec.name, filter: staged.filter)
+                if let filter = datedStreams[spec.name] {
+                    let subjects = try await jetStream.streamSubjects(spec.name, filter: filter)
                     row.lastSession = subjects.keys.compactMap(Subjects.sessionDate(of:)).max()
                     latestByStream[spec.name] = row.lastSession
                 }

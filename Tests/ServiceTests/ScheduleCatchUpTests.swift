@@ -1,6 +1,7 @@
 import Contracts
 import FetcherService
 import Foundation
+import Logging
 import ServiceSupport
 import TestSupport
 import Testing
@@ -44,6 +45,14 @@ struct ScheduleCatchUpTests {
         #expect(log.contains("scheduled-\(recent[5])-"), "the fetcher log does not show the catch-up request")
         let performance = try await stack.ask(PerformanceQuery(index: "ew100", range: range)).points
         #expect(performance.map(\.date) == expected)
+
+        // The ledger the scheduler asks: the recent window, then storage's status when the window holds nothing.
+        let ledger = StorageSessionLedger(
+            storage: StorageClient(connection: stack.environment.connection, logger: Logger.test("ledger")), index: "ew100"
+        )
+        #expect(try await ledger.lastStoredSession(onOrBefore: recent[6]) == recent[6])
+        #expect(try await ledger.lastStoredSession(onOrBefore: recent[7].adding(days: 200)) == expected.last)
+        #expect(try await ledger.lastStoredSession(onOrBefore: recent[0].adding(days: -1)) == nil)
         passed = filled
     }
 }

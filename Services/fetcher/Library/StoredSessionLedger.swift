@@ -24,15 +24,13 @@ package struct StorageSessionLedger: StoredSessionLedger {
         self.window = window
     }
 
-    /// Looks in the recent window first, then over the whole calendar.
+    /// Looks at the session records of the recent window; when it holds none, at storage's status (the last
+    /// session with stored prices), which stays one small reply however long the stored series is.
     package func lastStoredSession(onOrBefore date: SessionDate) async throws -> SessionDate? {
         let start = max(NYSECalendar.coverage.lowerBound, date.adding(days: -window))
-        let everything = DateRange(start: NYSECalendar.coverage.lowerBound, end: date)
-        for range in [DateRange(start: start, end: date), everything] {
-            let records = try await storage.ask(SessionsQuery(index: index, range: range)).sessions
-            if let last = records.map(\.date).filter(calendar.isSession).max() { return last }
-            if range.start == NYSECalendar.coverage.lowerBound { break }
-        }
-        return nil
+        let records = try await storage.ask(SessionsQuery(index: index, range: DateRange(start: start, end: date)))
+        if let last = records.sessions.map(\.date).filter(calendar.isSession).max() { return last }
+        let status = try await storage.ask(StatusQuery(index: index))
+        return [status.lastPriceSession, status.lastIndexSession].compactMap { $0 }.filter { $0 <= date }.max()
     }
 }

@@ -21,6 +21,7 @@ final class ExecutableStack: @unchecked Sendable {
     let folder: URL
     let processEnvironment: [String: String]
     var processes: [String: ServiceProcess] = [:]
+    private let isShutDown = Locked(false)
 
     /// Starts a server and every service in `services` with `extra` on top of the common environment, and waits
     /// until each answers its ping ready.
@@ -57,7 +58,10 @@ final class ExecutableStack: @unchecked Sendable {
 
     /// Stops a service with SIGTERM; true when it exited in time.
     @discardableResult
-    func stop(_ name: String) -> Bool { processes[name]?.stop() ?? true }
+    func stop(_ name: String) async -> Bool {
+        guard let process = processes[name] else { return true }
+        return await offPool { process.stop() }
+    }
 
     /// Whether `name` answers its ping ready.
     func isReady(_ name: String) async -> Bool {
@@ -78,7 +82,7 @@ final class ExecutableStack: @unchecked Sendable {
     }
 
     /// Runs the built `indexctl` executable; returns its exit status and standard output.
-    func indexctlExecutable(_ arguments: [String]) throws -> (status: Int32, output: String) {
+    func indexctlExecutable(_ arguments: [String]) async throws -> (status: Int32, output: String) {
         let process = Process()
         process.executableURL = try builtExecutable("indexctl")
         process.arguments = arguments + ["--nats-url", url]
@@ -89,7 +93,7 @@ final class ExecutableStack: @unchecked Sendable {
         process.standardOutput = handle
         process.standardError = FileHandle.nullDevice
         try process.run()
-        process.waitUntilExit()
+        await offPool { process.waitUntilExit() }
         try handle.close()
         return (process.terminationStatus, try String(contentsOf: output, encoding: .utf8))
     }
@@ -102,10 +106,29 @@ final class ExecutableStack: @unchecked Sendable {
         return try Query.Reply.decoded(from: reply.data, headers: reply.headers)
     }
 
-    /// Stops every service and the server; keeps the folder (with every log) when `keep`.
+    /// Stops every service and the server, once; keeps the folder (with every log) when `keep`.
     func shutdown(keep: Bool = false) async {
-        for process in processes.values { process.stop() }
+        let first = isShutDown.update { done in
+            defer { done = true }
+            return !done
+        }
+        guard first else { return }
+        let running = Array(processes.values)
+        await offPool { for process in running { process.stop() } }
         await environment.shutdown()
         if !keep { try? FileManager.default.removeItem(at: folder) }
     }
 }
+
+/// Runs a blocking wait (a child process's exit) on a thread of its own, so it never holds one of the few threads of
+/// the concurrency pool that the tests running alongside need.
+func offPool<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T {
+    await withCheckedContinuation { continuation in
+        Thread.detachNewThread { continuation.resume(returning: body()) }
+    }
+}
+
+/// The suites that run whole stacks of executables: one stack at a time, so they do not starve each other (nor the
+/// timing of the tests running beside them) on a small machine.
+@Suite("Executable stacks", .serialized)
+enum ExecutableStackSuites {}

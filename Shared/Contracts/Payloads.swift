@@ -416,4 +416,20 @@ package struct ReplayRequest: WireMessage, Equatable {
         self.refetch = refetch
         self.index = index
     }
+
+    private enum CodingKeys: String, CodingKey {
+        case replayID, from, to, provider, refetch, index
+    }
+
+    /// Decodes a request; `refetch` (added after the first requests were written) defaults to false and `index` to
+    /// the default index, so requests published by older tools still decode.
+    package init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        replayID = try container.decode(String.self, forKey: .replayID)
+        from = try container.decode(SessionDate.self, forKey: .from)
+        to = try container.decode(SessionDate.self, forKey: .to)
+        provider = try container.decodeIfPresent(String.self, forKey: .provider)
+        refetch = try container.decodeIfPresent(Bool.self, forKey: .refetch) ?? false
+        index = try container.decodeIfPresent(String.self, forKey: .index) ?? Subjects.defaultIndex
+    }
 }

@@ -391,11 +391,27 @@ package struct HealthReply: WireMessage, Equatable {
     package var ready: Bool
     /// Seconds since it started.
     package var uptimeSeconds: Double
+    /// The circuit breakers of the process, by name (empty from services that predate the field).
+    package var breakers: [BreakerStatus]
 
     /// A reply.
-    package init(service: String, ready: Bool, uptimeSeconds: Double) {
+    package init(service: String, ready: Bool, uptimeSeconds: Double, breakers: [BreakerStatus] = []) {
         self.service = service
         self.ready = ready
         self.uptimeSeconds = uptimeSeconds
+        self.breakers = breakers
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case service, ready, uptimeSeconds, breakers
+    }
+
+    /// Decodes a reply; `breakers` may be missing (an older service).
+    package init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        service = try container.decode(String.self, forKey: .service)
+        ready = try container.decode(Bool.self, forKey: .ready)
+        uptimeSeconds = try container.decode(Double.self, forKey: .uptimeSeconds)
+        breakers = try container.decodeIfPresent([BreakerStatus].self, forKey: .breakers) ?? []
     }
 }

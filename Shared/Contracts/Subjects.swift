@@ -80,4 +80,6 @@ package enum StorageQueryKind: String, Sendable, CaseIterable, Codable {
     case indexResult = "index-result"
     /// The last stored session per stage.
     case status
+    /// One stored session as a raw batch again, to re-publish it on replay.
+    case storedBatch = "stored-batch"
 }

@@ -228,6 +228,33 @@ package final class JetStream: @unchecked Sendable {
         }
     }
 
+    /// The subjects a stream holds messages on (those matching `filter`), with their message counts.
+    package func streamSubjects(_ name: String, filter: String) async throws -> [String: UInt64] {
+        let box = UncheckedSendable(context)
+        return try await runBlocking {
+            var options = jsOptions()
+            jsOptions_Init(&options)
+            var info: UnsafeMutablePointer<jsStreamInfo>?
+            var error = jsErrCode(0)
+            try filter.withCString { pointer in
+                options.Stream.Info.SubjectsFilter = pointer
+                try check(
+                    js_GetStreamInfo(&info, box.value, name, &options, &error), "reading stream \(name)", jsError: error
+                )
+            }
+            guard let info else { throw NATSError.closed }
+            defer { jsStreamInfo_Destroy(info) }
+            var subjects: [String: UInt64] = [:]
+            if let list = info.pointee.State.Subjects {
+                for index in 0..<Int(list.pointee.Count) {
+                    let entry = list.pointee.List[index]
+                    if let subject = entry.Subject { subjects[String(cString: subject)] = entry.Msgs }
+                }
+            }
+            return subjects
+        }
+    }
+
     /// The state of a durable consumer: pending (lag), unacknowledged, redelivered.
     package func consumerState(stream: String, durable: String) async throws -> ConsumerState {
         let box = UncheckedSendable(context)

@@ -35,6 +35,7 @@ package final class CircuitBreaker: Sendable {
         self.onStateChange = onStateChange
         instruments = Instruments(name: name, factory: factory ?? MetricsSystem.factory)
         core = Mutex(Core(configuration: configuration))
+        CircuitBreakerRegistry.shared.register(self)
     }
 
     /// The current state; an open breaker whose wait has elapsed reads open until a call is attempted.

@@ -39,6 +39,21 @@ package struct CommonOptions: ParsableArguments, Sendable {
     @Option(name: .customLong("api-cache-bytes"), help: "api: bytes of cached answers; 0 turns the cache off (API_CACHE_BYTES).")
     package var apiCacheBytes: Int?
 
+    @Option(
+        name: .customLong("schedule-enabled"),
+        help: "fetcher: fetch each session after the close, true or false (SCHEDULE_ENABLED)."
+    )
+    package var scheduleEnabled: Bool?
+
+    @Option(name: .customLong("schedule-time"), help: "fetcher: HH:MM America/New_York, 16:00-23:59 (SCHEDULE_TIME).")
+    package var scheduleTime: String?
+
+    @Option(
+        name: .customLong("schedule-catchup-limit"),
+        help: "fetcher: most missing sessions fetched unasked (SCHEDULE_CATCHUP_LIMIT)."
+    )
+    package var scheduleCatchUpLimit: Int?
+
     /// Empty options (all from the environment).
     package init() {}
 
@@ -60,6 +75,10 @@ package struct CommonOptions: ParsableArguments, Sendable {
         environment["API_RATE_LIMIT"] = apiRateLimit.map { String($0) } ?? environment["API_RATE_LIMIT"]
         environment["API_RATE_BURST"] = apiRateBurst.map(String.init) ?? environment["API_RATE_BURST"]
         environment["API_CACHE_BYTES"] = apiCacheBytes.map(String.init) ?? environment["API_CACHE_BYTES"]
+        environment["SCHEDULE_ENABLED"] = scheduleEnabled.map(String.init) ?? environment["SCHEDULE_ENABLED"]
+        environment["SCHEDULE_TIME"] = scheduleTime ?? environment["SCHEDULE_TIME"]
+        environment["SCHEDULE_CATCHUP_LIMIT"] =
+            scheduleCatchUpLimit.map(String.init) ?? environment["SCHEDULE_CATCHUP_LIMIT"]
         return try ServiceConfiguration(environment: environment, service: service)
     }
 }

@@ -35,10 +35,12 @@ package struct PriceBatchPublisher: Sendable {
     }
 
     /// Splits and publishes a session; returns once JetStream has stored every chunk.
+    /// - Parameter batchID: the batch id to keep, when re-publishing a stored batch; by default the content hash.
     package func publish(
-        date: SessionDate, rows: [PriceRow], stocks: [StockInfo], source: String, replay: ReplayMark? = nil
+        date: SessionDate, rows: [PriceRow], stocks: [StockInfo], source: String, replay: ReplayMark? = nil,
+        batchID: String? = nil
     ) async throws -> PublishedSession {
-        let batchID = try Self.batchID(date: date, source: source, rows: rows)
+        let batchID = try batchID ?? Self.batchID(date: date, source: source, rows: rows)
         let batches = try chunks(batchID: batchID, date: date, rows: rows, stocks: stocks, source: source, replay: replay)
         for (batch, payload) in batches {
             var messageID = "raw:\(batchID):\(batch.chunk.index)/\(batch.chunk.count)"

@@ -35,6 +35,12 @@ package struct ServiceConfiguration: Sendable, Equatable {
     package var logLevel: Logger.Level
     /// `LOG_FORMAT`: text or json.
     package var logFormat: LogFormat
+    /// `SCHEDULE_ENABLED`: whether the fetcher fetches each session after the close and catches up at start-up.
+    package var scheduleEnabled: Bool
+    /// `SCHEDULE_TIME`: when (America/New_York, 16:00-23:59) the fetcher fetches the day's session.
+    package var scheduleTime: TimeOfDay
+    /// `SCHEDULE_CATCHUP_LIMIT`: the most missing sessions the scheduler fetches by itself; more needs a back-fill.
+    package var scheduleCatchUpLimit: Int
 
     /// Reads the configuration from an environment; an invalid value is an error naming the variable.
     package init(environment: [String: String] = ProcessInfo.processInfo.environment, service: String = "") throws {
@@ -88,7 +94,33 @@ package struct ServiceConfiguration: Sendable, Equatable {
         } else {
             logFormat = .text
         }
+        if let raw = value("SCHEDULE_ENABLED") {
+            switch raw.lowercased() {
+            case "1", "true", "yes", "on": scheduleEnabled = true
+            case "0", "false", "no", "off": scheduleEnabled = false
+            default: throw ConfigurationError.invalid(name: "SCHEDULE_ENABLED", value: raw, expected: "true or false")
+            }
+        } else {
+            scheduleEnabled = true
+        }
+        if let raw = value("SCHEDULE_TIME") {
+            // After the 16:00 close and before midnight, so the time names the evening of the session it fetches.
+            guard let time = TimeOfDay(raw), time >= Self.earliestScheduleTime else {
+                throw ConfigurationError.invalid(
+                    name: "SCHEDULE_TIME", value: raw, expected: "HH:MM from 16:00 to 23:59 (America/New_York)"
+                )
+            }
+            scheduleTime = time
+        } else {
+            scheduleTime = Self.defaultScheduleTime
+        }
+        scheduleCatchUpLimit = try integer("SCHEDULE_CATCHUP_LIMIT", default: 20, range: 1...100_000)
     }
+
+    /// The NYSE close: the earliest `SCHEDULE_TIME`.
+    package static let earliestScheduleTime = TimeOfDay(hour: 16, minute: 0)!
+    /// The default `SCHEDULE_TIME`: two hours after the close, when vendors have the day's data.
+    package static let defaultScheduleTime = TimeOfDay(hour: 18, minute: 0)!
 
     /// The health port a service listens on by default: one fixed port per service, so a stack's are known.
     package static func defaultHealthPort(for service: String) -> Int {

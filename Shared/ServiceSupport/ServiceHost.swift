@@ -3,6 +3,7 @@ import Foundation
 import Hummingbird
 import Logging
 import NATSClient
+import Resilience
 import ServiceLifecycle
 import Synchronization
 import UnixSignals
@@ -93,7 +94,10 @@ package enum ServiceHost {
                 var ready = true
                 for check in allChecks where !(await check.check()) { ready = false }
                 let uptime = ContinuousClock.now - startedAt
-                let reply = HealthReply(service: name, ready: ready, uptimeSeconds: Double(uptime.components.seconds))
+                let reply = HealthReply(
+                    service: name, ready: ready, uptimeSeconds: Double(uptime.components.seconds),
+                    breakers: BreakerStatus.all()
+                )
                 return NATSReply(data: try reply.encoded(), headers: reply.headers)
             }
         }

@@ -10,7 +10,9 @@ extension IndexCtl {
     struct Backfill: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Fetch and compute a range of sessions through the pipeline (a replay); return when every "
-                + "session is computed and stored."
+                + "session is computed and stored.",
+            discussion: "Sessions not stored yet are fetched from the provider; stored ones are re-published from "
+                + "storage (the provider is not asked) unless --refetch."
         )
 
         @Option(help: "First date, YYYY-MM-DD.", transform: parseSessionDate)
@@ -22,7 +24,7 @@ extension IndexCtl {
         @Option(help: "Provider to fetch from (default: the fetcher's PROVIDER).")
         var provider: String?
 
-        @Flag(help: "Fetch sessions again even when they are stored.")
+        @Flag(help: "Fetch stored sessions from the provider again instead of re-publishing them from storage.")
         var refetch = false
 
         @Option(name: .customLong("nats-url"), help: "NATS server URL (NATS_URL).")

@@ -62,6 +62,9 @@ package struct QueryResponder: Sendable {
             case .status:
                 let query = try StatusQuery.decoded(from: data, headers: headers)
                 return try reply(database.status(index: query.index))
+            case .storedBatch:
+                let query = try StoredBatchQuery.decoded(from: data, headers: headers)
+                return try reply(StoredBatchReader(database: database).answer(query))
             }
         }
     }

@@ -42,9 +42,15 @@ package struct FMPProvider: PriceProvider {
     /// The universe's rows of `date` with their profiles; nil when FMP has no row of `date` for any ticker and the
     /// date is settled or not a session.
     ///
-    /// - Throws: `VendorError` (`notYetAvailable` for a recent session without data), `RetryError`,
+    /// - Throws: `VendorError` (`notYetAvailable` before the close, or for a recent session
+    ///   whose data are missing), `RetryError`,
     ///   `CircuitBreakerError`: the fetcher retries later; nothing partial is returned.
     package func session(_ date: SessionDate) async throws -> ProviderSession? {
+        let calendar = NYSECalendar.standard
+        let asked = now()
+        if calendar.isSession(date), !SessionSettlement.hasClosed(date, at: asked) {
+            throw http.error("/historical-price-eod/full", query: [("date", "\(date)")], .notYetAvailable)
+        }
         let block = FMPBlock(containing: date, length: windowDays)
         let missing = await store.missing(tickers, block: block, for: date)
         if !missing.isEmpty {
@@ -61,11 +67,25 @@ package struct FMPProvider: PriceProvider {
             }
         }
         let rows = await store.rows(on: date, tickers: tickers, block: block)
+        let settled = SessionSettlement.isSettled(date, at: asked)
         guard !rows.isEmpty else {
-            if NYSECalendar.standard.isSession(date), !SessionSettlement.isSettled(date, at: now()) {
+            if calendar.isSession(date), !settled {
                 throw http.error("/historical-price-eod/full", query: [("date", "\(date)")], .notYetAvailable)
             }
             return nil
+        }
+        // FMP publishes a day ticker by ticker: until the day is settled, a ticker that traded the session before
+        // but has no row yet means the day is still arriving, and a short session must not be published.
+        if !settled, let previous = calendar.previousSession(before: date), block.first <= previous {
+            let present = Set(rows.map(\.ticker))
+            let absent = await store.rows(on: previous, tickers: tickers, block: block).filter {
+                !present.contains($0.ticker)
+            }
+            if !absent.isEmpty {
+                throw http.error(
+                    "/historical-price-eod/full", query: [("date", "\(date)"), ("absent", "\(absent.count)")],
+                    .notYetAvailable)
+            }
         }
         let stocks = try await profiles(of: rows.map(\.ticker))
         return ProviderSession(date: date, rows: rows, stocks: stocks)

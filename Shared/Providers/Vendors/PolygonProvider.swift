@@ -45,11 +45,15 @@ package struct PolygonProvider: PriceProvider {
     /// The candidates' rows of `date` with their metadata; nil when Polygon has no bars for the date and the date
     /// is settled or not a session.
     ///
-    /// - Throws: `VendorError` (`notYetAvailable` for a recent session without bars), `RetryError`,
+    /// - Throws: `VendorError` (`notYetAvailable` before the close, or for a recent session
+    ///   whose bars are missing), `RetryError`,
     ///   `CircuitBreakerError`: the fetcher retries later; nothing partial is returned.
     package func session(_ date: SessionDate) async throws -> ProviderSession? {
         let path = "/v2/aggs/grouped/locale/us/market/stocks/\(date)"
         let query = [("adjusted", "true")]
+        if NYSECalendar.standard.isSession(date), !SessionSettlement.hasClosed(date, at: now()) {
+            throw http.error(path, query: query, .notYetAvailable)
+        }
         let data = try await http.get(path, query: query)
         let grouped = try http.decode(PolygonWire.Grouped.self, from: data, endpoint: path, query: query)
         guard let bars = grouped.results, !bars.isEmpty else {

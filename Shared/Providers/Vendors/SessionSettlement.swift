@@ -7,6 +7,14 @@ package enum SessionSettlement {
     /// vendors take to publish and correct end-of-day data.
     package static let delay: TimeInterval = 30 * 3600
 
+    /// Twenty-one hours after the date's midnight UTC: the New York close is 20:00 UTC in summer and 21:00 in winter.
+    package static let closeDelay: TimeInterval = 21 * 3600
+
+    /// Whether the session of `date` has closed at `now`: before that, a vendor's bar for the day is intraday.
+    package static func hasClosed(_ date: SessionDate, at now: Date) -> Bool {
+        now >= Date(timeIntervalSince1970: TimeInterval(date.dayNumber) * 86_400 + closeDelay)
+    }
+
     /// The wall-clock instant after which data for `date` is settled.
     package static func settledAt(_ date: SessionDate) -> Date {
         Date(timeIntervalSince1970: TimeInterval(date.dayNumber) * 86_400 + delay)

@@ -23,7 +23,8 @@ package struct VendorError: Error, Equatable, CustomStringConvertible, RetryAfte
         case missingField(field: String)
         /// A field holds a value of the wrong type or outside its domain.
         case invalidField(field: String, detail: String)
-        /// The vendor has no data yet for a session that may still be published (it closed too recently).
+        /// The vendor's data for a session cannot be final yet: the session has not closed, or closed so recently that
+        /// its data may still be arriving.
         case notYetAvailable
     }
 
@@ -77,7 +78,7 @@ package struct VendorError: Error, Equatable, CustomStringConvertible, RetryAfte
         case .malformed(let detail): cause = "malformed response: \(detail)"
         case .missingField(let field): cause = "missing required field '\(field)'"
         case .invalidField(let field, let detail): cause = "invalid field '\(field)': \(detail)"
-        case .notYetAvailable: cause = "no data yet for a session that may still be published"
+        case .notYetAvailable: cause = "the session's data is not final yet; try again later"
         }
         return "\(vendor) \(endpoint): \(cause)"
     }

@@ -106,6 +106,43 @@ struct FMPProviderTests {
         #expect(try await Self.provider(server).session(day("2024-03-07")) == nil)
     }
 
+    @Test("a session asked before its close is not yet available, and nothing is requested")
+    func beforeClose() async throws {
+        let server = try Self.fixtureServer()
+        defer { server.stop() }
+        let afternoon = Date(timeIntervalSince1970: TimeInterval(day("2024-03-05").dayNumber) * 86_400 + 15 * 3600)
+        let error = await #expect(throws: VendorError.self) {
+            try await Self.provider(server, now: { afternoon }).session(day("2024-03-05"))
+        }
+        #expect(error?.kind == .notYetAvailable)
+        #expect(server.requests.isEmpty)
+    }
+
+    @Test("on the evening of a session, a ticker that traded the day before but has no row yet holds the day back")
+    func partialDay() async throws {
+        let server = try StubHTTPServer { request in
+            switch (request.path, request.query["symbol"] ?? "") {
+            case (Self.prices, "MSFT"):
+                return .json(#"[{"date": "2024-03-05", "close": 402.65}, {"date": "2024-03-04", "close": 414.92}]"#)
+            case (Self.prices, let symbol): return .fixture("fmp-prices-\(symbol).json")
+            case (Self.caps, let symbol): return .fixture("fmp-marketcap-\(symbol).json")
+            case (Self.profile, let symbol): return .fixture("fmp-profile-\(symbol).json")
+            default: return .json("[]", status: 404)
+            }
+        }
+        defer { server.stop() }
+        let wall = WallClock(
+            Date(timeIntervalSince1970: TimeInterval(day("2024-03-06").dayNumber) * 86_400 + 22 * 3600))
+        let provider = Self.provider(server, now: { wall.now })
+        let error = await #expect(throws: VendorError.self) { try await provider.session(day("2024-03-06")) }
+        #expect(error?.kind == .notYetAvailable)
+        // Once the day is settled, the vendor's answer stands: MSFT has no row that day.
+        wall.set(VendorTestKit.later)
+        let session = try #require(try await provider.session(day("2024-03-06")))
+        #expect(session.rows.map(\.ticker) == ["AAPL"])
+        #expect(server.requests(to: Self.prices).count == 4)
+    }
+
     @Test("a history fetched before a date settled is fetched again for that date")
     func liveEdge() async throws {
         let script = StubScript([

@@ -88,6 +88,20 @@ struct PolygonProviderTests {
         #expect(first == third)
     }
 
+    @Test("a session asked before its close is not yet available, and nothing is requested")
+    func beforeClose() async throws {
+        let server = try StubHTTPServer { _ in .fixture("polygon-grouped-2024-03-05.json") }
+        defer { server.stop() }
+        let noon = Date(timeIntervalSince1970: TimeInterval(day("2024-03-05").dayNumber) * 86_400 + 12 * 3600)
+        let configuration = VendorTestKit.configuration(baseURL: server.baseURL, authentication: .bearer)
+        let provider = PolygonProvider(
+            http: VendorTestKit.http("polygon", configuration: configuration, clock: ManualClock()),
+            now: { noon }, logger: Logger(label: "test.polygon"))
+        let error = await #expect(throws: VendorError.self) { try await provider.session(day("2024-03-05")) }
+        #expect(error?.kind == .notYetAvailable)
+        #expect(server.requests.isEmpty)
+    }
+
     @Test("a holiday (no results) is nil")
     func holiday() async throws {
         let server = try StubHTTPServer { _ in .fixture("polygon-grouped-holiday.json") }

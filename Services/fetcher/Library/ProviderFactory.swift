@@ -7,7 +7,7 @@ import ServiceSupport
 /// Builds a provider from its name and the environment.
 package enum ProviderFactory {
     /// The names `make` knows.
-    package static let known = ["sim", "csv", "fmp", "polygon"]
+    package static let known = ["sim", "csv"] + VendorProviders.names
 
     /// Why a provider cannot be built.
     package struct UnknownProvider: Error, CustomStringConvertible {
@@ -32,30 +32,11 @@ package enum ProviderFactory {
             }
             let stocks = environment["CSV_STOCKS_FILE"].flatMap { $0.isEmpty ? nil : URL(fileURLWithPath: $0) }
             return CSVProvider(data: try CSVPriceFile.load(prices: URL(fileURLWithPath: prices), stocks: stocks))
-        case "fmp":
-            let settings = VendorEnvironment(environment)
-            let configuration = try settings.configuration(
-                defaultBaseURL: FMPProvider.defaultBaseURL, authentication: .queryParameter(name: "apikey"))
-            let logger = Logger(label: "fetcher")
-            return FMPProvider(
-                http: VendorHTTP(
-                    vendor: "fmp", configuration: configuration, client: URLSessionHTTPClient(), logger: logger),
-                tickers: try FMPUniverse.tickers(from: settings),
-                windowDays: try settings.integer("FMP_WINDOW_DAYS", default: 365, range: 1...1825),
-                logger: logger)
-        case "polygon":
-            let settings = VendorEnvironment(environment)
-            let configuration = try settings.configuration(
-                defaultBaseURL: PolygonProvider.defaultBaseURL, authentication: .bearer)
-            let logger = Logger(label: "fetcher")
-            let ttl = try settings.number("POLYGON_DETAILS_TTL", default: 86_400, range: 1...31_536_000)
-            return PolygonProvider(
-                http: VendorHTTP(
-                    vendor: "polygon", configuration: configuration, client: URLSessionHTTPClient(), logger: logger),
-                candidates: try settings.integer("POLYGON_CANDIDATES", default: 500, range: 1...20_000),
-                detailsTTL: .milliseconds(Int64((ttl * 1000).rounded())),
-                logger: logger)
         default:
+            // The HTTP vendors log under the fetcher's label: they run inside it.
+            if let vendor = try VendorProviders.make(name, environment: environment, logger: Logger(label: "fetcher")) {
+                return vendor
+            }
             throw UnknownProvider(name: name)
         }
     }

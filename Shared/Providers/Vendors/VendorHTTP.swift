@@ -7,7 +7,8 @@ import Resilience
 ///
 /// The key is added here and nowhere else; errors and logs name the endpoint without it.
 package struct VendorHTTP: Sendable {
-    /// The vendor's name, used in errors, logs and the breaker's and retrier's names (`provider.<vendor>`).
+    /// The vendor's name, used in errors, logs, the breaker's name (`provider.<vendor>`) and the retrier's
+    /// (`provider.<vendor>.http`).
     package let vendor: String
     /// The settings.
     package let configuration: VendorConfiguration
@@ -50,7 +51,8 @@ package struct VendorHTTP: Sendable {
         var policy = configuration.retry
         // An open breaker is not retried here: the session fails fast and the fetcher tries again later.
         policy.shouldRetry = { ($0 as? VendorError)?.isTransient ?? false }
-        retrier = Retrier(name: "provider.\(vendor)", policy: policy, clock: clock, logger: logger)
+        // Not `provider.<vendor>`: the fetcher's session-level retrier already reports under that name.
+        retrier = Retrier(name: "provider.\(vendor).http", policy: policy, clock: clock, logger: logger)
     }
 
     /// The body of a 200 answer to GET `path` (relative to the base URL) with `query`.
@@ -72,8 +74,6 @@ package struct VendorHTTP: Sendable {
     {
         do {
             return try JSONDecoder().decode(type, from: data)
-        } catch let error as VendorError {
-            throw error
         } catch let error as DecodingError {
             throw VendorError(vendor: vendor, endpoint: Self.endpoint(path, query: query), kind: Self.kind(of: error))
         } catch {

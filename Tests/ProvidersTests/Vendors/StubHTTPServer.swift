@@ -100,10 +100,12 @@ final class StubHTTPServer: Sendable {
             state.stopped = true
             return state.held
         }
+        // Shut down, not closed, until the accept loop has ended: a closed descriptor's number can be reused at once by
+        // another suite's server, and a loop that had not yet reached accept() would then serve that server's clients.
         shutdown(listener, Int32(SHUT_RDWR))
+        finished.wait()
         close(listener)
         for fd in held { close(fd) }
-        finished.wait()
     }
 
     private func acceptLoop() {

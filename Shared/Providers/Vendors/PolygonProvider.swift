@@ -5,13 +5,13 @@ import Resilience
 import TradingCalendar
 
 /// The `polygon` provider: Polygon's grouped daily bars of every US stock of a date, with market cap = close x shares
-/// outstanding from ticker details.
+/// outstanding from ticker details (the close as traded that day, the shares as of that day).
 ///
 /// The grouped endpoint covers ~10,000 tickers (ETFs, warrants, preferreds included), and reference data costs one
 /// request per ticker, so only the day's `candidates` largest by dollar volume are looked up: the 100 largest
 /// companies trade far more dollars a day than the rest, and dollar volume is in the grouped answer already.
 /// Of those, common stocks (`CS`) form the session; a ticker Polygon has no details for is kept without a market cap
-/// (the validator rejects it, visibly).
+/// (the validator rejects it, visibly). A ticker missing from the as-traded bars gets no market cap either.
 package struct PolygonProvider: PriceProvider {
     /// `polygon`.
     package var name: String { "polygon" }
@@ -50,24 +50,20 @@ package struct PolygonProvider: PriceProvider {
     ///   `CircuitBreakerError`: the fetcher retries later; nothing partial is returned.
     package func session(_ date: SessionDate) async throws -> ProviderSession? {
         let path = "/v2/aggs/grouped/locale/us/market/stocks/\(date)"
-        let query = [("adjusted", "true")]
         if NYSECalendar.standard.isSession(date), !SessionSettlement.hasClosed(date, at: now()) {
-            throw http.error(path, query: query, .notYetAvailable)
+            throw http.error(path, query: [("adjusted", "true")], .notYetAvailable)
         }
-        let data = try await http.get(path, query: query)
-        let grouped = try http.decode(PolygonWire.Grouped.self, from: data, endpoint: path, query: query)
-        guard let bars = grouped.results, !bars.isEmpty else {
-            if let count = grouped.resultsCount, count > 0 {
-                throw http.error(path, query: query, .missingField(field: "results"))
-            }
+        let bars = try await grouped(path, adjusted: true)
+        guard !bars.isEmpty else {
             if NYSECalendar.standard.isSession(date), !SessionSettlement.isSettled(date, at: now()) {
-                throw http.error(path, query: query, .notYetAvailable)
+                throw http.error(path, query: [("adjusted", "true")], .notYetAvailable)
             }
             return nil
         }
-        for (index, bar) in bars.enumerated() where bar.ticker.isEmpty {
-            throw http.error(path, query: query, .invalidField(field: "results[\(index)].T", detail: "empty ticker"))
-        }
+        // Prices are split-adjusted, so a back-fill's returns do not jump at later splits; the market cap needs the
+        // price actually traded that day, as the shares outstanding are those of that day.
+        var tradedClose: [String: Double] = [:]
+        for bar in try await grouped(path, adjusted: false) { tradedClose[bar.ticker] = bar.close }
         let chosen = Self.largestByDollarVolume(bars, count: candidates)
         let found = try await BoundedConcurrency.map(chosen, limit: http.configuration.concurrency) { bar in
             try await details(of: bar.ticker, on: date)
@@ -77,10 +73,12 @@ package struct PolygonProvider: PriceProvider {
         for (bar, details) in zip(chosen, found) {
             if let type = details?.type, !Self.stockTypes.contains(type) { continue }
             let shares = details?.shareClassSharesOutstanding ?? details?.weightedSharesOutstanding
+            var marketCap: Double?
+            if let shares, let traded = tradedClose[bar.ticker] { marketCap = traded * shares }
             rows.append(
                 PriceRow(
                     date: date, ticker: bar.ticker, open: bar.open, high: bar.high, low: bar.low, close: bar.close,
-                    volume: bar.volume, marketCap: shares.map { bar.close * $0 }, sharesOutstanding: shares))
+                    volume: bar.volume, marketCap: marketCap))
             if let details {
                 stocks.append(
                     StockInfo(
@@ -89,6 +87,23 @@ package struct PolygonProvider: PriceProvider {
             }
         }
         return ProviderSession(date: date, rows: rows, stocks: stocks)
+    }
+
+    /// The grouped bars at `path`, split-adjusted or as traded; empty when Polygon has none for the date.
+    private func grouped(_ path: String, adjusted: Bool) async throws -> [PolygonWire.Bar] {
+        let query = [("adjusted", adjusted ? "true" : "false")]
+        let data = try await http.get(path, query: query)
+        let grouped = try http.decode(PolygonWire.Grouped.self, from: data, endpoint: path, query: query)
+        guard let bars = grouped.results, !bars.isEmpty else {
+            if let count = grouped.resultsCount, count > 0 {
+                throw http.error(path, query: query, .missingField(field: "results"))
+            }
+            return []
+        }
+        for (index, bar) in bars.enumerated() where bar.ticker.isEmpty {
+            throw http.error(path, query: query, .invalidField(field: "results[\(index)].T", detail: "empty ticker"))
+        }
+        return bars
     }
 
     /// The `count` bars with the largest dollar volume (VWAP, else close, times volume), ties by ticker.

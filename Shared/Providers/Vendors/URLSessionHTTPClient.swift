@@ -39,6 +39,11 @@ package final class URLSessionHTTPClient: HTTPClient {
             if error.code == .timedOut { throw HTTPClientError.timeout }
             // The URLError's description names the URL, and with it a query-string key: keep only the code.
             throw HTTPClientError.transport(message: "URLError \(error.code.rawValue)")
+        } catch {
+            if Task.isCancelled { throw CancellationError() }
+            // Any other error may carry the URL in its user info too.
+            let error = error as NSError
+            throw HTTPClientError.transport(message: "\(error.domain) \(error.code)")
         }
         guard let http = response as? HTTPURLResponse else {
             throw HTTPClientError.transport(message: "not an HTTP response")

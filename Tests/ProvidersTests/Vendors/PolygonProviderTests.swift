@@ -46,7 +46,7 @@ struct PolygonProviderTests {
         #expect(nvda.close == 859.64 && nvda.marketCap == nil && nvda.sharesOutstanding == nil)
         let aapl = session.rows[1]
         #expect(aapl.open == 170.76 && aapl.high == 172.04 && aapl.low == 169.62 && aapl.volume == 95_132_355)
-        #expect(aapl.close == 170.12 && aapl.sharesOutstanding == 15_441_880_000)
+        #expect(aapl.close == 170.12 && aapl.sharesOutstanding == nil)
         #expect(aapl.marketCap == 170.12 * 15_441_880_000)
         // MSFT's details have no share-class count: the weighted count stands in.
         #expect(session.rows[2].marketCap == 402.65 * 7_432_167_000)
@@ -64,11 +64,31 @@ struct PolygonProviderTests {
             ])
         // The two smallest by dollar volume were never looked up.
         #expect(server.requests(to: Self.details("XYZW")).isEmpty && server.requests(to: Self.details("ABCDW")).isEmpty)
-        #expect(server.requests.count == 6)
+        #expect(server.requests.count == 7)
+        #expect(server.requests(to: Self.grouped).map { $0.query["adjusted"] } == ["true", "false"])
         #expect(server.requests.allSatisfy { $0.headers["authorization"] == "Bearer \(VendorTestKit.key)" })
         #expect(server.requests.allSatisfy { !$0.target.contains(VendorTestKit.key) })
-        #expect(server.requests(to: Self.grouped).first?.query["adjusted"] == "true")
         #expect(server.requests(to: Self.details("AAPL")).first?.query["date"] == "2024-03-05")
+    }
+
+    @Test("after a later split: split-adjusted prices, market cap from the price as traded times that day's shares")
+    func split() async throws {
+        let adjusted =
+            #"{"resultsCount": 1, "results": [{"T": "NVDA", "o": 85.27, "h": 86.097, "l": 83.417, "c": 85.964, "#
+            + #""v": 570000000, "vw": 85.5}]}"#
+        let traded =
+            #"{"resultsCount": 1, "results": [{"T": "NVDA", "o": 852.7, "h": 860.97, "l": 834.17, "c": 859.64, "#
+            + #""v": 57000000, "vw": 855.0}]}"#
+        let details = #"{"results": {"ticker": "NVDA", "type": "CS", "share_class_shares_outstanding": 2500000000}}"#
+        let server = try StubHTTPServer { request in
+            if request.path == Self.grouped { return .json(request.query["adjusted"] == "false" ? traded : adjusted) }
+            return .json(details)
+        }
+        defer { server.stop() }
+        let session = try #require(try await Self.provider(server).session(day("2024-03-05")))
+        let row = try #require(session.rows.first)
+        #expect(row.close == 85.964 && row.open == 85.27 && row.volume == 570_000_000)
+        #expect(row.marketCap == 859.64 * 2_500_000_000)
     }
 
     @Test("ticker details are cached for their TTL, then fetched again")
@@ -81,7 +101,7 @@ struct PolygonProviderTests {
         let first = try await provider.session(day("2024-03-05"))
         _ = try await provider.session(day("2024-03-05"))
         #expect(server.requests(to: Self.details("AAPL")).count == 1)
-        #expect(server.requests(to: Self.grouped).count == 2)
+        #expect(server.requests(to: Self.grouped).count == 4)
         clock.advance(by: .seconds(3601))
         let third = try await provider.session(day("2024-03-05"))
         #expect(server.requests(to: Self.details("AAPL")).count == 2)

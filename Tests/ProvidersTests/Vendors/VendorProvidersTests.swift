@@ -37,7 +37,7 @@ struct VendorProvidersTests {
         let session = try #require(try await provider.session(day("2024-03-05")))
         // The top three by dollar volume are NVDA, SPY (an ETF, left out) and AAPL.
         #expect(session.rows.map(\.ticker) == ["NVDA", "AAPL"])
-        #expect(server.requests.count == 4)
+        #expect(server.requests.count == 5)
         #expect(server.requests.allSatisfy { $0.headers["authorization"] == "Bearer \(VendorTestKit.key)" })
         #expect(server.requests.allSatisfy { $0.query["apiKey"] == nil && $0.query["apikey"] == nil })
     }

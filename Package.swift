@@ -75,7 +75,7 @@ var targets: [Target] = [
     ),
     .target(
         name: "Providers",
-        dependencies: ["Contracts", "TradingCalendar"],
+        dependencies: ["Contracts", "TradingCalendar", "Resilience", log],
         path: "Shared/Providers",
         swiftSettings: swiftSettings
     ),
@@ -148,8 +148,9 @@ var targets: [Target] = [
     ),
     .testTarget(
         name: "ProvidersTests",
-        dependencies: ["Providers", "Contracts", "TradingCalendar"],
+        dependencies: ["Providers", "Contracts", "TradingCalendar", "Resilience", log],
         path: "Tests/ProvidersTests",
+        exclude: ["Fixtures"],
         swiftSettings: swiftSettings
     ),
     .testTarget(

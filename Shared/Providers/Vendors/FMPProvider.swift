@@ -1,0 +1,157 @@
+import Contracts
+import Foundation
+import Logging
+import Resilience
+import TradingCalendar
+
+/// The `fmp` provider: Financial Modeling Prep's end-of-day prices and historical market capitalisation per ticker
+/// of a candidate universe, with company profiles for name, sector and exchange.
+///
+/// FMP answers one ticker per request, so histories are fetched per block of `windowDays` calendar days and cached:
+/// a back-fill costs two requests per ticker per block, not per day. A block fetched before a date was settled is
+/// fetched again when that date is asked for, so the daily run sees the day's data.
+package struct FMPProvider: PriceProvider {
+    /// `fmp`.
+    package var name: String { "fmp" }
+    /// The documented root of the stable API.
+    package static let defaultBaseURL = "https://financialmodelingprep.com/stable"
+
+    /// The vendor's HTTP access (rate limit, retries, breaker).
+    package let http: VendorHTTP
+    /// The candidate tickers, in the order rows are given.
+    package let tickers: [String]
+    /// Calendar days per fetched block.
+    package let windowDays: Int
+    private let now: @Sendable () -> Date
+    private let logger: Logger
+    private let store = FMPStore()
+
+    /// A provider over `http` for `tickers`; `now` is the wall clock that decides which fetched days are final.
+    package init(
+        http: VendorHTTP, tickers: [String], windowDays: Int = 365, now: @escaping @Sendable () -> Date = { Date() },
+        logger: Logger
+    ) {
+        precondition(windowDays >= 1, "windowDays must be at least 1")
+        self.http = http
+        self.tickers = tickers
+        self.windowDays = windowDays
+        self.now = now
+        self.logger = logger
+    }
+
+    /// The universe's rows of `date` with their profiles; nil when FMP has no row of `date` for any ticker and the
+    /// date is settled or not a session.
+    ///
+    /// - Throws: `VendorError` (`notYetAvailable` before the close, or for a recent session
+    ///   whose data are missing), `RetryError`,
+    ///   `CircuitBreakerError`: the fetcher retries later; nothing partial is returned.
+    package func session(_ date: SessionDate) async throws -> ProviderSession? {
+        let calendar = NYSECalendar.standard
+        let asked = now()
+        if calendar.isSession(date), !SessionSettlement.hasClosed(date, at: asked) {
+            throw http.error("/historical-price-eod/full", query: [("date", "\(date)")], .notYetAvailable)
+        }
+        let block = FMPBlock(containing: date, length: windowDays)
+        let missing = await store.missing(tickers, block: block, for: date)
+        if !missing.isEmpty {
+            logger.debug(
+                "fetching histories",
+                metadata: [
+                    "provider.name": "fmp", "provider.from": "\(block.first)", "provider.to": "\(block.last)",
+                    "provider.tickers": "\(missing.count)",
+                ])
+            // Each history is stored as soon as it arrives, so a retry after a failure fetches only what is missing.
+            _ = try await BoundedConcurrency.map(missing, limit: http.configuration.concurrency) { ticker in
+                let history = try await history(of: ticker, block: block)
+                await store.store(history, ticker: ticker, block: block)
+            }
+        }
+        let rows = await store.rows(on: date, tickers: tickers, block: block)
+        let settled = SessionSettlement.isSettled(date, at: asked)
+        guard !rows.isEmpty else {
+            if calendar.isSession(date), !settled {
+                throw http.error("/historical-price-eod/full", query: [("date", "\(date)")], .notYetAvailable)
+            }
+            return nil
+        }
+        // FMP publishes a day ticker by ticker: until the day is settled, a ticker that traded the session before
+        // but has no row yet means the day is still arriving, and a short session must not be published.
+        if !settled, let previous = calendar.previousSession(before: date), block.first <= previous {
+            let present = Set(rows.map(\.ticker))
+            let absent = await store.rows(on: previous, tickers: tickers, block: block).filter {
+                !present.contains($0.ticker)
+            }
+            if !absent.isEmpty {
+                throw http.error(
+                    "/historical-price-eod/full", query: [("date", "\(date)"), ("absent", "\(absent.count)")],
+                    .notYetAvailable)
+            }
+        }
+        let stocks = try await profiles(of: rows.map(\.ticker))
+        return ProviderSession(date: date, rows: rows, stocks: stocks)
+    }
+
+    // MARK: - Requests
+
+    private func history(of ticker: String, block: FMPBlock) async throws -> FMPHistory {
+        let fetchedAt = now()
+        let range = [("symbol", ticker), ("from", "\(block.first)"), ("to", "\(block.last)")]
+        let bars = try await list(FMPWire.PriceBar.self, "/historical-price-eod/full", query: range)
+        // The endpoint's default limit (100) is shorter than a block; 5000 is its documented maximum.
+        let caps = try await list(
+            FMPWire.MarketCap.self, "/historical-market-capitalization", query: range + [("limit", "5000")])
+        var datedBars: [(SessionDate, FMPWire.PriceBar)] = []
+        for (index, bar) in bars.enumerated() {
+            let date = try parseDate(bar.date, field: "[\(index)].date", path: "/historical-price-eod/full", range)
+            if date >= block.first && date <= block.last { datedBars.append((date, bar)) }
+        }
+        var capsByDate: [SessionDate: Double] = [:]
+        for (index, cap) in caps.enumerated() {
+            let date = try parseDate(
+                cap.date, field: "[\(index)].date", path: "/historical-market-capitalization", range)
+            capsByDate[date] = cap.marketCap
+        }
+        return FMPHistory.join(ticker: ticker, bars: datedBars, caps: capsByDate, fetchedAt: fetchedAt)
+    }
+
+    private func profiles(of tickers: [String]) async throws -> [StockInfo] {
+        let missing = await store.missingProfiles(tickers)
+        _ = try await BoundedConcurrency.map(missing, limit: http.configuration.concurrency) { ticker in
+            let profiles = try await list(FMPWire.Profile.self, "/profile", query: [("symbol", ticker)])
+            let info = profiles.first(where: { $0.symbol.uppercased() == ticker }).map { profile in
+                StockInfo(
+                    ticker: ticker, name: profile.companyName ?? ticker, sector: profile.sector ?? "",
+                    exchange: profile.exchange ?? "")
+            }
+            await store.storeProfile(info, ticker: ticker)
+        }
+        return await store.profiles(tickers)
+    }
+
+    /// A JSON array from `path`; a 404 reads as an empty list (FMP's answer for an unknown symbol), FMP's
+    /// `{"Error Message": ...}` as a rejection.
+    private func list<T: Decodable & Sendable>(_ type: T.Type, _ path: String, query: [(String, String)])
+        async throws -> [T]
+    {
+        let data: Data
+        do {
+            data = try await http.get(path, query: query)
+        } catch let error as VendorError where error.kind == .notFound {
+            return []
+        }
+        if let refusal = try? JSONDecoder().decode(FMPWire.ErrorMessage.self, from: data) {
+            throw http.error(path, query: query, .rejected(status: 200, message: http.redact(refusal.message)))
+        }
+        return try http.decode([T].self, from: data, endpoint: path, query: query)
+    }
+
+    private func parseDate(_ text: String, field: String, path: String, _ query: [(String, String)])
+        throws(VendorError) -> SessionDate
+    {
+        guard let date = SessionDate(text.prefix(10)) else {
+            throw http.error(
+                path, query: query, .invalidField(field: field, detail: "'\(text)' is not a YYYY-MM-DD date"))
+        }
+        return date
+    }
+}

@@ -6,8 +6,6 @@ import HummingbirdCore
 import Logging
 import NATSClient
 import NIOCore
-import NIOHTTP1
-import NIOHTTPCompression
 import Resilience
 import ServiceLifecycle
 import ServiceSupport
@@ -47,16 +45,20 @@ package enum API: PipelineService {
             limiter: RateLimiter(limits: APIDependencies.limits(configuration)),
             endpoint: endpoint
         )
-        let application = Application(
+        return APIServer(
+            application: makeApplication(dependencies, logger: context.logger),
+            invalidator: CacheInvalidator(connection: context.connection, cache: cache, jobs: jobs, logger: context.logger)
+        )
+    }
+
+    /// The HTTP server: the router over HTTP/1.1.
+    package static func makeApplication(_ dependencies: APIDependencies, logger: Logger) -> some ApplicationProtocol {
+        let endpoint = dependencies.endpoint
+        return Application(
             router: APIRouter.build(dependencies),
-            server: .http1(configuration: .init(additionalChannelHandlers: [APICompression.handler()])),
             configuration: endpoint.serverConfiguration,
             onServerRunning: { endpoint.running($0.localAddress?.port) },
-            logger: context.logger
-        )
-        return APIServer(
-            application: application,
-            invalidator: CacheInvalidator(connection: context.connection, cache: cache, jobs: jobs, logger: context.logger)
+            logger: logger
         )
     }
 
@@ -128,23 +130,6 @@ package enum APIRouter {
         let endpoint = dependencies.endpoint
         router.addHealthRoutes(service: endpoint.service, startedAt: endpoint.startedAt, checks: endpoint.checks)
         return router
-    }
-}
-
-/// gzip (or deflate) for bodies over 1 KiB when the client accepts it; already-compressed files (xlsx) as they are.
-enum APICompression {
-    static let minimumBytes = 1024
-
-    static func handler() -> any RemovableChannelHandler {
-        HTTPResponseCompressor(initialByteBufferCapacity: 0) { head, _ in
-            if head.headers[canonicalForm: "content-type"].first?.contains("spreadsheetml") == true {
-                return .doNotCompress
-            }
-            if let length = head.headers.first(name: "content-length").flatMap(Int.init), length < minimumBytes {
-                return .doNotCompress
-            }
-            return .compressIfPossible
-        }
     }
 }
 

@@ -10,6 +10,8 @@ package final class ResponseCache: Sendable {
     package struct Entry: Sendable {
         /// The JSON body.
         package var body: ByteBuffer
+        /// Its gzip form, made once when stored; nil when the body is too small to be worth compressing.
+        package var gzipped: ByteBuffer?
         /// Its entity tag (weak: the same bytes may be sent compressed).
         package var etag: String
     }
@@ -61,7 +63,7 @@ package final class ResponseCache: Sendable {
     /// Caches `body` under `key` unless the cache was invalidated since `generation`; returns the entry either way.
     @discardableResult
     package func store(_ key: String, body: ByteBuffer, generation: UInt64) -> Entry {
-        let entry = Entry(body: body, etag: Self.etag(of: body))
+        let entry = Entry(body: body, gzipped: ContentEncoding.gzip(body), etag: Self.etag(of: body))
         guard capacityBytes > 0, body.readableBytes <= capacityBytes / 4 else { return entry }
         state.withLock { state in
             guard state.generation == generation else { return }

@@ -41,14 +41,12 @@ struct ExportRoutes: Sendable {
         // A ten-year workbook takes seconds of CPU: off the event loops and the concurrency pool.
         let file = try await runBlocking(on: Self.renderQueue) { try format.render(data) }
         let filename = "\(index)_\(range.start)_\(range.end).\(format.rawValue)"
-        return Response(
-            status: .ok,
-            headers: [
-                .contentType: format.contentType,
-                .contentDisposition: "attachment; filename=\"\(filename)\"",
-            ],
-            body: .init(byteBuffer: ByteBuffer(bytes: file))
-        )
+        let headers: HTTPFields = [
+            .contentType: format.contentType, .contentDisposition: "attachment; filename=\"\(filename)\"",
+        ]
+        // An xlsx is a zip already.
+        if format == .xlsx { return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: file))) }
+        return ContentEncoding.response(request, headers: headers, body: ByteBuffer(bytes: file))
     }
 }
 

@@ -64,7 +64,7 @@ struct IndexRoutes: Sendable {
             return Response(status: .notModified, headers: headers)
         }
         headers[.contentType] = "application/json"
-        return Response(status: .ok, headers: headers, body: .init(byteBuffer: entry.body))
+        return ContentEncoding.response(request, headers: headers, body: entry.body, compressed: .some(entry.gzipped))
     }
 
     /// Weak comparison of `If-None-Match` (a list of tags, or `*`) with `etag`.

@@ -58,19 +58,13 @@ extension IndexCtl {
             let client = try await PipelineClient.connect(natsURL: url)
             defer { Task { await client.close() } }
             let stored = try await client.storedSessions()
-            var start = from
-            var end = to
             // "Building a later range fills any gap first": the range grows to meet the stored series.
-            if let last = stored.max(), last < start, let next = calendar.nextSession(after: last), next < start {
-                FileHandle.standardError.write(Data("extending the range to \(next) to fill the gap after \(last)\n".utf8))
-                start = next
+            let replay = DateRange(start: from, end: to).replayRange(stored: stored, calendar: calendar)
+            let (start, end) = (replay.start, replay.end)
+            if start < from {
+                FileHandle.standardError.write(Data("extending the range to \(start) to fill the gap before \(from)\n".utf8))
             }
-            if let first = stored.min(), first > end, let previous = calendar.previousSession(before: first),
-                previous > end
-            {
-                FileHandle.standardError.write(Data("extending the range to \(previous) to meet \(first)\n".utf8))
-                end = previous
-            }
+            if end > to { FileHandle.standardError.write(Data("extending the range to \(end) to meet the stored series\n".utf8)) }
             let sessions = calendar.sessions(from: start, to: end)
             guard !sessions.isEmpty else { throw OperatorError("no NYSE session in \(start)...\(end)") }
 

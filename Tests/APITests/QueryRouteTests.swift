@@ -150,6 +150,17 @@ struct QueryRouteTests {
         }
     }
 
+    @Test("a method a route does not take is a 4xx JSON error")
+    func wrongMethod() async throws {
+        let api = try TestAPI()
+        try await api.test { client in
+            let response = try await client.execute(uri: "/index-performance?start_date=2024-01-02", method: .delete)
+            #expect((400..<500).contains(response.status.code))
+            #expect(response.headers[.contentType] == "application/json")
+            #expect(response.errorCode != nil)
+        }
+    }
+
     @Test("the whole calendar is one allowed range")
     func wholeCalendar() async throws {
         let api = try TestAPI()

@@ -71,8 +71,16 @@ struct LiveServerTests {
             }
             let missing = try await client.get("/no-such-route")
             #expect(missing.status == .notFound)
+            let bad = try await client.get("/index-composition?date=2024-02-30")
+            #expect(bad.status == .badRequest)
             let text = String(buffer: try await client.get("/metrics").body)
             #expect(text.contains(#"http_route="/index-composition""#))
+            // Errors are counted with their own status, not as 500s.
+            #expect(
+                text.split(separator: "\n").contains {
+                    $0.contains(#"http_route="/index-composition""#) && $0.contains(#"http_response_status_code="400""#)
+                }
+            )
             #expect(text.contains("http_server_request_duration"))
             #expect(text.contains(#"api_cache_hits_total{route="/index-composition"}"#))
             #expect(text.contains(#"api_cache_misses_total{route="/index-composition"}"#))

@@ -3,7 +3,7 @@ import HTTPTypes
 import Hummingbird
 
 /// An error the API answers with `{"error": {"code": "...", "message": "..."}}` and its HTTP status.
-package struct APIError: Error, CustomStringConvertible {
+package struct APIError: HTTPResponseError, CustomStringConvertible {
     /// The HTTP status.
     package var status: HTTPResponse.Status
     /// A stable machine-readable code.
@@ -34,6 +34,9 @@ package struct APIError: Error, CustomStringConvertible {
         copy.headers[name] = value
         return copy
     }
+
+    /// The JSON response (Hummingbird's error protocol, so its metrics record the real status).
+    package func response(from request: Request, context: some RequestContext) throws -> Response { response }
 
     /// The JSON response.
     package var response: Response {

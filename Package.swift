@@ -21,7 +21,7 @@ let services: [(exe: String, lib: String, folder: String, deps: [Target.Dependen
     ("change-detector", "ChangeDetectorService", "change-detector", []),
     ("storage", "StorageService", "storage", ["StorageDatabase"]),
     ("api", "APIService", "api", [hummingbird]),
-    ("indexctl", "IndexCtl", "indexctl", []),
+    ("indexctl", "IndexCtl", "indexctl", ["StorageDatabase"]),
 ]
 
 let sharedServiceDeps: [Target.Dependency] = [

@@ -69,4 +69,6 @@ package enum StorageQueryKind: String, Sendable, CaseIterable, Codable {
     case indexResult = "index-result"
     /// The last stored session per stage.
     case status
+    /// An online backup of the database to a file.
+    case backup
 }

@@ -6,6 +6,7 @@ package struct IndexCtl: AsyncParsableCommand {
         commandName: "indexctl",
         abstract: "Operate the equal-weighted index tracker.",
         subcommands: [Ingest.self, Backfill.self, Sessions.self, Ping.self, SimCSV.self, MeasureLatency.self]
+            + [Summary.self, Backup.self, Restore.self]
     )
 
     /// Parsed by ArgumentParser.

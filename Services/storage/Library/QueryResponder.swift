@@ -33,6 +33,7 @@ package struct QueryResponder: Sendable {
     /// Answers one request; a query that does not decode is answered with an error, not dropped.
     package func answer(_ kind: StorageQueryKind, _ request: NATSMessage) async throws -> NATSReply {
         let database = self.database
+        let logger = self.logger
         let data = request.data
         let headers = request.headers
         return try await runBlocking {
@@ -62,6 +63,9 @@ package struct QueryResponder: Sendable {
             case .status:
                 let query = try StatusQuery.decoded(from: data, headers: headers)
                 return try reply(database.status(index: query.index))
+            case .backup:
+                let query = try BackupQuery.decoded(from: data, headers: headers)
+                return try reply(DatabaseBackup.run(query, database: database, logger: logger))
             }
         }
     }

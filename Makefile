@@ -48,16 +48,7 @@ status:
 ## Builds, starts the local stack, back-fills two years of the simulated market, then says where the API is and
 ## what is stored. A second run reuses the build, the running processes and the stored sessions.
 demo: up
-	@echo "waiting for the services to be ready..."
-	@for i in $$(seq 1 150); do $(INDEXCTL) ping >/dev/null 2>&1 && break; sleep 0.2; done
-	@$(INDEXCTL) ping
-	@$(INDEXCTL) backfill --from $$(date -d '2 years ago' +%F) --to $$(date -d yesterday +%F)
-	@echo
-	@echo "API:    http://127.0.0.1:$(API_PORT)  (try: curl 'http://127.0.0.1:$(API_PORT)/index-composition')"
-	@echo "NATS:   $(NATS_URL)"
-	@echo "Logs:   $(DATA_DIR)/run/*.log   (make status, make down)"
-	@echo
-	@$(INDEXCTL) summary
+	@scripts/demo.sh
 
 ## The back-fill benchmark; results go into BENCHMARKS.md.
 bench: deps

@@ -47,21 +47,28 @@ extension IndexCtl {
             try files.createDirectory(atPath: dataDirectory, withIntermediateDirectories: true)
             let target = databasePath(dataDirectory: dataDirectory)
             if files.fileExists(atPath: target) { try refuseIfInUse(target) }
+            let jetStreamStore = (dataDirectory as NSString).appendingPathComponent("jetstream")
+            if files.fileExists(atPath: jetStreamStore) { try refuseIfBrokerRuns(dataDirectory) }
 
             let staging = target + ".restoring"
             removeDatabaseFiles(staging)
             try files.copyItem(atPath: backup, toPath: staging)
             let status: StatusReply
+            let resumeFrom: SessionDate?
             do {
                 var logger = Logger(label: "indexctl")
                 logger.logLevel = .error
                 // A scope, so the staged copy is closed (its WAL checkpointed) before it is renamed.
-                let (integrity, staged) = try {
+                let (integrity, staged, resume) = try {
                     let database = try IndexDatabase(path: staging, readerCount: 1, logger: logger)
-                    return (try database.integrityCheck(), try database.status(index: Subjects.defaultIndex))
+                    return (
+                        try database.integrityCheck(), try database.status(index: Subjects.defaultIndex),
+                        try firstUnfinishedSession(database, index: Subjects.defaultIndex)
+                    )
                 }()
                 guard integrity == "ok" else { throw OperatorError("\(backup) fails its integrity check: \(integrity)") }
                 status = staged
+                resumeFrom = resume
             } catch {
                 removeDatabaseFiles(staging)
                 if let error = error as? OperatorError { throw error }
@@ -76,26 +83,54 @@ extension IndexCtl {
             for suffix in ["-wal", "-shm"] { try? files.removeItem(atPath: staging + suffix) }
 
             var kept = ""
+            let stamp = ISO8601DateFormatter.string(
+                from: Date(), timeZone: .gmt, formatOptions: [.withYear, .withMonth, .withDay, .withTime]
+            )
             if files.fileExists(atPath: target) {
                 // The replaced database is kept, with its WAL (it may hold committed pages), not deleted.
-                let stamp = ISO8601DateFormatter.string(
-                    from: Date(), timeZone: .gmt, formatOptions: [.withYear, .withMonth, .withDay, .withTime]
-                )
                 let aside = target + ".before-restore-" + stamp
                 for suffix in ["", "-wal", "-shm"] where files.fileExists(atPath: target + suffix) {
                     try files.moveItem(atPath: target + suffix, toPath: aside + suffix)
                 }
                 kept = "; the replaced database is kept as \(aside)"
             }
+            if files.fileExists(atPath: jetStreamStore) {
+                // The local broker's store describes a pipeline history newer than the backup: consumers past
+                // messages the backup lacks, and message ids JetStream still de-duplicates (for 10 minutes), which
+                // would silently drop the back-fill's re-published results. The stack starts on a fresh store.
+                let aside = jetStreamStore + ".before-restore-" + stamp
+                try files.moveItem(atPath: jetStreamStore, toPath: aside)
+                kept += "; the JetStream store is kept as \(aside) (the stack starts a fresh one)"
+            }
             try files.moveItem(atPath: staging, toPath: target)
             let range = status.firstIndexSession.map { " (\($0) ... \(status.lastIndexSession.map { "\($0)" } ?? "?"))" }
             var next = ""
-            if let last = status.lastIndexSession, let after = NYSECalendar.standard.nextSession(after: last) {
-                next = "\nnext: start the stack (make up), then back-fill what came after the backup: "
-                    + "indexctl backfill --from \(after) --to <yesterday>"
+            if let resumeFrom {
+                next = "\nnext: start the stack (make up), then back-fill from the first session the backup does not "
+                    + "hold in full: indexctl backfill --from \(resumeFrom) --to <yesterday>"
             }
             return "restored \(backup) to \(target): integrity ok, \(status.indexSessions) index sessions"
                 + (range ?? "") + kept + next
+        }
+
+        /// The first session a back-fill after the restore must start from: the earliest of the first session
+        /// whose prices are stored without their index result, the first index session (after the base) without
+        /// its composition event, and the session after the last index session. A backup taken while the pipeline
+        /// runs can hold a stage's output without the next stage's (it was in flight); those messages are in the
+        /// old JetStream store, not in the backup, so only a back-fill from there completes the series.
+        private static func firstUnfinishedSession(_ database: IndexDatabase, index: String) throws -> SessionDate? {
+            let calendar = NYSECalendar.standard
+            var candidates: [SessionDate] = []
+            let unfinished = try database.sessionRecords(index: index, range: .coverage)
+                .first { calendar.isSession($0.date) && !$0.isComplete }
+            if let unfinished { candidates.append(unfinished.date) }
+            let levels = try database.performance(index: index, range: .coverage)
+            for point in levels.dropFirst() where try database.compositionEvent(index: index, on: point.date) == nil {
+                candidates.append(point.date)
+                break
+            }
+            if let last = levels.last, let after = calendar.nextSession(after: last.date) { candidates.append(after) }
+            return candidates.min()
         }
 
         /// Marks every stored price batch's stream position as unknown (0).
@@ -122,6 +157,18 @@ extension IndexCtl {
                     "\(path) is open in another process (is storage running? stop the stack first: make down)"
                 )
             }
+        }
+
+        /// Fails when the local stack's nats-server (`make up`) runs on this data directory's JetStream store.
+        private static func refuseIfBrokerRuns(_ dataDirectory: String) throws {
+            let pidFile = (dataDirectory as NSString).appendingPathComponent("run/nats-server.pid")
+            guard let text = try? String(contentsOfFile: pidFile, encoding: .utf8),
+                let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)), kill(pid, 0) == 0,
+                let commandLine = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline"),
+                let argv0 = commandLine.split(separator: 0).first,
+                (String(decoding: argv0, as: UTF8.self) as NSString).lastPathComponent == "nats-server"
+            else { return }
+            throw OperatorError("nats-server (pid \(pid)) runs on \(dataDirectory)/jetstream: stop the stack first: make down")
         }
 
         private static func removeDatabaseFiles(_ path: String) {

@@ -51,7 +51,8 @@ extension IndexCtl {
                     throw OperatorError("storage could not back up to \(destination): \(error)")
                 }
                 let status = reply.status
-                let range = status.firstIndexSession.map { "\($0) ... \(status.lastIndexSession.map { "\($0)" } ?? "?")" }
+                let last = status.lastIndexSession.map { "\($0)" } ?? "?"
+                let range = status.firstIndexSession.map { "\($0) ... \(last)" }
                 print(
                     "backup \(reply.destination): \(reply.bytes) bytes, integrity \(reply.integrity), "
                         + "\(status.indexSessions) index sessions\(range.map { " (\($0))" } ?? ""), "

@@ -66,7 +66,9 @@ extension IndexCtl {
                         try firstUnfinishedSession(database, index: Subjects.defaultIndex)
                     )
                 }()
-                guard integrity == "ok" else { throw OperatorError("\(backup) fails its integrity check: \(integrity)") }
+                guard integrity == "ok" else {
+                    throw OperatorError("\(backup) fails its integrity check: \(integrity)")
+                }
                 status = staged
                 resumeFrom = resume
             } catch {
@@ -103,7 +105,8 @@ extension IndexCtl {
                 kept += "; the JetStream store is kept as \(aside) (the stack starts a fresh one)"
             }
             try files.moveItem(atPath: staging, toPath: target)
-            let range = status.firstIndexSession.map { " (\($0) ... \(status.lastIndexSession.map { "\($0)" } ?? "?"))" }
+            let last = status.lastIndexSession.map { "\($0)" } ?? "?"
+            let range = status.firstIndexSession.map { " (\($0) ... \(last))" }
             var next = ""
             if let resumeFrom {
                 next = "\nnext: start the stack (make up), then back-fill from the first session the backup does not "
@@ -143,7 +146,9 @@ extension IndexCtl {
         private static func forgetStreamSequences(_ path: String) throws {
             let connection = try SQLiteConnection(path: path, mode: .readWrite)
             // Checkpointed here, so the staged file alone holds the change before its WAL is removed.
-            try connection.exec("UPDATE sessions SET sequence = 0 WHERE sequence <> 0; PRAGMA wal_checkpoint(TRUNCATE);")
+            try connection.exec(
+                "UPDATE sessions SET sequence = 0 WHERE sequence <> 0; PRAGMA wal_checkpoint(TRUNCATE);"
+            )
         }
 
         /// Fails when another process (storage) has the database open: SQLite connections in WAL mode hold a
@@ -168,7 +173,9 @@ extension IndexCtl {
                 let argv0 = commandLine.split(separator: 0).first,
                 (String(decoding: argv0, as: UTF8.self) as NSString).lastPathComponent == "nats-server"
             else { return }
-            throw OperatorError("nats-server (pid \(pid)) runs on \(dataDirectory)/jetstream: stop the stack first: make down")
+            throw OperatorError(
+                "nats-server (pid \(pid)) runs on \(dataDirectory)/jetstream: stop the stack first: make down"
+            )
         }
 
         private static func removeDatabaseFiles(_ path: String) {

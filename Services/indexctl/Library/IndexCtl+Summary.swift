@@ -65,7 +65,9 @@ extension PipelineClient {
         for event in events.suffix(latestChanges).reversed() {
             let added = event.added.map(\.ticker).sorted().joined(separator: " ")
             let removed = event.removed.map(\.ticker).sorted().joined(separator: " ")
-            lines.append("  \(event.date)  added: \(added.isEmpty ? "-" : added)  removed: \(removed.isEmpty ? "-" : removed)")
+            lines.append(
+                "  \(event.date)  added: \(added.isEmpty ? "-" : added)  removed: \(removed.isEmpty ? "-" : removed)"
+            )
         }
         return lines.joined(separator: "\n") + "\n"
     }

@@ -58,9 +58,17 @@ echo "not a database" >"$WORK/garbage.sqlite"
 [ ! -e "$WORK/C/index.sqlite" ] || fail "a refused restore created a database"
 pass "restore refuses a file that is not a database ($(cat "$WORK/garbage.txt"))"
 
-# Restore into a fresh DATA_DIR, start a whole stack there; it must serve what the backup holds.
-"$INDEXCTL" restore --from "$WORK/backup.sqlite" --data-dir "$DIR_B" >"$WORK/restore.txt" 2>&1 \
+# Restore into a fresh DATA_DIR, start a whole stack there; it must serve what the backup holds. Whether the backup
+# caught a result in flight depends on timing, so a copy of it is made to lack the composition event of its last
+# index session for sure, as if the change-detector's output had not reached storage yet: that session must be
+# recomputed. (Storage stores levels and events from separate consumers, so a backup can also hold events beyond its
+# last level; those are dropped too.)
+cp "$WORK/backup.sqlite" "$WORK/in-flight.sqlite"
+in_flight=$(sqlite3 "$WORK/in-flight.sqlite" "SELECT max(date) FROM index_levels")
+sqlite3 "$WORK/in-flight.sqlite" "PRAGMA foreign_keys = ON; DELETE FROM composition_events WHERE date >= '$in_flight'"
+"$INDEXCTL" restore --from "$WORK/in-flight.sqlite" --data-dir "$DIR_B" >"$WORK/restore.txt" 2>&1 \
     || fail "restore: $(cat "$WORK/restore.txt")"
+grep -q "from .* on were still in flight" "$WORK/restore.txt" || fail "restore did not drop the in-flight session"
 # The first session the backup does not hold in full (a stage's output still in flight when it was taken).
 next=$(sed -n 's/.*indexctl backfill --from \([0-9-]*\) .*/\1/p' "$WORK/restore.txt")
 [ -n "$next" ] || fail "restore does not say what to back-fill next: $(cat "$WORK/restore.txt")"
@@ -73,7 +81,7 @@ read -r sessions first last <<<"$range"
 [ -n "$sessions" ] && [ "$sessions" -gt 0 ] || fail "the restored stack has no session: $(cat "$WORK/summary-b.txt")"
 # The backup holds at least the whole first back-fill (finished before it), which starts on 2024-01-02.
 [ "$first" = 2024-01-02 ] && [[ "$last" > 2024-03-27 ]] || fail "restored range $first ... $last"
-[[ ! "$next" > "$(date -d "$last + 5 days" +%F)" ]] && [[ "$next" > "$first" ]] || fail "back-fill from $next?"
+[[ ! "$next" > "$in_flight" ]] && [[ "$next" > "$first" ]] || fail "back-fill from $next, not by $in_flight?"
 # Everything before that session is complete in the backup.
 last=$(date -d "$next - 1 day" +%F)
 

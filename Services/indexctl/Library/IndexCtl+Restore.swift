@@ -43,6 +43,7 @@ extension IndexCtl {
         /// Restores `backup` into `dataDirectory`; returns the line to print.
         static func restore(from backup: String, dataDirectory: String) throws -> String {
             let files = FileManager.default
+            let index = Subjects.defaultIndex
             guard files.fileExists(atPath: backup) else { throw OperatorError("no backup file at \(backup)") }
             try files.createDirectory(atPath: dataDirectory, withIntermediateDirectories: true)
             let target = databasePath(dataDirectory: dataDirectory)
@@ -53,31 +54,29 @@ extension IndexCtl {
             let staging = target + ".restoring"
             removeDatabaseFiles(staging)
             try files.copyItem(atPath: backup, toPath: staging)
-            let status: StatusReply
+            var logger = Logger(label: "indexctl")
+            logger.logLevel = .error
             let resumeFrom: SessionDate?
             do {
-                var logger = Logger(label: "indexctl")
-                logger.logLevel = .error
-                // A scope, so the staged copy is closed (its WAL checkpointed) before it is renamed.
-                let (integrity, staged, resume) = try {
+                // A scope, so the staged copy is closed (its WAL checkpointed) before it is changed and renamed.
+                let (integrity, resume) = try {
                     let database = try IndexDatabase(path: staging, readerCount: 1, logger: logger)
-                    return (
-                        try database.integrityCheck(), try database.status(index: Subjects.defaultIndex),
-                        try firstUnfinishedSession(database, index: Subjects.defaultIndex)
-                    )
+                    return (try database.integrityCheck(), try firstUnfinishedSession(database, index: index))
                 }()
                 guard integrity == "ok" else {
                     throw OperatorError("\(backup) fails its integrity check: \(integrity)")
                 }
-                status = staged
                 resumeFrom = resume
             } catch {
                 removeDatabaseFiles(staging)
                 if let error = error as? OperatorError { throw error }
                 throw OperatorError("\(backup) is not a usable database: \(error)")
             }
+            let dropped: Int
+            let status: StatusReply
             do {
-                try forgetStreamSequences(staging)
+                dropped = try prepareForNewPipeline(staging, resumeFrom: resumeFrom)
+                status = try IndexDatabase(path: staging, readerCount: 1, logger: logger).status(index: index)
             } catch {
                 removeDatabaseFiles(staging)
                 throw OperatorError("cannot prepare \(backup) for the stack: \(error)")
@@ -109,8 +108,13 @@ extension IndexCtl {
             let range = status.firstIndexSession.map { " (\($0) ... \(last))" }
             var next = ""
             if let resumeFrom {
-                next = "\nnext: start the stack (make up), then back-fill from the first session the backup does not "
-                    + "hold in full: indexctl backfill --from \(resumeFrom) --to <yesterday>"
+                if dropped > 0 {
+                    next += "\n\(dropped) index session(s) from \(resumeFrom) on were still in flight when the backup "
+                        + "was taken (not all their results stored); they were dropped from the restored copy, their "
+                        + "prices kept"
+                }
+                next += "\nnext: start the stack (make up), then back-fill from the first session the backup does "
+                    + "not hold in full: indexctl backfill --from \(resumeFrom) --to <yesterday>"
             }
             return "restored \(backup) to \(target): integrity ok, \(status.indexSessions) index sessions"
                 + (range ?? "") + kept + next
@@ -136,19 +140,38 @@ extension IndexCtl {
             return candidates.min()
         }
 
-        /// Marks every stored price batch's stream position as unknown (0).
+        /// Readies the staged copy for a pipeline that starts from it; returns how many index sessions it dropped.
         ///
-        /// Storage and the index-builder keep the `PRICES_VALID` stream sequence of each stored batch so that a late
-        /// redelivery of an older message cannot replace a newer batch. Those sequences belong to the JetStream
-        /// store the backup was taken next to; against another store (a fresh `DATA_DIR`, a rebuilt broker) a
-        /// newer message can carry a lower sequence and would be ignored, so a back-fill after the restore would
-        /// stall. Unknown means "the next message for the day replaces it", which is what a restore needs.
-        private static func forgetStreamSequences(_ path: String) throws {
+        /// - Every stored price batch's stream position becomes unknown (0). Storage and the index-builder keep the
+        ///   `PRICES_VALID` stream sequence of each batch so that a late redelivery of an older message cannot
+        ///   replace a newer batch; those sequences belong to the JetStream store the backup was taken next to.
+        ///   Against another store a newer message can carry a lower sequence and would be ignored, so a back-fill
+        ///   after the restore would stall. Unknown means "the next message for the day replaces it".
+        /// - Index levels and composition events from `resumeFrom` on are dropped (never prices): they are the
+        ///   in-flight tail of a backup taken while the pipeline ran, and a stored level makes the index-builder
+        ///   treat its session as done, so a composition event that never arrived would never be computed. The
+        ///   back-fill from `resumeFrom` recomputes them from the stored prices.
+        private static func prepareForNewPipeline(_ path: String, resumeFrom: SessionDate?) throws -> Int {
             let connection = try SQLiteConnection(path: path, mode: .readWrite)
-            // Checkpointed here, so the staged file alone holds the change before its WAL is removed.
-            try connection.exec(
-                "UPDATE sessions SET sequence = 0 WHERE sequence <> 0; PRAGMA wal_checkpoint(TRUNCATE);"
-            )
+            try connection.exec("PRAGMA foreign_keys = ON; BEGIN IMMEDIATE;")
+            do {
+                try connection.exec("UPDATE sessions SET sequence = 0 WHERE sequence <> 0")
+                var dropped = 0
+                if let resumeFrom {
+                    let date = SQLiteValue.text(resumeFrom.description)
+                    // The foreign keys cascade to composition_changes and index_constituents.
+                    try connection.execute("DELETE FROM composition_events WHERE date >= ?", [date])
+                    try connection.execute("DELETE FROM index_levels WHERE date >= ?", [date])
+                    dropped = connection.changes
+                }
+                try connection.exec("COMMIT")
+                // Checkpointed here, so the staged file alone holds the change before its WAL is removed.
+                try connection.exec("PRAGMA wal_checkpoint(TRUNCATE)")
+                return dropped
+            } catch {
+                try? connection.exec("ROLLBACK")
+                throw error
+            }
         }
 
         /// Fails when another process (storage) has the database open: SQLite connections in WAL mode hold a

@@ -13,8 +13,10 @@ extension IndexCtl {
             abstract: "Replace the database under DATA_DIR with a backup; refuses while storage has it open.",
             discussion: "Stop the stack first (make down). The backup is copied, migrated to the current schema "
                 + "and integrity-checked before it replaces anything; the database it replaces is kept next to it "
-                + "as index.sqlite.before-restore-<time>. Start the stack again (make up), then back-fill the "
-                + "sessions after the backup (indexctl backfill)."
+                + "as index.sqlite.before-restore-<time>, the local JetStream store as "
+                + "jetstream.before-restore-<time>. Results that were in flight when the backup was taken are "
+                + "dropped from the restored copy (never prices). Start the stack again (make up), then back-fill "
+                + "from the session restore names (indexctl backfill)."
         )
 
         @Option(help: "The backup file (written by indexctl backup).")

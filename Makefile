@@ -3,9 +3,11 @@ SHELL := /bin/bash
 DATA_DIR ?= ./.data
 NATS_URL ?= nats://127.0.0.1:4222
 API_PORT ?= 8080
-export DATA_DIR NATS_URL API_PORT
+BIN_DIR ?= .build/release
+export DATA_DIR NATS_URL API_PORT BIN_DIR
+INDEXCTL := $(BIN_DIR)/indexctl
 
-.PHONY: deps build release test demo up down status clean bench
+.PHONY: deps build release test test-scripts compose-check demo up down status clean bench
 
 deps:
 	@scripts/deps.sh
@@ -17,11 +19,22 @@ release: deps
 	swift build -c release
 
 ## The whole test suite; the tests start their own nats-server on free loopback ports.
-test: deps
+test: deps compose-check
 	swift build --build-tests
+	@# The stack and backup tests run the debug executables the line above built, on their own ports and dirs.
+	$(MAKE) test-scripts BIN_DIR=.build/debug
 	swift test --skip-build --skip CrashSafetyTests
 	@# The crash test runs two whole stacks of processes: alone, so it does not starve the timing of the others.
 	swift test --skip-build --filter CrashSafetyTests
+
+## make up/down/status (two stacks side by side) and backup/restore, on built executables in BIN_DIR.
+test-scripts:
+	scripts/test-stack.sh
+	scripts/test-backup.sh
+
+## The compose deployment is valid (no Docker engine is needed for this).
+compose-check:
+	docker-compose -f compose/docker-compose.yml config --quiet
 
 up: release
 	@scripts/stack.sh up
@@ -32,16 +45,10 @@ down:
 status:
 	@scripts/stack.sh status
 
-## Builds, starts the local stack, back-fills two years of the simulated market and says where the API is.
+## Builds, starts the local stack, back-fills two years of the simulated market, then says where the API is and
+## what is stored. A second run reuses the build, the running processes and the stored sessions.
 demo: up
-	@echo "waiting for the services to be ready..."
-	@for i in $$(seq 1 100); do .build/release/indexctl ping >/dev/null 2>&1 && break; sleep 0.2; done
-	@.build/release/indexctl ping
-	@.build/release/indexctl backfill --from $$(date -d '2 years ago' +%F) --to $$(date -d yesterday +%F)
-	@echo
-	@echo "API:    http://127.0.0.1:$(API_PORT)  (try: curl 'http://127.0.0.1:$(API_PORT)/index-composition')"
-	@echo "NATS:   $(NATS_URL)"
-	@echo "Logs:   $(DATA_DIR)/run/*.log   (make status, make down)"
+	@scripts/demo.sh
 
 ## The back-fill benchmark; results go into BENCHMARKS.md.
 bench: deps

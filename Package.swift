@@ -28,7 +28,7 @@ let services: [(exe: String, lib: String, folder: String, deps: [Target.Dependen
             .product(name: "HTTPTypes", package: "swift-http-types"),
         ]
     ),
-    ("indexctl", "IndexCtl", "indexctl", []),
+    ("indexctl", "IndexCtl", "indexctl", ["StorageDatabase"]),
 ]
 
 let sharedServiceDeps: [Target.Dependency] = [

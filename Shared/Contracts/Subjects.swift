@@ -82,4 +82,6 @@ package enum StorageQueryKind: String, Sendable, CaseIterable, Codable {
     case status
     /// One stored session as a raw batch again, to re-publish it on replay.
     case storedBatch = "stored-batch"
+    /// An online backup of the database to a file.
+    case backup
 }

@@ -6,8 +6,8 @@ package struct IndexCtl: AsyncParsableCommand {
         commandName: "indexctl",
         abstract: "Operate the equal-weighted index tracker.",
         subcommands: [
-            Ingest.self, Backfill.self, Sessions.self, Status.self, Ping.self, APIKey.self, SimCSV.self,
-            MeasureLatency.self,
+            Ingest.self, Backfill.self, Sessions.self, Status.self, Summary.self, Backup.self, Restore.self, Ping.self,
+            APIKey.self, SimCSV.self, MeasureLatency.self,
         ]
     )
 

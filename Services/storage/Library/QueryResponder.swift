@@ -33,6 +33,7 @@ package struct QueryResponder: Sendable {
     /// Answers one request; a query that does not decode is answered with an error, not dropped.
     package func answer(_ kind: StorageQueryKind, _ request: NATSMessage) async throws -> NATSReply {
         let database = self.database
+        let logger = self.logger
         let data = request.data
         let headers = request.headers
         return try await runBlocking {
@@ -65,6 +66,9 @@ package struct QueryResponder: Sendable {
             case .storedBatch:
                 let query = try StoredBatchQuery.decoded(from: data, headers: headers)
                 return try reply(StoredBatchReader(database: database).answer(query))
+            case .backup:
+                let query = try BackupQuery.decoded(from: data, headers: headers)
+                return try reply(DatabaseBackup.run(query, database: database, logger: logger))
             }
         }
     }

@@ -1,0 +1,210 @@
+import ArgumentParser
+import Contracts
+import Foundation
+import Logging
+import ServiceSupport
+import StorageDatabase
+import TradingCalendar
+
+extension IndexCtl {
+    /// `indexctl restore --from FILE`: puts a backup in place of storage's database, while storage is stopped.
+    struct Restore: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Replace the database under DATA_DIR with a backup; refuses while storage has it open.",
+            discussion: "Stop the stack first (make down). The backup is copied, migrated to the current schema "
+                + "and integrity-checked before it replaces anything; the database it replaces is kept next to it "
+                + "as index.sqlite.before-restore-<time>, the local JetStream store as "
+                + "jetstream.before-restore-<time>. Results that were in flight when the backup was taken are "
+                + "dropped from the restored copy (never prices). Start the stack again (make up), then back-fill "
+                + "from the session restore names (indexctl backfill)."
+        )
+
+        @Option(help: "The backup file (written by indexctl backup).")
+        var from: String
+
+        @Option(name: .customLong("data-dir"), help: "The stack's data directory (DATA_DIR).")
+        var dataDirectory: String?
+
+        init() {}
+
+        func run() async throws {
+            do {
+                let directory = try dataDirectory ?? ServiceConfiguration().dataDirectory
+                print(try Self.restore(from: from, dataDirectory: directory))
+            } catch let error as OperatorError {
+                FileHandle.standardError.write(Data("indexctl restore: \(error)\n".utf8))
+                throw ExitCode(1)
+            }
+        }
+
+        /// The database file storage opens under a data directory (as `Storage.databasePath`).
+        static func databasePath(dataDirectory: String) -> String {
+            (dataDirectory as NSString).appendingPathComponent("index.sqlite")
+        }
+
+        /// Restores `backup` into `dataDirectory`; returns the line to print.
+        static func restore(from backup: String, dataDirectory: String) throws -> String {
+            let files = FileManager.default
+            let index = Subjects.defaultIndex
+            guard files.fileExists(atPath: backup) else { throw OperatorError("no backup file at \(backup)") }
+            try files.createDirectory(atPath: dataDirectory, withIntermediateDirectories: true)
+            let target = databasePath(dataDirectory: dataDirectory)
+            if files.fileExists(atPath: target) { try refuseIfInUse(target) }
+            let jetStreamStore = (dataDirectory as NSString).appendingPathComponent("jetstream")
+            if files.fileExists(atPath: jetStreamStore) { try refuseIfBrokerRuns(dataDirectory) }
+
+            let staging = target + ".restoring"
+            removeDatabaseFiles(staging)
+            try files.copyItem(atPath: backup, toPath: staging)
+            var logger = Logger(label: "indexctl")
+            logger.logLevel = .error
+            let resumeFrom: SessionDate?
+            do {
+                // A scope, so the staged copy is closed (its WAL checkpointed) before it is changed and renamed.
+                let (integrity, resume) = try {
+                    let database = try IndexDatabase(path: staging, readerCount: 1, logger: logger)
+                    return (try database.integrityCheck(), try firstUnfinishedSession(database, index: index))
+                }()
+                guard integrity == "ok" else {
+                    throw OperatorError("\(backup) fails its integrity check: \(integrity)")
+                }
+                resumeFrom = resume
+            } catch {
+                removeDatabaseFiles(staging)
+                if let error = error as? OperatorError { throw error }
+                throw OperatorError("\(backup) is not a usable database: \(error)")
+            }
+            let dropped: Int
+            let status: StatusReply
+            do {
+                dropped = try prepareForNewPipeline(staging, resumeFrom: resumeFrom)
+                status = try IndexDatabase(path: staging, readerCount: 1, logger: logger).status(index: index)
+            } catch {
+                removeDatabaseFiles(staging)
+                throw OperatorError("cannot prepare \(backup) for the stack: \(error)")
+            }
+            for suffix in ["-wal", "-shm"] { try? files.removeItem(atPath: staging + suffix) }
+
+            var kept = ""
+            let stamp = ISO8601DateFormatter.string(
+                from: Date(), timeZone: .gmt, formatOptions: [.withYear, .withMonth, .withDay, .withTime]
+            )
+            if files.fileExists(atPath: target) {
+                // The replaced database is kept, with its WAL (it may hold committed pages), not deleted.
+                let aside = target + ".before-restore-" + stamp
+                for suffix in ["", "-wal", "-shm"] where files.fileExists(atPath: target + suffix) {
+                    try files.moveItem(atPath: target + suffix, toPath: aside + suffix)
+                }
+                kept = "; the replaced database is kept as \(aside)"
+            }
+            if files.fileExists(atPath: jetStreamStore) {
+                // The local broker's store describes a pipeline history newer than the backup: consumers past
+                // messages the backup lacks, and message ids JetStream still de-duplicates (for 10 minutes), which
+                // would silently drop the back-fill's re-published results. The stack starts on a fresh store.
+                let aside = jetStreamStore + ".before-restore-" + stamp
+                try files.moveItem(atPath: jetStreamStore, toPath: aside)
+                kept += "; the JetStream store is kept as \(aside) (the stack starts a fresh one)"
+            }
+            try files.moveItem(atPath: staging, toPath: target)
+            let last = status.lastIndexSession.map { "\($0)" } ?? "?"
+            let range = status.firstIndexSession.map { " (\($0) ... \(last))" }
+            var next = ""
+            if let resumeFrom {
+                if dropped > 0 {
+                    next += "\n\(dropped) index session(s) from \(resumeFrom) on were still in flight when the backup "
+                        + "was taken (not all their results stored); they were dropped from the restored copy, their "
+                        + "prices kept"
+                }
+                next += "\nnext: start the stack (make up), then back-fill from the first session the backup does "
+                    + "not hold in full: indexctl backfill --from \(resumeFrom) --to <yesterday>"
+            }
+            return "restored \(backup) to \(target): integrity ok, \(status.indexSessions) index sessions"
+                + (range ?? "") + kept + next
+        }
+
+        /// The first session a back-fill after the restore must start from: the earliest of the first session
+        /// whose prices are stored without their index result, the first index session (after the base) without
+        /// its composition event, and the session after the last index session. A backup taken while the pipeline
+        /// runs can hold a stage's output without the next stage's (it was in flight); those messages are in the
+        /// old JetStream store, not in the backup, so only a back-fill from there completes the series.
+        private static func firstUnfinishedSession(_ database: IndexDatabase, index: String) throws -> SessionDate? {
+            let calendar = NYSECalendar.standard
+            var candidates: [SessionDate] = []
+            let unfinished = try database.sessionRecords(index: index, range: .coverage)
+                .first { calendar.isSession($0.date) && !$0.isComplete }
+            if let unfinished { candidates.append(unfinished.date) }
+            let levels = try database.performance(index: index, range: .coverage)
+            for point in levels.dropFirst() where try database.compositionEvent(index: index, on: point.date) == nil {
+                candidates.append(point.date)
+                break
+            }
+            if let last = levels.last, let after = calendar.nextSession(after: last.date) { candidates.append(after) }
+            return candidates.min()
+        }
+
+        /// Readies the staged copy for a pipeline that starts from it; returns how many index sessions it dropped.
+        ///
+        /// - Every stored price batch's stream position becomes unknown (0). Storage and the index-builder keep the
+        ///   `PRICES_VALID` stream sequence of each batch so that a late redelivery of an older message cannot
+        ///   replace a newer batch; those sequences belong to the JetStream store the backup was taken next to.
+        ///   Against another store a newer message can carry a lower sequence and would be ignored, so a back-fill
+        ///   after the restore would stall. Unknown means "the next message for the day replaces it".
+        /// - Index levels and composition events from `resumeFrom` on are dropped (never prices): they are the
+        ///   in-flight tail of a backup taken while the pipeline ran, and a stored level makes the index-builder
+        ///   treat its session as done, so a composition event that never arrived would never be computed. The
+        ///   back-fill from `resumeFrom` recomputes them from the stored prices.
+        private static func prepareForNewPipeline(_ path: String, resumeFrom: SessionDate?) throws -> Int {
+            let connection = try SQLiteConnection(path: path, mode: .readWrite)
+            try connection.exec("PRAGMA foreign_keys = ON; BEGIN IMMEDIATE;")
+            do {
+                try connection.exec("UPDATE sessions SET sequence = 0 WHERE sequence <> 0")
+                var dropped = 0
+                if let resumeFrom {
+                    let date = SQLiteValue.text(resumeFrom.description)
+                    // The foreign keys cascade to composition_changes and index_constituents.
+                    try connection.execute("DELETE FROM composition_events WHERE date >= ?", [date])
+                    try connection.execute("DELETE FROM index_levels WHERE date >= ?", [date])
+                    dropped = connection.changes
+                }
+                try connection.exec("COMMIT")
+                // Checkpointed here, so the staged file alone holds the change before its WAL is removed.
+                try connection.exec("PRAGMA wal_checkpoint(TRUNCATE)")
+                return dropped
+            } catch {
+                try? connection.exec("ROLLBACK")
+                throw error
+            }
+        }
+
+        /// Fails when another process (storage) has the database open: SQLite connections in WAL mode hold a
+        /// shared lock on the file for as long as they are open, so an exclusive lock is refused at once.
+        private static func refuseIfInUse(_ path: String) throws {
+            let connection = try SQLiteConnection(path: path, mode: .readWrite, busyTimeoutMilliseconds: 0)
+            do {
+                try connection.exec("PRAGMA locking_mode = EXCLUSIVE; BEGIN EXCLUSIVE; COMMIT;")
+            } catch let error as SQLiteError where error.code & 0xFF == 5 {  // SQLITE_BUSY, whatever the extended code
+                throw OperatorError(
+                    "\(path) is open in another process (is storage running? stop the stack first: make down)"
+                )
+            }
+        }
+
+        /// Fails when the local stack's nats-server (`make up`) runs on this data directory's JetStream store.
+        private static func refuseIfBrokerRuns(_ dataDirectory: String) throws {
+            let pidFile = (dataDirectory as NSString).appendingPathComponent("run/nats-server.pid")
+            guard let text = try? String(contentsOfFile: pidFile, encoding: .utf8),
+                let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)), kill(pid, 0) == 0,
+                let commandLine = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline"),
+                let argv0 = commandLine.split(separator: 0).first,
+                (String(decoding: argv0, as: UTF8.self) as NSString).lastPathComponent == "nats-server"
+            else { return }
+            throw OperatorError(
+                "nats-server (pid \(pid)) runs on \(dataDirectory)/jetstream: stop the stack first: make down"
+            )
+        }
+
+        private static func removeDatabaseFiles(_ path: String) {
+            for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+        }
+    }
+}

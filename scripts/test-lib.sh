@@ -1,0 +1,82 @@
+# Helpers for the shell tests of the local stack (sourced by scripts/test-*.sh).
+# BIN_DIR names the built executables (default .build/debug, which `swift build --build-tests` produces).
+set -euo pipefail
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BIN_DIR=$(cd "${BIN_DIR:-$ROOT/.build/debug}" && pwd)
+export BIN_DIR
+STACK="$ROOT/scripts/stack.sh"
+TEST_NAME=$(basename "$0" .sh)
+WORK=$(mktemp -d "/tmp/$TEST_NAME.XXXXXX")
+STARTED=()   # data directories of the stacks this test started, stopped on exit
+FAILED=0
+
+fail() { echo "FAIL: $*" >&2; FAILED=1; exit 1; }
+pass() { echo "ok: $*"; }
+
+cleanup() {
+    local status=$?
+    for dir in "${STARTED[@]}"; do DATA_DIR=$dir "$STACK" down >/dev/null 2>&1 || true; done
+    if [ "$status" -ne 0 ] || [ "$FAILED" -ne 0 ]; then
+        echo "$TEST_NAME failed; logs kept under $WORK" >&2
+        for log in "$WORK"/*/run/*.log; do [ -f "$log" ] && { echo "--- $log (tail)"; tail -n 5 "$log"; } >&2; done
+    else
+        rm -rf "$WORK"
+    fi
+}
+trap cleanup EXIT
+
+# A loopback TCP port nothing listens on, from 20000-30000.
+free_port() {
+    local port
+    while true; do
+        port=$((20000 + RANDOM % 10000))
+        (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null || { echo "$port"; return; }
+    done
+}
+
+# Sets STACK_<NAME>_* for a stack whose data directory is $WORK/<name>: DIR, NATS (URL), API (port).
+new_stack() {
+    local name=$1
+    printf -v "DIR_$name" '%s' "$WORK/$name"
+    printf -v "NATS_$name" 'nats://127.0.0.1:%s' "$(free_port)"
+    printf -v "API_$name" '%s' "$(free_port)"
+}
+
+# Runs stack.sh for stack <name>: in_stack <name> <command> [args...]; the test starts the commands with its env.
+in_stack() {
+    local name=$1
+    shift
+    local dir="DIR_$name" nats="NATS_$name" api="API_$name"
+    DATA_DIR=${!dir} NATS_URL=${!nats} API_PORT=${!api} "$@"
+}
+
+stack_up() {
+    local dir="DIR_$1"
+    STARTED+=("${!dir}")
+    in_stack "$1" "$STACK" up
+}
+
+# Waits until every service of stack <name> answers `indexctl ping` as ready.
+wait_ready() {
+    local nats="NATS_$1"
+    for _ in $(seq 1 150); do
+        "$BIN_DIR/indexctl" ping --nats-url "${!nats}" >/dev/null 2>&1 && return 0
+        sleep 0.2
+    done
+    "$BIN_DIR/indexctl" ping --nats-url "${!nats}" >&2 || true
+    fail "stack $1 did not become ready"
+}
+
+# The pid in stack <name>'s pid file for <process>.
+pid_file_of() {
+    local dir="DIR_$1"
+    cat "${!dir}/run/$2.pid"
+}
+
+alive() { kill -0 "$1" 2>/dev/null; }
+
+# Waits until a pid is gone (at most 10 s).
+wait_gone() {
+    for _ in $(seq 1 100); do alive "$1" || return 0; sleep 0.1; done
+    fail "pid $1 still running"
+}

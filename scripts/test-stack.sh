@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# `make up/down/status` as the README promises: two stacks side by side (own DATA_DIR, NATS port and API port),
+# `up` starts only what is not running, restarts just a process that died, `down` stops only its own processes.
+#   BIN_DIR=.build/debug scripts/test-stack.sh
+source "$(dirname "$0")/test-lib.sh"
+PROCESSES=(nats-server $("$STACK" services | cut -d' ' -f1))
+[ ${#PROCESSES[@]} -eq 7 ] || fail "expected the broker and six services, got: ${PROCESSES[*]}"
+
+new_stack A
+new_stack B
+stack_up A >"$WORK/a-up.txt"
+stack_up B >"$WORK/b-up.txt"
+wait_ready A
+wait_ready B
+
+# Every process has a pid file named after it, under its own stack's run directory, and is running.
+declare -A PID_A PID_B
+for process in "${PROCESSES[@]}"; do
+    PID_A[$process]=$(pid_file_of A "$process")
+    PID_B[$process]=$(pid_file_of B "$process")
+    alive "${PID_A[$process]}" || fail "A's $process (pid ${PID_A[$process]}) is not running"
+    alive "${PID_B[$process]}" || fail "B's $process is not running"
+    [ "${PID_A[$process]}" != "${PID_B[$process]}" ] || fail "$process: both stacks name the same pid"
+done
+pass "two stacks run side by side, one pid file per process under each \$DATA_DIR/run"
+status=$(in_stack A "$STACK" status)
+[ "$(grep -c ' running$' <<<"$status")" -eq 7 ] || fail "status of A does not list 7 running"
+pass "status lists every process as running"
+
+# NATS_URL: each broker listens on its stack's port; API_PORT: each API answers on its own port.
+for stack in A B; do
+    nats="NATS_$stack"; api="API_$stack"
+    port=${!nats##*:}
+    (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null || fail "stack $stack: nothing listens on NATS port $port"
+    curl -fsS -o /dev/null "http://127.0.0.1:${!api}/health" || fail "stack $stack: no API on port ${!api}"
+done
+pass "each stack's broker and API listen on its own NATS_URL port and API_PORT"
+
+# A second `up` starts nothing.
+in_stack A "$STACK" up >"$WORK/a-up2.txt"
+grep -q "started" "$WORK/a-up2.txt" && fail "a second up started something: $(cat "$WORK/a-up2.txt")"
+[ "$(grep -c "already running" "$WORK/a-up2.txt")" -eq 7 ] || fail "a second up did not find all 7 running"
+pass "a second up starts nothing"
+
+# One service dies: `up` restarts just it, under a new pid; every other pid is unchanged. Then the broker.
+for victim in validator nats-server; do
+    kill -9 "${PID_A[$victim]}"
+    wait_gone "${PID_A[$victim]}"
+    status=$(in_stack A "$STACK" status)
+    grep -q "^$victim .* stopped$" <<<"$status" || fail "status does not show dead $victim stopped"
+    in_stack A "$STACK" up >"$WORK/a-up-$victim.txt"
+    started=$(grep " started " "$WORK/a-up-$victim.txt" | cut -d: -f1 | tr '\n' ' ')
+    [ "$started" = "$victim " ] || fail "after $victim died, up started: '$started'"
+    new_pid=$(pid_file_of A "$victim")
+    [ "$new_pid" != "${PID_A[$victim]}" ] && alive "$new_pid" || fail "$victim was not restarted"
+    PID_A[$victim]=$new_pid
+    for process in "${PROCESSES[@]}"; do
+        [ "$(pid_file_of A "$process")" = "${PID_A[$process]}" ] || fail "$process got a new pid"
+        alive "${PID_A[$process]}" || fail "A's $process died"
+    done
+    wait_ready A
+    pass "after $victim was killed, up restarted just $victim"
+done
+
+# `down` stops only what this stack started: a pid file naming some other program is not obeyed.
+sleep 300 &
+stranger=$!
+kill -9 "${PID_A[fetcher]}"
+wait_gone "${PID_A[fetcher]}"
+echo "$stranger" >"$DIR_A/run/fetcher.pid"
+status=$(in_stack A "$STACK" status)
+grep -q "^fetcher .* stopped$" <<<"$status" || fail "status takes a stranger's pid for the fetcher"
+in_stack A "$STACK" down >"$WORK/a-down.txt"
+alive "$stranger" || fail "down killed a process it did not start (pid $stranger)"
+kill "$stranger"
+for process in "${PROCESSES[@]}"; do
+    [ "$process" = fetcher ] && continue
+    alive "${PID_A[$process]}" && fail "down left A's $process running"
+    [ -f "$DIR_A/run/$process.pid" ] && fail "down left A's $process.pid"
+    alive "${PID_B[$process]}" || fail "A's down stopped B's $process"
+done
+status=$(in_stack A "$STACK" status)
+[ "$(grep -c ' stopped$' <<<"$status")" -eq 7 ] || fail "status of A after down"
+wait_ready B
+pass "down stopped every process of A, none of B, and not a stranger named in a stale pid file"
+
+in_stack B "$STACK" down >/dev/null
+for process in "${PROCESSES[@]}"; do alive "${PID_B[$process]}" && fail "down left B's $process running"; done
+pass "down stopped B"
+echo "test-stack: all checks passed"

@@ -187,23 +187,27 @@ extension IndexDatabase {
 
     // MARK: Reading prices
 
+    /// A stored rejection from a row of (date, ticker, reason, position, open, high, low, close, volume, market cap,
+    /// shares outstanding).
+    static func rejection(_ row: Statement) throws -> Rejection {
+        guard let reason = RejectionReason(rawValue: row.string(at: 2)) else {
+            throw SQLiteError.corrupt("unknown rejection reason \(row.string(at: 2))")
+        }
+        let priceRow = PriceRow(
+            date: try row.date(at: 0), ticker: row.string(at: 1),
+            open: try row.doubleKeepingNonFinite(at: 4), high: try row.doubleKeepingNonFinite(at: 5),
+            low: try row.doubleKeepingNonFinite(at: 6), close: try row.doubleKeepingNonFinite(at: 7),
+            volume: try row.doubleKeepingNonFinite(at: 8), marketCap: try row.doubleKeepingNonFinite(at: 9),
+            sharesOutstanding: try row.doubleKeepingNonFinite(at: 10)
+        )
+        return Rejection(row: priceRow, reason: reason, position: row.int(at: 3))
+    }
+
     /// The rejections of the date's current batch, by position (before its session record is stored: of the
     /// date's last batch received).
     package func rejections(on date: SessionDate) throws -> [Rejection] {
         try read { connection in
-            try connection.query(PriceSQL.rejectionsOfCurrentBatch, [.text(date.description)]) { row in
-                guard let reason = RejectionReason(rawValue: row.string(at: 2)) else {
-                    throw SQLiteError.corrupt("unknown rejection reason \(row.string(at: 2))")
-                }
-                let priceRow = PriceRow(
-                    date: try row.date(at: 0), ticker: row.string(at: 1),
-                    open: try row.doubleKeepingNonFinite(at: 4), high: try row.doubleKeepingNonFinite(at: 5),
-                    low: try row.doubleKeepingNonFinite(at: 6), close: try row.doubleKeepingNonFinite(at: 7),
-                    volume: try row.doubleKeepingNonFinite(at: 8), marketCap: try row.doubleKeepingNonFinite(at: 9),
-                    sharesOutstanding: try row.doubleKeepingNonFinite(at: 10)
-                )
-                return Rejection(row: priceRow, reason: reason, position: row.int(at: 3))
-            }
+            try connection.query(PriceSQL.rejectionsOfCurrentBatch, [.text(date.description)], Self.rejection)
         }
     }
 

@@ -139,19 +139,9 @@ extension IndexDatabase {
                     marketCap: row.double(at: 6), flags: try FlagCoding.decode(row.string(at: 7))
                 )
             }
-            let rejections = try connection.query(ReplaySQL.rejections, [.text(day), .text(record.batchID)]) { row in
-                guard let reason = RejectionReason(rawValue: row.string(at: 2)) else {
-                    throw SQLiteError.corrupt("unknown rejection reason \(row.string(at: 2))")
-                }
-                let priceRow = PriceRow(
-                    date: try row.date(at: 0), ticker: row.string(at: 1),
-                    open: try row.doubleKeepingNonFinite(at: 4), high: try row.doubleKeepingNonFinite(at: 5),
-                    low: try row.doubleKeepingNonFinite(at: 6), close: try row.doubleKeepingNonFinite(at: 7),
-                    volume: try row.doubleKeepingNonFinite(at: 8), marketCap: try row.doubleKeepingNonFinite(at: 9),
-                    sharesOutstanding: try row.doubleKeepingNonFinite(at: 10)
-                )
-                return Rejection(row: priceRow, reason: reason, position: row.int(at: 3))
-            }
+            let rejections = try connection.query(
+                ReplaySQL.rejections, [.text(day), .text(record.batchID)], IndexDatabase.rejection
+            )
             let stocks = try connection.query(ReplaySQL.stocks, [.text(day), .text(record.batchID)]) { row in
                 StockInfo(
                     ticker: row.string(at: 0), name: row.string(at: 1), sector: row.string(at: 2),

@@ -13,8 +13,11 @@ package final class StorageClient: Sendable {
     private let latency: Metrics.Timer
     private let errors: Counter
 
-    /// A client on `connection`; each request waits at most `timeout`.
-    package init(connection: NATSConnection, logger: Logger, timeout: Duration = .seconds(10), attempts: Int = 5) {
+    /// A client on `connection`; each request waits at most `timeout`; `name` names its circuit breaker.
+    package init(
+        connection: NATSConnection, logger: Logger, timeout: Duration = .seconds(10), attempts: Int = 5,
+        name: String = "storage"
+    ) {
         self.connection = connection
         self.timeout = timeout
         let transportFailure: @Sendable (any Error) -> Bool = { error in
@@ -25,7 +28,7 @@ package final class StorageClient: Sendable {
             }
         }
         let breaker = CircuitBreaker(
-            name: "storage",
+            name: name,
             configuration: .init(
                 failureRateThreshold: 50, slidingWindowSize: 20, minimumNumberOfCalls: 10,
                 waitDurationInOpenState: .seconds(5), permittedNumberOfCallsInHalfOpenState: 3,

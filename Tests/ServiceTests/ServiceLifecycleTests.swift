@@ -40,12 +40,28 @@ struct ServiceLifecycleTests {
         let port = Mutex<Int?>(nil)
         let task = Task { try await run(configuration) { bound in port.withLock { $0 = bound } } }
 
-        #expect(await eventually { port.withLock { $0 } != nil })
+        #expect(await eventually(timeout: .seconds(30)) { port.withLock { $0 } != nil })
         let base = "http://127.0.0.1:\(try #require(port.withLock { $0 }))"
         let health = try await get(base + "/health")
         #expect(health.status == 200)
         #expect(health.body.contains("\"service\":\"\(name)\""))
-        #expect(await eventually { (try? await get(base + "/ready").status) == 200 })
+        // The API is ready only when storage answers: not ready alone, ready once storage runs.
+        var storage: Task<Void, any Error>?
+        if name == API.name {
+            try await Task.sleep(for: .seconds(1))
+            #expect(try await get(base + "/ready").status == 503)
+            let folder = FileManager.default.temporaryDirectory.appendingPathComponent("lifecycle-\(UUID().uuidString)")
+            let storageConfiguration = try ServiceConfiguration(
+                environment: [
+                    "NATS_URL": environment.server.url, "HEALTH_PORT": "0", "DATA_DIR": folder.path,
+                    "LOG_LEVEL": "critical",
+                ],
+                service: Storage.name
+            )
+            storage = Task { try await Storage.run(configuration: storageConfiguration, signals: []) }
+        }
+        defer { storage?.cancel() }
+        #expect(await eventually(timeout: .seconds(30)) { (try? await get(base + "/ready").status) == 200 })
         let metrics = try await get(base + "/metrics")
         #expect(metrics.status == 200)
 

@@ -23,7 +23,10 @@ package enum API: PipelineService {
 
     /// Storage must answer for the API to be ready.
     package static func readinessChecks(_ context: ServiceContext) -> [ReadinessCheck] {
-        let probe = StorageClient(connection: context.connection, logger: context.logger, timeout: .seconds(1), attempts: 1)
+        let probe = StorageClient(
+            connection: context.connection, logger: context.logger, timeout: .seconds(1), attempts: 1,
+            name: "storage-readiness"
+        )
         let reader = StorageIndexReader(storage: probe, probe: probe)
         return [ReadinessCheck(name: "storage") { await reader.isReachable() }]
     }
@@ -32,8 +35,8 @@ package enum API: PipelineService {
     package static func httpEndpoint(_ context: ServiceContext, _ endpoint: HTTPEndpoint) throws -> any Service {
         let configuration = context.configuration
         let storage = StorageClient(connection: context.connection, logger: context.logger, attempts: 2)
-        let probe = StorageClient(connection: context.connection, logger: context.logger, timeout: .seconds(1), attempts: 1)
-        let reader = StorageIndexReader(storage: storage, probe: probe)
+        // Readiness has its own client (above); this reader answers the routes.
+        let reader = StorageIndexReader(storage: storage, probe: storage)
         let cache = ResponseCache(capacityBytes: configuration.apiCacheBytes)
         let jobs = JobRunner(
             reader: reader, gateway: JetStreamPipelineGateway(jetStream: context.jetStream),

@@ -119,11 +119,13 @@ final class FakeGateway: PipelineGateway {
         var published: [ReplayRequest] = []
         var pending: Set<String> = []
         var drained = true
+        var failure: (any Error & Sendable)?
     }
 
     let state = Mutex(State())
 
     func publish(_ request: ReplayRequest) async throws {
+        if let failure = state.withLock({ $0.failure }) { throw failure }
         state.withLock {
             $0.published.append(request)
             $0.pending.insert(request.replayID)

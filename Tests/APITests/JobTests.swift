@@ -4,6 +4,7 @@ import Foundation
 import HTTPTypes
 import HummingbirdTesting
 import Logging
+import NATSClient
 import NIOCore
 import Synchronization
 import TestSupport
@@ -168,6 +169,23 @@ struct JobTests {
             #expect(response.errorCode == code, "\(body)")
         }
         #expect(api.gateway.published.isEmpty)
+    }
+
+    @Test("when the replay request cannot be published the caller gets a 503 and the job is saved failed")
+    func publishFails() async throws {
+        let api = try TestAPI()
+        api.gateway.state.withLock { $0.failure = NATSError.timeout(subject: "replay.requested") }
+        try await api.test { client in
+            let response = try await client.post(
+                "/build-index", json: #"{"start_date": "2024-01-02"}"#, headers: [.apiKey: api.key]
+            )
+            #expect(response.status == .serviceUnavailable)
+            #expect(response.errorCode == "pipeline_unavailable")
+            #expect(response.headers[.retryAfter] == "1")
+        }
+        let saved = api.store.allStates()
+        #expect(saved.map(\.status) == [.queued, .failed])
+        #expect(saved.last?.error?.contains("could not be published") == true)
     }
 
     @Test("an unknown job is 404 unknown_job")

@@ -71,9 +71,23 @@ package actor JobRunner {
             refetch: refetch, createdAt: created, updatedAt: created
         )
         try await store.save(job)
-        try await gateway.publish(
-            ReplayRequest(replayID: id, from: replay.start, to: replay.end, refetch: refetch, index: index)
-        )
+        do {
+            try await gateway.publish(
+                ReplayRequest(replayID: id, from: replay.start, to: replay.end, refetch: refetch, index: index)
+            )
+        } catch {
+            // The caller gets the error; the job is not left queued for a request that was never sent.
+            var failed = job
+            failed.status = .failed
+            failed.error = "the replay request could not be published: \(error)"
+            failed.updatedAt = now()
+            try? await store.save(failed)
+            logger.error("replay request not published", metadata: ["job.id": "\(id)", "error": "\(error)"])
+            throw APIError(
+                .serviceUnavailable, code: "pipeline_unavailable",
+                message: "the build could not be queued (NATS JetStream did not accept it); try again"
+            ).with(header: .retryAfter, "1")
+        }
         jobs[id] = job
         follow(job)
         logger.info(

@@ -47,6 +47,11 @@ package final class MemoryJobStore: JobStore {
         jobs.withLock { $0[id] }
     }
 
+    /// Every state saved, oldest first.
+    package func allStates() -> [JobRecord] {
+        history.withLock { $0 }
+    }
+
     /// The states saved for `id`, oldest first.
     package func states(of id: String) -> [JobRecord.Status] {
         history.withLock { $0.filter { $0.id == id }.map(\.status) }

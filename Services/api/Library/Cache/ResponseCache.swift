@@ -10,8 +10,9 @@ package final class ResponseCache: Sendable {
     package struct Entry: Sendable {
         /// The JSON body.
         package var body: ByteBuffer
-        /// Its gzip form, made once when stored; nil when the body is too small to be worth compressing.
-        package var gzipped: ByteBuffer?
+        /// Its gzip form, made once when the entry is cached (`.some(nil)`: too small to be worth compressing);
+        /// nil when not made, for an answer that is not cached (made only if the client asks for gzip).
+        package var gzipped: ByteBuffer??
         /// Its entity tag (weak: the same bytes may be sent compressed).
         package var etag: String
     }
@@ -63,8 +64,10 @@ package final class ResponseCache: Sendable {
     /// Caches `body` under `key` unless the cache was invalidated since `generation`; returns the entry either way.
     @discardableResult
     package func store(_ key: String, body: ByteBuffer, generation: UInt64) -> Entry {
-        let entry = Entry(body: body, gzipped: ContentEncoding.gzip(body), etag: Self.etag(of: body))
-        guard capacityBytes > 0, body.readableBytes <= capacityBytes / 4 else { return entry }
+        guard capacityBytes > 0, body.readableBytes <= capacityBytes / 4 else {
+            return Entry(body: body, gzipped: nil, etag: Self.etag(of: body))
+        }
+        let entry = Entry(body: body, gzipped: .some(ContentEncoding.gzip(body)), etag: Self.etag(of: body))
         state.withLock { state in
             guard state.generation == generation else { return }
             state.clock += 1

@@ -64,7 +64,7 @@ struct IndexRoutes: Sendable {
             return Response(status: .notModified, headers: headers)
         }
         headers[.contentType] = "application/json"
-        return ContentEncoding.response(request, headers: headers, body: entry.body, compressed: .some(entry.gzipped))
+        return ContentEncoding.response(request, headers: headers, body: entry.body, compressed: entry.gzipped)
     }
 
     /// Weak comparison of `If-None-Match` (a list of tags, or `*`) with `etag`.

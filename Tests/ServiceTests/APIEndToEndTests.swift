@@ -63,8 +63,17 @@ struct APIEndToEndTests {
         let keys = FileManager.default.temporaryDirectory.appendingPathComponent("e2e-keys-\(UUID().uuidString)").path
         let key = try APIKeyFile.create(name: "e2e", path: keys)
         let stack = try await ExecutableStack(["API_KEYS_FILE": keys])
-        var passed = false
-        defer { Task { [passed] in await stack.shutdown(keep: !passed) } }
+        // Every process is stopped before the test returns, passed or not (the folder and logs kept on failure).
+        do {
+            try await exercise(stack, key: key)
+            await stack.shutdown()
+        } catch {
+            await stack.shutdown(keep: true)
+            throw error
+        }
+    }
+
+    private func exercise(_ stack: ExecutableStack, key: String) async throws {
         let base = "http://127.0.0.1:\(stack.processEnvironment["API_PORT"] ?? "0")"
         #expect(await eventually(timeout: .seconds(30)) { (try? await Self.send("GET", base + "/ready").status) == 200 })
 
@@ -109,6 +118,5 @@ struct APIEndToEndTests {
         let again = try await Self.send("GET", base + "/jobs/\(id)")
         #expect(again.status == 200)
         #expect(again.json["status"] as? String == "succeeded")
-        passed = true
     }
 }

@@ -2,6 +2,7 @@ import HTTPTypes
 import Contracts
 import Foundation
 import Hummingbird
+import Synchronization
 import TradingCalendar
 
 /// The rules every date parameter follows, in the query string or a JSON body: strictly `YYYY-MM-DD`, a real
@@ -13,10 +14,8 @@ struct DateRules: Sendable {
     /// The longest range, in days.
     var maximumRangeDays: Int
 
-    /// Today in New York.
-    static let newYorkToday: @Sendable () -> SessionDate = {
-        SessionDate.today(in: TimeZone(identifier: "America/New_York") ?? .gmt)
-    }
+    /// Today in New York (worked out at most once a second: time zone arithmetic showed in the request profile).
+    static let newYorkToday: @Sendable () -> SessionDate = { NewYorkToday.shared.value() }
 
     func date(_ name: String, _ text: String?, default fallback: SessionDate? = nil) throws -> SessionDate {
         guard let text else {
@@ -47,6 +46,22 @@ struct DateRules: Sendable {
             )
         }
         return DateRange(start: startDate, end: endDate)
+    }
+}
+
+/// Today's date in New York, recomputed when the second changes.
+private final class NewYorkToday: Sendable {
+    static let shared = NewYorkToday()
+    private let zone = TimeZone(identifier: "America/New_York") ?? .gmt
+    private let cached = Mutex<(second: Int, date: SessionDate)?>(nil)
+
+    func value() -> SessionDate {
+        let now = Date()
+        let second = Int(now.timeIntervalSince1970)
+        if let hit = cached.withLock({ $0 }), hit.second == second { return hit.date }
+        let date = SessionDate.today(in: zone, now: now)
+        cached.withLock { $0 = (second, date) }
+        return date
     }
 }
 

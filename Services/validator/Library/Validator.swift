@@ -143,7 +143,25 @@ package actor ValidationStage {
             history = TickerHistory()
             return
         }
-        let reply = try await storage.ask(PriceHistoryQuery(range: window))
-        history = TickerHistory(closes: reply.closes)
+        // One session per request: the whole window of a large market (30 sessions of thousands of closes) is far
+        // over NATS's payload limit, one session's closes are well under it. A few requests run at once.
+        let storage = self.storage
+        let sessions = calendar.sessions(from: window.start, to: window.end)
+        var closes: [HistoricalClose] = []
+        try await withThrowingTaskGroup(of: [HistoricalClose].self) { group in
+            var next = 0
+            func add() {
+                guard next < sessions.count else { return }
+                let date = sessions[next]
+                next += 1
+                group.addTask { try await storage.ask(PriceHistoryQuery(range: DateRange(start: date, end: date))).closes }
+            }
+            for _ in 0..<4 { add() }
+            while let part = try await group.next() {
+                closes += part
+                add()
+            }
+        }
+        history = TickerHistory(closes: closes)
     }
 }

@@ -2,6 +2,7 @@ import Contracts
 import Logging
 import Methodology
 import NATSClient
+import Resilience
 import ServiceLifecycle
 import ServiceSupport
 import TradingCalendar
@@ -147,21 +148,10 @@ package actor ValidationStage {
         // over NATS's payload limit, one session's closes are well under it. A few requests run at once.
         let storage = self.storage
         let sessions = calendar.sessions(from: window.start, to: window.end)
-        var closes: [HistoricalClose] = []
-        try await withThrowingTaskGroup(of: [HistoricalClose].self) { group in
-            var next = 0
-            func add() {
-                guard next < sessions.count else { return }
-                let date = sessions[next]
-                next += 1
-                group.addTask { try await storage.ask(PriceHistoryQuery(range: DateRange(start: date, end: date))).closes }
-            }
-            for _ in 0..<4 { add() }
-            while let part = try await group.next() {
-                closes += part
-                add()
-            }
+        let parts = try await BoundedConcurrency.map(sessions, limit: 4) { date in
+            try await storage.ask(PriceHistoryQuery(range: DateRange(start: date, end: date))).closes
         }
+        let closes = parts.flatMap { $0 }
         history = TickerHistory(closes: closes)
     }
 }

@@ -3,6 +3,7 @@ import Contracts
 import Foundation
 import Hummingbird
 import NATSClient
+import Resilience
 import SpreadsheetExport
 import TradingCalendar
 
@@ -88,27 +89,13 @@ struct ExportData: Sendable {
         let points = try await reader.performance(index: index, range: range)
         let changes = try await reader.changes(index: index, range: range)
         let dates = points.map(\.date)
-        var compositions: [SessionDate: [CompositionBody.Member]] = [:]
-        try await withThrowingTaskGroup(of: (SessionDate, [CompositionBody.Member]).self) { group in
-            var next = 0
-            func add() {
-                guard next < dates.count else { return }
-                let date = dates[next]
-                next += 1
-                group.addTask {
-                    let reply = try await reader.composition(index: index, date: date)
-                    return (date, CompositionBody(date: date, asOf: reply.asOf ?? date, constituents: reply.constituents).constituents)
-                }
-            }
-            for _ in 0..<8 { add() }
-            while let (date, members) = try await group.next() {
-                compositions[date] = members
-                add()
-            }
+        let compositions = try await BoundedConcurrency.map(dates, limit: 8) { date in
+            let reply = try await reader.composition(index: index, date: date)
+            return CompositionBody(date: date, asOf: reply.asOf ?? date, constituents: reply.constituents).constituents
         }
         return ExportData(
             index: index, range: range, performance: PerformanceBody(points: points),
-            compositions: dates.map { ($0, compositions[$0] ?? []) }, changes: ChangesBody(changes: changes)
+            compositions: Array(zip(dates, compositions)), changes: ChangesBody(changes: changes)
         )
     }
 }

@@ -45,6 +45,12 @@ package enum ConsumerName {
 }
 
 extension Topology {
+    /// The consumers of the pipeline's stages (not the fetcher's replay requests, not the dead-letter watcher): when
+    /// none has anything pending or unacknowledged, the pipeline has drained.
+    package var stageConsumers: [ConsumerSpec] {
+        consumers.filter { $0.durable != ConsumerName.fetcherReplay && $0.durable != ConsumerName.deadLetterWatcher }
+    }
+
     /// The one topology of the pipeline: every stream, subject and consumer, ensured by every service at start-up.
     package static let pipeline = Topology(
         streams: [

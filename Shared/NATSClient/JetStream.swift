@@ -345,4 +345,7 @@ package struct ConsumerState: Sendable, Codable, Equatable {
     package var deliveredStreamSequence: UInt64
     /// The stream sequence below which everything is acknowledged.
     package var ackFloorStreamSequence: UInt64
+
+    /// Nothing pending and nothing awaiting acknowledgement.
+    package var isIdle: Bool { pending == 0 && ackPending == 0 }
 }

@@ -184,7 +184,7 @@ extension BuildStage {
         var waited = 0
         while true {
             let state = try await jetStream.consumerState(stream: StreamName.index, durable: ConsumerName.storageIndex)
-            if state.pending == 0 && state.ackPending == 0 { return }
+            if state.isIdle { return }
             waited += 1
             if waited % 100 == 1 {
                 logger.info("waiting for storage to store earlier index results", metadata: ["nats.pending": "\(state.pending)"])

@@ -98,7 +98,7 @@ extension PipelineClient {
         let deadline = ContinuousClock.now + timeout
         while true {
             let state = try? await jetStream.consumerState(stream: StreamName.replay, durable: ConsumerName.fetcherReplay)
-            if let state, state.pending == 0 && state.ackPending == 0 { return }
+            if state?.isIdle == true { return }
             if ContinuousClock.now > deadline { throw OperatorError("the fetcher did not finish the replay in time") }
             try await Task.sleep(for: .milliseconds(100))
         }

@@ -49,9 +49,7 @@ struct PipelineClient {
 
     /// Waits until every pipeline consumer has nothing pending and nothing unacknowledged, twice in a row.
     func waitForDrain(timeout: Duration) async throws {
-        let consumers = Topology.pipeline.consumers.filter {
-            $0.durable != ConsumerName.fetcherReplay && $0.durable != ConsumerName.deadLetterWatcher
-        }
+        let consumers = Topology.pipeline.stageConsumers
         let deadline = ContinuousClock.now + timeout
         var quiet = 0
         while quiet < 2 {
@@ -59,7 +57,7 @@ struct PipelineClient {
             for consumer in consumers {
                 // Unreachable (a broker restart) counts as busy.
                 let state = try? await jetStream.consumerState(stream: consumer.stream, durable: consumer.durable)
-                if state.map({ $0.pending > 0 || $0.ackPending > 0 }) ?? true { busy = true }
+                if !(state?.isIdle ?? false) { busy = true }
             }
             quiet = busy ? 0 : quiet + 1
             if ContinuousClock.now > deadline {

@@ -34,10 +34,10 @@ package struct JetStreamPipelineGateway: PipelineGateway {
     }
 
     package func isDrained() async throws -> Bool {
-        for consumer in Topology.pipeline.consumers
-        where consumer.durable != ConsumerName.fetcherReplay && consumer.durable != ConsumerName.deadLetterWatcher {
-            let state = try await jetStream.consumerState(stream: consumer.stream, durable: consumer.durable)
-            if state.pending > 0 || state.ackPending > 0 { return false }
+        for consumer in Topology.pipeline.stageConsumers {
+            guard try await jetStream.consumerState(stream: consumer.stream, durable: consumer.durable).isIdle else {
+                return false
+            }
         }
         return true
     }

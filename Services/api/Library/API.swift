@@ -27,7 +27,7 @@ package enum API: PipelineService {
             connection: context.connection, logger: context.logger, timeout: .seconds(1), attempts: 1,
             name: "storage-readiness"
         )
-        let reader = StorageIndexReader(storage: probe, probe: probe)
+        let reader = StorageIndexReader(storage: probe)
         return [ReadinessCheck(name: "storage") { await reader.isReachable() }]
     }
 
@@ -35,8 +35,8 @@ package enum API: PipelineService {
     package static func httpEndpoint(_ context: ServiceContext, _ endpoint: HTTPEndpoint) throws -> any Service {
         let configuration = context.configuration
         let storage = StorageClient(connection: context.connection, logger: context.logger, attempts: 2)
-        // Readiness has its own client (above); this reader answers the routes.
-        let reader = StorageIndexReader(storage: storage, probe: storage)
+        // Readiness has its own client with a short timeout (above); this reader answers the routes.
+        let reader = StorageIndexReader(storage: storage)
         let cache = ResponseCache(capacityBytes: configuration.apiCacheBytes)
         let jobs = JobRunner(
             reader: reader, gateway: JetStreamPipelineGateway(jetStream: context.jetStream),

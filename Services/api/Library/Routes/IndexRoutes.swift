@@ -69,16 +69,12 @@ struct IndexRoutes: Sendable {
 
     /// Weak comparison of `If-None-Match` (a list of tags, or `*`) with `etag`.
     static func matches(_ condition: String, _ etag: String) -> Bool {
-        func opaque(_ tag: Substring) -> Substring {
-            let trimmed = tag.drop { $0 == " " }.reversed().drop { $0 == " " }.reversed()
-            let text = Substring(trimmed)
+        func opaque(_ tag: some StringProtocol) -> Substring {
+            let text = Substring(tag.trimmingCharacters(in: .whitespaces))
             return text.hasPrefix("W/") ? text.dropFirst(2) : text
         }
-        let mine = opaque(Substring(etag))
-        return condition.split(separator: ",").contains { tag in
-            let candidate = opaque(tag)
-            return candidate == "*" || candidate == mine
-        }
+        let mine = opaque(etag)
+        return condition.split(separator: ",").contains { opaque($0) == "*" || opaque($0) == mine }
     }
 }
 

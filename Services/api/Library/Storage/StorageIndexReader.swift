@@ -5,12 +5,10 @@ import TradingCalendar
 /// ``IndexReader`` over storage's NATS queries.
 package struct StorageIndexReader: IndexReader {
     private let storage: StorageClient
-    private let probe: StorageClient
 
-    /// A reader asking `storage`; readiness asks once, with a short timeout, through `probe`.
-    package init(storage: StorageClient, probe: StorageClient) {
+    /// A reader asking `storage`.
+    package init(storage: StorageClient) {
         self.storage = storage
-        self.probe = probe
     }
 
     package func performance(index: String, range: DateRange) async throws -> [PerformancePoint] {
@@ -30,6 +28,6 @@ package struct StorageIndexReader: IndexReader {
     }
 
     package func isReachable() async -> Bool {
-        (try? await probe.ask(StatusQuery(index: Subjects.defaultIndex))) != nil
+        (try? await storage.ask(StatusQuery(index: Subjects.defaultIndex))) != nil
     }
 }

@@ -95,4 +95,25 @@ struct RequestReplyTests {
         responder.cancel()
         await environment.shutdown()
     }
+
+    @Test("a reply over the server's payload limit reaches the requester as a remote error naming the sizes")
+    func replyTooLarge() async throws {
+        let environment = try await NATSTestEnvironment()
+        let connection = environment.connection
+        let subject = uniqueName("large.").lowercased()
+        let size = connection.maxPayload + 1
+        let responder = Task { try await connection.serve(subject) { _ in NATSReply(data: Data(count: size)) } }
+        #expect(await eventually {
+            do {
+                _ = try await connection.request(subject, data: Data(), timeout: .milliseconds(500))
+                return false
+            } catch NATSError.remote(_, let message) {
+                return message.contains("\(size) bytes") && message.contains("payload limit")
+            } catch {
+                return false
+            }
+        })
+        responder.cancel()
+        await environment.shutdown()
+    }
 }

@@ -94,7 +94,8 @@ extension BinaryWriter {
 
 extension BinaryReader {
     mutating func readStock() throws -> StockInfo {
-        StockInfo(ticker: try readString(), name: try readString(), sector: try readString(), exchange: try readString())
+        StockInfo(
+            ticker: try readString(), name: try readString(), sector: try readString(), exchange: try readString())
     }
 
     mutating func readReplay() throws -> ReplayMark? {
@@ -235,10 +236,12 @@ extension ValidatedBatch {
                 var flags: [PriceFlag] = []
                 if mask & 0x10 != 0 { flags.append(.priceJump) }
                 if mask & 0x20 != 0 { flags.append(.stale) }
-                rows.append(ValidRow(
-                    ticker: ticker, open: open, high: high, low: low, close: try reader.readDouble(), volume: volume,
-                    marketCap: try reader.readDouble(), flags: flags
-                ))
+                rows.append(
+                    ValidRow(
+                        ticker: ticker, open: open, high: high, low: low, close: try reader.readDouble(),
+                        volume: volume,
+                        marketCap: try reader.readDouble(), flags: flags
+                    ))
             }
             let stocks = try reader.readStocks()
             try reader.expectEnd(Self.self)

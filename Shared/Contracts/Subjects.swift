@@ -12,7 +12,9 @@ package enum Subjects {
     /// Rejected rows with their reasons, by session.
     package static func pricesRejected(_ date: SessionDate) -> String { "prices.rejected.\(date)" }
     /// An index level and composition computed for a session.
-    package static func indexComputed(_ index: String, _ date: SessionDate) -> String { "index.computed.\(index).\(date)" }
+    package static func indexComputed(_ index: String, _ date: SessionDate) -> String {
+        "index.computed.\(index).\(date)"
+    }
     /// The constituents added and removed at a session.
     package static func compositionChanged(_ index: String, _ date: SessionDate) -> String {
         "composition.changed.\(index).\(date)"

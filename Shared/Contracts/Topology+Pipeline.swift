@@ -102,7 +102,8 @@ extension Topology {
         ],
         consumers: [
             ConsumerSpec(
-                stream: StreamName.pricesRaw, durable: ConsumerName.validator, filterSubject: Subjects.Wildcard.pricesRaw,
+                stream: StreamName.pricesRaw, durable: ConsumerName.validator,
+                filterSubject: Subjects.Wildcard.pricesRaw,
                 description: "validator: raw batches to valid rows and rejections"
             ),
             ConsumerSpec(

@@ -91,7 +91,8 @@ package struct IndexCalculator: Sendable {
         precondition(previous.date < date, "the previous index session must come before \(date)")
         // Each member of C(p): its usable row at d (nil when it has none) and that row's rank.
         let heldPosition = Dictionary(
-            previous.constituents.enumerated().map { ($0.element.ticker, $0.offset) }, uniquingKeysWith: { first, _ in first }
+            previous.constituents.enumerated().map { ($0.element.ticker, $0.offset) },
+            uniquingKeysWith: { first, _ in first }
         )
         var today = [(row: Int, rank: Int)?](repeating: nil, count: previous.constituents.count)
         for (rank, row) in order.enumerated() {

@@ -29,11 +29,11 @@ final class CStrings {
         text.map { self($0) }
     }
 
-    deinit { pointers.forEach { free($0) } }
+    deinit { for pointer in pointers { free(pointer) } }
 }
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif

@@ -83,20 +83,22 @@ package final class ConsumerRunner: Sendable {
         logger: Logger,
         handler: @escaping @Sendable (JetStreamMessage) async throws -> Void
     ) {
-        self.init(jetStream: jetStream, spec: spec, options: options, logger: logger, batchHandler: { messages in
-            var outcomes: [MessageOutcome] = []
-            for message in messages {
-                do {
-                    try await handler(message)
-                    outcomes.append(.done)
-                } catch let failure as PermanentFailure {
-                    outcomes.append(.permanent(failure.reason))
-                } catch {
-                    outcomes.append(.failed(error))
+        self.init(
+            jetStream: jetStream, spec: spec, options: options, logger: logger,
+            batchHandler: { messages in
+                var outcomes: [MessageOutcome] = []
+                for message in messages {
+                    do {
+                        try await handler(message)
+                        outcomes.append(.done)
+                    } catch let failure as PermanentFailure {
+                        outcomes.append(.permanent(failure.reason))
+                    } catch {
+                        outcomes.append(.failed(error))
+                    }
                 }
-            }
-            return outcomes
-        })
+                return outcomes
+            })
     }
 
     /// A runner handing each fetched batch to `batchHandler` at once (one transaction for many messages); the
@@ -120,7 +122,8 @@ package final class ConsumerRunner: Sendable {
         naked = Counter(label: label, dimensions: [("consumer", spec.durable), ("outcome", "nak")])
         deadLettered = Counter(label: label, dimensions: [("consumer", spec.durable), ("outcome", "dead_letter")])
         failedAcks = Counter(label: label, dimensions: [("consumer", spec.durable), ("outcome", "ack_failed")])
-        duration = Metrics.Timer(label: "nats_consumer_handler_duration_seconds", dimensions: [("consumer", spec.durable)])
+        duration = Metrics.Timer(
+            label: "nats_consumer_handler_duration_seconds", dimensions: [("consumer", spec.durable)])
     }
 
     /// Fetches and handles messages until the task is cancelled; survives disconnects and a missing consumer.
@@ -145,7 +148,7 @@ package final class ConsumerRunner: Sendable {
             guard !messages.isEmpty else { continue }
             if Task.isCancelled {
                 // Hand back what was fetched but not started, so it is redelivered at once elsewhere.
-                messages.forEach { try? $0.nak() }
+                for message in messages { try? message.nak() }
                 break
             }
             await process(messages)
@@ -175,7 +178,7 @@ package final class ConsumerRunner: Sendable {
             outcomes = try await withProgressHeartbeat(messages) { await self.handler(messages) }
         } catch {
             // Cancelled mid-batch: nothing was acknowledged, so everything comes back.
-            messages.forEach { try? $0.nak() }
+            for message in messages { try? message.nak() }
             return
         }
         duration.record(duration: ContinuousClock.now - started)
@@ -206,7 +209,8 @@ package final class ConsumerRunner: Sendable {
                 logger.warning(
                     "handler failed; redelivery requested",
                     metadata: [
-                        "error": "\(error)", "nats.deliveries": "\(deliveries)", "nats.delay_ms": "\(delay.milliseconds)",
+                        "error": "\(error)", "nats.deliveries": "\(deliveries)",
+                        "nats.delay_ms": "\(delay.milliseconds)",
                     ]
                 )
                 naked.increment()
@@ -219,7 +223,8 @@ package final class ConsumerRunner: Sendable {
             } catch {
                 // The effect is durable and the handler idempotent: a redelivery changes nothing.
                 failedAcks.increment()
-                logger.warning("acknowledgement failed; the message will be redelivered", metadata: ["error": "\(error)"])
+                logger.warning(
+                    "acknowledgement failed; the message will be redelivered", metadata: ["error": "\(error)"])
             }
         }
     }

@@ -41,7 +41,8 @@ package enum DeadLetters {
     ///
     /// This catches what the ``ConsumerRunner`` cannot: a last delivery whose ack wait expired because the
     /// handler hung or its process died.
-    package static func advisoryHandler(jetStream: JetStream, logger: Logger) -> @Sendable (JetStreamMessage) async throws
+    package static func advisoryHandler(jetStream: JetStream, logger: Logger)
+        -> @Sendable (JetStreamMessage) async throws
         -> Void
     {
         { advisoryMessage in

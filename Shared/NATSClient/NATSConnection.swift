@@ -212,7 +212,9 @@ package final class NATSConnection: @unchecked Sendable {
             // The server would refuse it and the caller would only time out: tell the caller why, at once.
             logger.error(
                 "reply over the payload limit",
-                metadata: ["nats.subject": "\(message.subject)", "nats.bytes": "\(reply.data.count)", "nats.limit": "\(limit)"]
+                metadata: [
+                    "nats.subject": "\(message.subject)", "nats.bytes": "\(reply.data.count)", "nats.limit": "\(limit)",
+                ]
             )
             let error = "the reply is \(reply.data.count) bytes, over the server's payload limit of \(limit) bytes"
             try? publish(replyTo, data: Data(), headers: [NATSHeader.replyError: error])

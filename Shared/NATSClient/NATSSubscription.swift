@@ -24,7 +24,8 @@ package final class NATSSubscription: AsyncSequence, Sendable {
         var sub: OpaquePointer?
         let status: natsStatus
         if let queue {
-            status = natsConnection_QueueSubscribe(&sub, connection.handle, subject, queue, natsSubscriptionCallback, context)
+            status = natsConnection_QueueSubscribe(
+                &sub, connection.handle, subject, queue, natsSubscriptionCallback, context)
         } else {
             status = natsConnection_Subscribe(&sub, connection.handle, subject, natsSubscriptionCallback, context)
         }
@@ -42,10 +43,12 @@ package final class NATSSubscription: AsyncSequence, Sendable {
 
     /// Stops the subscription; pending messages already buffered are still delivered.
     package func unsubscribe() {
-        guard let sub = handle.withLock({ value -> UncheckedSendable<OpaquePointer>? in
-            defer { value = nil }
-            return value
-        }) else { return }
+        guard
+            let sub = handle.withLock({ value -> UncheckedSendable<OpaquePointer>? in
+                defer { value = nil }
+                return value
+            })
+        else { return }
         natsSubscription_Unsubscribe(sub.value)
         natsSubscription_Destroy(sub.value)
     }

@@ -57,10 +57,12 @@ package final class PullConsumer: Sendable {
 
     /// Releases the binding; the durable consumer and its position stay on the server.
     package func close() {
-        guard let sub = subscription.withLock({ value -> UncheckedSendable<OpaquePointer>? in
-            defer { value = nil }
-            return value
-        }) else { return }
+        guard
+            let sub = subscription.withLock({ value -> UncheckedSendable<OpaquePointer>? in
+                defer { value = nil }
+                return value
+            })
+        else { return }
         queue.sync { natsSubscription_Destroy(sub.value) }
     }
 

@@ -70,7 +70,7 @@ final class RequestMux: Sendable {
     func shutdown() {
         pump.cancel()
         subscription.unsubscribe()
-        pending.removeAll().forEach { $0.resume(throwing: NATSError.closed) }
+        for continuation in pending.removeAll() { continuation.resume(throwing: NATSError.closed) }
     }
 }
 

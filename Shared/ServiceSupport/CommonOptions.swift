@@ -30,13 +30,17 @@ package struct CommonOptions: ParsableArguments, Sendable {
     @Option(name: .customLong("api-keys-file"), help: "api: file of hashed API keys (API_KEYS_FILE).")
     package var apiKeysFile: String?
 
-    @Option(name: .customLong("api-rate-limit"), help: "api: requests per second per client; 0 turns limits off (API_RATE_LIMIT).")
+    @Option(
+        name: .customLong("api-rate-limit"),
+        help: "api: requests per second per client; 0 turns limits off (API_RATE_LIMIT).")
     package var apiRateLimit: Double?
 
     @Option(name: .customLong("api-rate-burst"), help: "api: requests a client may burst (API_RATE_BURST).")
     package var apiRateBurst: Int?
 
-    @Option(name: .customLong("api-cache-bytes"), help: "api: bytes of cached answers; 0 turns the cache off (API_CACHE_BYTES).")
+    @Option(
+        name: .customLong("api-cache-bytes"),
+        help: "api: bytes of cached answers; 0 turns the cache off (API_CACHE_BYTES).")
     package var apiCacheBytes: Int?
 
     @Option(

@@ -20,16 +20,19 @@ extension Router {
     package func addHealthRoutes(service: String, startedAt: ContinuousClock.Instant, checks: [ReadinessCheck]) {
         get("/health") { _, _ -> Response in
             let uptime = ContinuousClock.now - startedAt
-            return jsonResponse(.ok, [
-                "status": "ok", "service": service,
-                "uptime_seconds": Double(uptime.components.seconds) + Double(uptime.components.attoseconds) / 1e18,
-            ])
+            return jsonResponse(
+                .ok,
+                [
+                    "status": "ok", "service": service,
+                    "uptime_seconds": Double(uptime.components.seconds) + Double(uptime.components.attoseconds) / 1e18,
+                ])
         }
         get("/ready") { _, _ -> Response in
             var results: [String: Bool] = [:]
             for check in checks { results[check.name] = await check.check() }
             let ready = results.values.allSatisfy { $0 }
-            return jsonResponse(ready ? .ok : .serviceUnavailable, ["ready": ready, "service": service, "checks": results])
+            return jsonResponse(
+                ready ? .ok : .serviceUnavailable, ["ready": ready, "service": service, "checks": results])
         }
         get("/metrics") { _, _ -> Response in
             Response(

@@ -41,7 +41,8 @@ package struct PriceBatchPublisher: Sendable {
         batchID: String? = nil
     ) async throws -> PublishedSession {
         let batchID = try batchID ?? Self.batchID(date: date, source: source, rows: rows)
-        let batches = try chunks(batchID: batchID, date: date, rows: rows, stocks: stocks, source: source, replay: replay)
+        let batches = try chunks(
+            batchID: batchID, date: date, rows: rows, stocks: stocks, source: source, replay: replay)
         for (batch, payload) in batches {
             var messageID = "raw:\(batchID):\(batch.chunk.index)/\(batch.chunk.count)"
             if let replay { messageID += ":\(replay.replayID)" }
@@ -61,7 +62,8 @@ package struct PriceBatchPublisher: Sendable {
             let size = (rows.count + count - 1) / max(count, 1)
             var batches: [(batch: PriceBatch, payload: Data)] = []
             for index in 0..<count {
-                let slice = rows.isEmpty ? [] : Array(rows[min(rows.count, index * size)..<min(rows.count, (index + 1) * size)])
+                let slice =
+                    rows.isEmpty ? [] : Array(rows[min(rows.count, index * size)..<min(rows.count, (index + 1) * size)])
                 let batch = PriceBatch(
                     batchID: batchID, date: date, source: source, chunk: ChunkInfo(index: index, count: count),
                     replay: replay, rows: slice, stocks: index == 0 ? stocks : []
@@ -71,7 +73,9 @@ package struct PriceBatchPublisher: Sendable {
             }
             let largest = batches.map(\.payload.count).max() ?? 0
             if largest <= payloadLimit { return batches }
-            guard count < max(1, rows.count) else { throw PayloadTooLarge(date: date, bytes: largest, limit: payloadLimit) }
+            guard count < max(1, rows.count) else {
+                throw PayloadTooLarge(date: date, bytes: largest, limit: payloadLimit)
+            }
             count = min(rows.count, max(count + 1, count * largest / payloadLimit + 1))
         }
     }

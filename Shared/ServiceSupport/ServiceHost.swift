@@ -53,7 +53,9 @@ package enum ServiceHost {
         }()
         let startedAt = ContinuousClock.now
 
-        guard let connection = try await connectUntilUp(configuration: configuration, name: name, signals: signals, logger: logger)
+        guard
+            let connection = try await connectUntilUp(
+                configuration: configuration, name: name, signals: signals, logger: logger)
         else {
             logger.info("stopped before NATS was reachable")
             return
@@ -106,11 +108,9 @@ package enum ServiceHost {
             configuration: .init(
                 // Nothing consumes or answers before every stream and consumer exists: with interest retention, a
                 // message published while a consumer is still missing would never reach it.
-                services: (
-                    [topology, ping] as [any Service]
-                        + own.map { GatedService(gate: topology, service: $0) as any Service }
-                        + [health] as [any Service]
-                ).map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) },
+                services: ([topology, ping] as [any Service]
+                    + own.map { GatedService(gate: topology, service: $0) as any Service }
+                    + [health] as [any Service]).map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) },
                 gracefulShutdownSignals: signals,
                 cancellationSignals: [],
                 logger: logger
@@ -155,7 +155,8 @@ extension ServiceHost {
                     if connection.isConnected { return connection }
                     await connection.close()
                     attempt += 1
-                    logger.warning("NATS closed the first connection; connecting again", metadata: ["nats.attempt": "\(attempt)"])
+                    logger.warning(
+                        "NATS closed the first connection; connecting again", metadata: ["nats.attempt": "\(attempt)"])
                     try await Task.sleep(for: .milliseconds(min(2000, 200 * attempt)))
                 }
             }
@@ -201,7 +202,8 @@ package final class TopologyService: Service, Sendable {
             do {
                 try await jetStream.ensure(.pipeline)
                 ready.store(true, ordering: .releasing)
-                logger.info("JetStream topology ensured", metadata: ["nats.streams": "\(Topology.pipeline.streams.count)"])
+                logger.info(
+                    "JetStream topology ensured", metadata: ["nats.streams": "\(Topology.pipeline.streams.count)"])
                 break
             } catch {
                 attempt += 1

@@ -53,7 +53,9 @@ struct CacheTests {
         let api = try TestAPI()
         try await api.test { client in
             let before = try await client.get("/index-performance?start_date=2024-01-02&end_date=2024-01-08")
-            api.reader.state.withLock { $0.points[4] = .init(date: $0.points[4].date, level: 1030, dailyReturn: 0.0099) }
+            api.reader.state.withLock {
+                $0.points[4] = .init(date: $0.points[4].date, level: 1030, dailyReturn: 0.0099)
+            }
             let cached = try await client.get("/index-performance?start_date=2024-01-02&end_date=2024-01-08")
             #expect(cached.body == before.body)
             api.cache.invalidate()

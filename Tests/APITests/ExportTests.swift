@@ -63,7 +63,8 @@ struct ExportTests {
     func csv() async throws {
         let api = try TestAPI()
         let response = try await api.test { client in
-            try await client.post("/export-data", json: #"{\#(Self.range), "format": "csv"}"#, headers: [.apiKey: api.key])
+            try await client.post(
+                "/export-data", json: #"{\#(Self.range), "format": "csv"}"#, headers: [.apiKey: api.key])
         }
         #expect(response.status == .ok)
         #expect(response.headers[.contentType] == "text/csv; charset=utf-8")
@@ -82,7 +83,8 @@ struct ExportTests {
     func json() async throws {
         let api = try TestAPI()
         let response = try await api.test { client in
-            try await client.post("/export-data", json: #"{\#(Self.range), "format": "JSON"}"#, headers: [.apiKey: api.key])
+            try await client.post(
+                "/export-data", json: #"{\#(Self.range), "format": "JSON"}"#, headers: [.apiKey: api.key])
         }
         #expect(response.status == .ok)
         #expect(response.headers[.contentDisposition] == #"attachment; filename="ew100_2024-01-02_2024-01-08.json""#)

@@ -45,8 +45,12 @@ final class FakeIndexReader: IndexReader {
     }
 
     static let defaultCompositions: [SessionDate: [ConstituentDetail]] = [
-        day("2024-01-02"): [member("AAA", rank: 1, cap: 3e12, close: 190.5), member("BBB", rank: 2, cap: 2e12, close: 370.25)],
-        day("2024-01-05"): [member("CCC", rank: 1, cap: 3.1e12, close: 50), member("AAA", rank: 2, cap: 3e12, close: 181.18)],
+        day("2024-01-02"): [
+            member("AAA", rank: 1, cap: 3e12, close: 190.5), member("BBB", rank: 2, cap: 2e12, close: 370.25),
+        ],
+        day("2024-01-05"): [
+            member("CCC", rank: 1, cap: 3.1e12, close: 50), member("AAA", rank: 2, cap: 3e12, close: 181.18),
+        ],
     ]
 
     static let defaultChanges: [CompositionEvent] = [
@@ -195,8 +199,11 @@ extension TestResponse {
     /// The body as a JSON object.
     var json: [String: Any] {
         get throws {
-            let object = try JSONSerialization.jsonObject(with: Data(body.readableBytesView), options: [.fragmentsAllowed])
-            guard let dictionary = object as? [String: Any] else { throw ReaderFailure(message: "not an object: \(object)") }
+            let object = try JSONSerialization.jsonObject(
+                with: Data(body.readableBytesView), options: [.fragmentsAllowed])
+            guard let dictionary = object as? [String: Any] else {
+                throw ReaderFailure(message: "not an object: \(object)")
+            }
             return dictionary
         }
     }

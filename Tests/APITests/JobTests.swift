@@ -193,7 +193,8 @@ struct JobTests {
         let api = try TestAPI()
         try await api.test { client in
             for id in ["job-0000", "../etc/passwd", String(repeating: "a", count: 300)] {
-                let response = try await client.get("/jobs/\(id.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)")
+                let response = try await client.get(
+                    "/jobs/\(id.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)")
                 #expect(response.status == .notFound)
                 #expect(["unknown_job", "not_found"].contains(response.errorCode ?? ""))
             }

@@ -6,10 +6,10 @@ import HummingbirdTesting
 import Logging
 import NIOCore
 import ServiceSupport
-import TestSupport
 import Synchronization
-import TradingCalendar
+import TestSupport
 import Testing
+import TradingCalendar
 
 @Suite("API over a real socket")
 struct LiveServerTests {
@@ -36,7 +36,9 @@ struct LiveServerTests {
         // Enough sessions that the performance answer is well over a kilobyte.
         api.reader.state.withLock { state in
             let calendar = (1...250).map { offset in
-                PerformancePoint(date: SessionDate("2023-01-02")!.adding(days: offset), level: 1000 + Double(offset), dailyReturn: 0.001)
+                PerformancePoint(
+                    date: SessionDate("2023-01-02")!.adding(days: offset), level: 1000 + Double(offset),
+                    dailyReturn: 0.001)
             }
             state.points = calendar
         }

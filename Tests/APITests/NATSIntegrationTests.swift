@@ -19,7 +19,8 @@ struct NATSIntegrationTests {
         let store = JetStreamJobStore(jetStream: environment.jetStream)
         let day = SessionDate("2024-01-02")!
         var job = JobRecord(
-            id: "job-1", index: "ew100", status: .queued, startDate: day, endDate: day, replayStart: day, replayEnd: day,
+            id: "job-1", index: "ew100", status: .queued, startDate: day, endDate: day, replayStart: day,
+            replayEnd: day,
             sessionsTotal: 1, sessionsDone: 0, refetch: false, createdAt: Date(), updatedAt: Date()
         )
         try await store.save(job)
@@ -40,7 +41,8 @@ struct NATSIntegrationTests {
         try await gateway.publish(ReplayRequest(replayID: "job-r", from: day, to: day))
         #expect(try await gateway.isReplayPending("job-r"))
         #expect(try await gateway.isReplayPending("job-other") == false)
-        let consumer = try environment.jetStream.pullConsumer(try #require(Topology.pipeline.consumer(ConsumerName.fetcherReplay)))
+        let consumer = try environment.jetStream.pullConsumer(
+            try #require(Topology.pipeline.consumer(ConsumerName.fetcherReplay)))
         let messages = try await consumer.fetch(batch: 1, expires: .seconds(2))
         for message in messages { try await message.ack() }
         #expect(try await eventually { try await gateway.isReplayPending("job-r") == false })

@@ -33,12 +33,13 @@ struct OpenAPIConformanceTests {
     func routesMatch() async throws {
         let api = try TestAPI()
         let router = APIRouter.build(try api.dependencies())
-        let routed = Set(router.routes.map { route in
-            let path = route.path.description.split(separator: "/").map { part in
-                part.hasPrefix(":") ? "{\(part.dropFirst())}" : String(part)
-            }
-            return "\(route.method.rawValue.lowercased()) /\(path.joined(separator: "/"))"
-        })
+        let routed = Set(
+            router.routes.map { route in
+                let path = route.path.description.split(separator: "/").map { part in
+                    part.hasPrefix(":") ? "{\(part.dropFirst())}" : String(part)
+                }
+                return "\(route.method.rawValue.lowercased()) /\(path.joined(separator: "/"))"
+            })
         let text = try await api.test { client in String(buffer: try await client.get("/openapi.json").body) }
         let document = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
         #expect(document["openapi"] as? String == "3.1.0")
@@ -52,27 +53,56 @@ struct OpenAPIConformanceTests {
         let api = try TestAPI()
         let key: HTTPFields = [.apiKey: api.key]
         let initialCalls: [Call] = [
-            Call(method: .get, uri: "/index-performance?start_date=2024-01-02", path: "/index-performance", status: 200),
-            Call(method: .get, uri: "/index-performance?start_date=2023-06-01&end_date=2023-06-02", path: "/index-performance", status: 200),
+            Call(
+                method: .get, uri: "/index-performance?start_date=2024-01-02", path: "/index-performance", status: 200),
+            Call(
+                method: .get, uri: "/index-performance?start_date=2023-06-01&end_date=2023-06-02",
+                path: "/index-performance", status: 200),
             Call(method: .get, uri: "/index-performance?start_date=bad", path: "/index-performance", status: 400),
-            Call(method: .get, uri: "/index-performance?start_date=2024-01-02&index=x", path: "/index-performance", status: 404),
-            Call(method: .get, uri: "/index-performance?start_date=2024-01-02", headers: [.apiKey: "nope"], path: "/index-performance", status: 401),
+            Call(
+                method: .get, uri: "/index-performance?start_date=2024-01-02&index=x", path: "/index-performance",
+                status: 404),
+            Call(
+                method: .get, uri: "/index-performance?start_date=2024-01-02", headers: [.apiKey: "nope"],
+                path: "/index-performance", status: 401),
             Call(method: .get, uri: "/index-composition?date=2024-01-05", path: "/index-composition", status: 200),
             Call(method: .get, uri: "/index-composition?date=2023-01-05", path: "/index-composition", status: 404),
             Call(method: .get, uri: "/index-composition?date=2024-13-01", path: "/index-composition", status: 400),
-            Call(method: .get, uri: "/composition-changes?start_date=2024-01-01", path: "/composition-changes", status: 200),
-            Call(method: .get, uri: "/composition-changes?start_date=2024-01-09&end_date=2024-01-01", path: "/composition-changes", status: 400),
-            Call(method: .post, uri: "/build-index", body: #"{"start_date": "2024-01-02"}"#, headers: key, path: "/build-index", status: 202),
-            Call(method: .post, uri: "/build-index", body: #"{"start_date": "2024-01-02"}"#, path: "/build-index", status: 401),
+            Call(
+                method: .get, uri: "/composition-changes?start_date=2024-01-01", path: "/composition-changes",
+                status: 200),
+            Call(
+                method: .get, uri: "/composition-changes?start_date=2024-01-09&end_date=2024-01-01",
+                path: "/composition-changes", status: 400),
+            Call(
+                method: .post, uri: "/build-index", body: #"{"start_date": "2024-01-02"}"#, headers: key,
+                path: "/build-index", status: 202),
+            Call(
+                method: .post, uri: "/build-index", body: #"{"start_date": "2024-01-02"}"#, path: "/build-index",
+                status: 401),
             Call(method: .post, uri: "/build-index", body: "{", headers: key, path: "/build-index", status: 400),
-            Call(method: .post, uri: "/build-index", body: #"{"start_date": "2024-01-06", "end_date": "2024-01-07"}"#, headers: key, path: "/build-index", status: 422),
-            Call(method: .post, uri: "/build-index", body: #"{"start_date": "2024-01-02", "index": "x"}"#, headers: key, path: "/build-index", status: 404),
+            Call(
+                method: .post, uri: "/build-index", body: #"{"start_date": "2024-01-06", "end_date": "2024-01-07"}"#,
+                headers: key, path: "/build-index", status: 422),
+            Call(
+                method: .post, uri: "/build-index", body: #"{"start_date": "2024-01-02", "index": "x"}"#, headers: key,
+                path: "/build-index", status: 404),
             Call(method: .get, uri: "/jobs/job-none", path: "/jobs/{id}", status: 404),
-            Call(method: .post, uri: "/export-data", body: #"{"start_date": "2024-01-02", "format": "json"}"#, headers: key, path: "/export-data", status: 200),
-            Call(method: .post, uri: "/export-data", body: #"{"start_date": "2024-01-02", "format": "csv"}"#, headers: key, path: "/export-data", status: 200),
-            Call(method: .post, uri: "/export-data", body: #"{"start_date": "2024-01-02"}"#, headers: key, path: "/export-data", status: 200),
-            Call(method: .post, uri: "/export-data", body: #"{"start_date": "2024-01-02", "format": "doc"}"#, headers: key, path: "/export-data", status: 400),
-            Call(method: .post, uri: "/export-data", body: #"{"start_date": "2024-01-02"}"#, path: "/export-data", status: 401),
+            Call(
+                method: .post, uri: "/export-data", body: #"{"start_date": "2024-01-02", "format": "json"}"#,
+                headers: key, path: "/export-data", status: 200),
+            Call(
+                method: .post, uri: "/export-data", body: #"{"start_date": "2024-01-02", "format": "csv"}"#,
+                headers: key, path: "/export-data", status: 200),
+            Call(
+                method: .post, uri: "/export-data", body: #"{"start_date": "2024-01-02"}"#, headers: key,
+                path: "/export-data", status: 200),
+            Call(
+                method: .post, uri: "/export-data", body: #"{"start_date": "2024-01-02", "format": "doc"}"#,
+                headers: key, path: "/export-data", status: 400),
+            Call(
+                method: .post, uri: "/export-data", body: #"{"start_date": "2024-01-02"}"#, path: "/export-data",
+                status: 401),
             Call(method: .get, uri: "/openapi.json", path: "/openapi.json", status: 200),
             Call(method: .get, uri: "/health", path: "/health", status: 200),
             Call(method: .get, uri: "/ready", path: "/ready", status: 200),
@@ -100,7 +130,10 @@ struct OpenAPIConformanceTests {
                     calls.append(Call(method: .get, uri: "/jobs/\(id)", path: "/jobs/{id}", status: 200))
                 }
                 if call.status == 200, let etag = response.headers[.eTag] {
-                    calls.append(Call(method: call.method, uri: call.uri, headers: [.ifNoneMatch: etag], path: call.path, status: 304))
+                    calls.append(
+                        Call(
+                            method: call.method, uri: call.uri, headers: [.ifNoneMatch: etag], path: call.path,
+                            status: 304))
                 }
             }
             return seen
@@ -116,10 +149,13 @@ struct OpenAPIConformanceTests {
             let document = try await Self.document(client)
             let unavailable = try await client.get("/ready")
             #expect(unavailable.status == .serviceUnavailable)
-            try Self.check(unavailable, against: document, call: Call(method: .get, uri: "/ready", path: "/ready", status: 503))
+            try Self.check(
+                unavailable, against: document, call: Call(method: .get, uri: "/ready", path: "/ready", status: 503))
             let throttled = try await client.get("/index-performance?start_date=2024-01-02")
             #expect(throttled.status == .tooManyRequests)
-            try Self.check(throttled, against: document, call: Call(method: .get, uri: "", path: "/index-performance", status: 429))
+            try Self.check(
+                throttled, against: document, call: Call(method: .get, uri: "", path: "/index-performance", status: 429)
+            )
         }
         let failing = try TestAPI()
         failing.reader.state.withLock { $0.failure = NATSError.noResponders(subject: "storage.query.performance") }
@@ -127,7 +163,8 @@ struct OpenAPIConformanceTests {
             let document = try await Self.document(client)
             let response = try await client.get("/index-performance?start_date=2024-01-02")
             #expect(response.status == .serviceUnavailable)
-            try Self.check(response, against: document, call: Call(method: .get, uri: "", path: "/index-performance", status: 503))
+            try Self.check(
+                response, against: document, call: Call(method: .get, uri: "", path: "/index-performance", status: 503))
         }
     }
 
@@ -150,7 +187,8 @@ struct OpenAPIConformanceTests {
         let type = String(response.headers[.contentType]?.split(separator: ";").first ?? "")
         let media = try #require(content[type], "\(call): content type \(type) not documented")
         guard type == "application/json", let schema = media["schema"] as? [String: Any] else { return }
-        let value = try JSONSerialization.jsonObject(with: Data(response.body.readableBytesView), options: [.fragmentsAllowed])
+        let value = try JSONSerialization.jsonObject(
+            with: Data(response.body.readableBytesView), options: [.fragmentsAllowed])
         let problems = validator.problems(value, schema)
         #expect(problems.isEmpty, "\(call): \(problems.prefix(5))")
     }

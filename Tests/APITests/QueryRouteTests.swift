@@ -20,7 +20,10 @@ struct QueryRouteTests {
             let body = try response.json
             let points = try #require(body["performance"] as? [[String: Any]])
             #expect(points.count == 5)
-            #expect(points.map { $0["date"] as? String } == ["2024-01-02", "2024-01-03", "2024-01-04", "2024-01-05", "2024-01-08"])
+            #expect(
+                points.map { $0["date"] as? String } == [
+                    "2024-01-02", "2024-01-03", "2024-01-04", "2024-01-05", "2024-01-08",
+                ])
             #expect(points[2]["level"] as? Double == 999.9)
             #expect(points[2]["daily_return"] as? Double == -0.01)
             #expect(abs((points[2]["cumulative_return"] as? Double ?? 1) - -0.0001) < 1e-12)
@@ -181,7 +184,9 @@ struct QueryRouteTests {
             #expect(response.errorCode == "storage_unavailable")
             #expect(response.headers[.retryAfter] == "1")
         }
-        api.reader.state.withLock { $0.failure = NATSError.remote(subject: "storage.query.performance", message: "disk I/O error") }
+        api.reader.state.withLock {
+            $0.failure = NATSError.remote(subject: "storage.query.performance", message: "disk I/O error")
+        }
         try await api.test { client in
             let response = try await client.get("/index-performance?start_date=2024-01-02")
             #expect(response.status == .internalServerError)

@@ -34,7 +34,8 @@ struct SecurityTests {
         try await api.test { client in
             let header = try await client.post("/build-index", json: Self.build, headers: [.apiKey: api.key])
             #expect(header.status == .accepted)
-            let bearer = try await client.post("/build-index", json: Self.build, headers: [.authorization: "Bearer \(api.key)"])
+            let bearer = try await client.post(
+                "/build-index", json: Self.build, headers: [.authorization: "Bearer \(api.key)"])
             #expect(bearer.status == .accepted)
         }
         #expect(api.gateway.published.count == 2)
@@ -98,7 +99,7 @@ struct SecurityTests {
     func rateLimit() async throws {
         let api = try TestAPI(limits: .init(capacity: 3, refillPerSecond: 0.5))
         try await api.test { client in
-            for _ in 0..<3 { 
+            for _ in 0..<3 {
                 let status = try await client.get("/index-composition").status
                 #expect(status == .ok)
             }

@@ -12,7 +12,9 @@ struct PayloadSizeTests {
     func oneSessionOfHistoryFits() throws {
         let date = SessionDate("2024-06-28")!
         let closes = (0..<12_000).map { index in
-            HistoricalClose(date: date, ticker: "T\(String(index, radix: 36).uppercased())XYZ", close: 1234.5678901234 + Double(index))
+            HistoricalClose(
+                date: date, ticker: "T\(String(index, radix: 36).uppercased())XYZ",
+                close: 1234.5678901234 + Double(index))
         }
         let size = try PriceHistoryReply(closes: closes).encoded().count
         #expect(size < Self.natsMaxPayload, "\(size) bytes")

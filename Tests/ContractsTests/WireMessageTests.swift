@@ -50,32 +50,48 @@ struct WireMessageTests {
             added: [CompositionChange(ticker: "A", rank: 1, marketCap: 10)],
             removed: [CompositionChange(ticker: "Z", rank: nil, marketCap: nil)]
         )
-        try roundTrip(ValidatedBatch(
-            batchID: "b", date: day, source: "sim", replay: nil,
-            rows: [ValidRow(ticker: "A", open: nil, high: nil, low: nil, close: 2, volume: nil, marketCap: 10, flags: [.stale])],
-            stocks: [], receivedRows: 2, rejectedRows: 1
-        ))
-        try roundTrip(RejectionBatch(batchID: "b", date: day, source: "sim", rejections: [
-            Rejection(row: PriceRow(date: day, ticker: "B", close: nil, marketCap: 1), reason: .badClose, position: 1),
-        ]))
-        try roundTrip(IndexResult(index: "ew100", date: day, previousDate: SessionDate("2023-12-29"), level: 1000.5,
-                                  dailyReturn: 0.0005, constituents: [constituent], previousTickers: ["A", "Z"],
-                                  departures: [CompositionChange(ticker: "Z", rank: 140, marketCap: 3)],
-                                  sourceBatchID: "b1", replay: ReplayMark(replayID: "r", refetched: false)))
+        try roundTrip(
+            ValidatedBatch(
+                batchID: "b", date: day, source: "sim", replay: nil,
+                rows: [
+                    ValidRow(
+                        ticker: "A", open: nil, high: nil, low: nil, close: 2, volume: nil, marketCap: 10,
+                        flags: [.stale])
+                ],
+                stocks: [], receivedRows: 2, rejectedRows: 1
+            ))
+        try roundTrip(
+            RejectionBatch(
+                batchID: "b", date: day, source: "sim",
+                rejections: [
+                    Rejection(
+                        row: PriceRow(date: day, ticker: "B", close: nil, marketCap: 1), reason: .badClose, position: 1)
+                ]))
+        try roundTrip(
+            IndexResult(
+                index: "ew100", date: day, previousDate: SessionDate("2023-12-29"), level: 1000.5,
+                dailyReturn: 0.0005, constituents: [constituent], previousTickers: ["A", "Z"],
+                departures: [CompositionChange(ticker: "Z", rank: 140, marketCap: 3)],
+                sourceBatchID: "b1", replay: ReplayMark(replayID: "r", refetched: false)))
         try roundTrip(event)
         try roundTrip(ReplayRequest(replayID: "r", from: day, to: day, provider: "sim", refetch: true))
         try roundTrip(PerformanceQuery(index: "ew100", range: DateRange(start: day, end: day)))
         try roundTrip(PerformanceReply(points: [PerformancePoint(date: day, level: 1001.5, dailyReturn: 0.0015)]))
         try roundTrip(CompositionQuery(index: "ew100", date: day))
-        try roundTrip(CompositionReply(asOf: day, constituents: [ConstituentDetail(constituent: constituent, name: "A", sector: nil)]))
+        try roundTrip(
+            CompositionReply(
+                asOf: day, constituents: [ConstituentDetail(constituent: constituent, name: "A", sector: nil)]))
         try roundTrip(ChangesQuery(index: "ew100", range: DateRange(start: day, end: day)))
         try roundTrip(ChangesReply(changes: [event]))
         try roundTrip(StatusQuery(index: "ew100"))
-        try roundTrip(StatusReply(lastPriceSession: day, lastIndexSession: nil, firstIndexSession: nil, priceRows: 1,
-                                  rejectedRows: 0, indexSessions: 0))
+        try roundTrip(
+            StatusReply(
+                lastPriceSession: day, lastIndexSession: nil, firstIndexSession: nil, priceRows: 1,
+                rejectedRows: 0, indexSessions: 0))
         try roundTrip(HealthReply(service: "storage", ready: true, uptimeSeconds: 3))
-        let record = SessionRecord(date: day, batchID: "b", source: "sim", receivedRows: 3, validRows: 2, rejectedRows: 1,
-                                   indexBatchID: "b")
+        let record = SessionRecord(
+            date: day, batchID: "b", source: "sim", receivedRows: 3, validRows: 2, rejectedRows: 1,
+            indexBatchID: "b")
         try roundTrip(SessionsQuery(index: "ew100", range: DateRange(start: day, end: day)))
         try roundTrip(SessionsReply(sessions: [record]))
         try roundTrip(SessionPricesQuery(date: day))
@@ -111,12 +127,14 @@ struct WireMessageTests {
         }
     }
 
-    @Test("malformed JSON is refused with a reason that says where", arguments: [
-        ("not json", "malformed replay-request payload"),
-        (#"{"version": 1}"#, "missing field body"),
-        (#"{"version": 1, "body": {"replayID": "x"}}"#, "missing field from at body"),
-        (#"{"version": 1, "body": {"replayID": "x", "from": "2024-13-01"}}"#, "at body.from"),
-    ])
+    @Test(
+        "malformed JSON is refused with a reason that says where",
+        arguments: [
+            ("not json", "malformed replay-request payload"),
+            (#"{"version": 1}"#, "missing field body"),
+            (#"{"version": 1, "body": {"replayID": "x"}}"#, "missing field from at body"),
+            (#"{"version": 1, "body": {"replayID": "x", "from": "2024-13-01"}}"#, "at body.from"),
+        ])
     func malformedJSON(input: String, fragment: String) throws {
         #expect {
             _ = try ReplayRequest.decoded(from: Data(input.utf8))
@@ -126,10 +144,12 @@ struct WireMessageTests {
     }
 
     func sampleBatch() -> PriceBatch {
-        PriceBatch(batchID: "b", date: day, source: "sim", rows: [
-            PriceRow(date: day, ticker: "AAA", open: 1, close: 2, volume: 3, marketCap: 4),
-            PriceRow(date: day, ticker: "BBB", close: 5, marketCap: nil, sharesOutstanding: 6),
-        ])
+        PriceBatch(
+            batchID: "b", date: day, source: "sim",
+            rows: [
+                PriceRow(date: day, ticker: "AAA", open: 1, close: 2, volume: 3, marketCap: 4),
+                PriceRow(date: day, ticker: "BBB", close: 5, marketCap: nil, sharesOutstanding: 6),
+            ])
     }
 
     @Test("a truncated binary batch is refused, wherever it is cut")
@@ -152,9 +172,16 @@ struct WireMessageTests {
         var huge = BinaryWriter()
         for byte in Array("EWPB".utf8) { huge.write(byte) }
         huge.writeCount(1)
-        huge.write("b"); huge.write(day); huge.write("sim"); huge.writeCount(0); huge.writeCount(1); huge.write(false)
+        huge.write("b")
+        huge.write(day)
+        huge.write("sim")
+        huge.writeCount(0)
+        huge.writeCount(1)
+        huge.write(false)
         huge.writeVarint(1 << 62)
-        #expect { _ = try PriceBatch.decoded(from: Data(huge.bytes)) } throws: { "\($0)".contains("exceeds the payload") }
+        #expect { _ = try PriceBatch.decoded(from: Data(huge.bytes)) } throws: {
+            "\($0)".contains("exceeds the payload")
+        }
         var stray = sampleBatch()
         stray.rows[1].date = SessionDate("2024-01-03")!
         data = try stray.encoded()
@@ -166,16 +193,22 @@ struct WireMessageTests {
         let valid = ValidatedBatch(
             batchID: "b", date: day, source: "csv", replay: ReplayMark(replayID: "r", refetched: true),
             rows: [
-                ValidRow(ticker: "A", open: 1, high: nil, low: 0.5, close: 2, volume: nil, marketCap: 10, flags: [.priceJump, .stale]),
+                ValidRow(
+                    ticker: "A", open: 1, high: nil, low: 0.5, close: 2, volume: nil, marketCap: 10,
+                    flags: [.priceJump, .stale]),
                 ValidRow(ticker: "B", open: nil, high: nil, low: nil, close: 3, volume: 7, marketCap: 11, flags: []),
             ],
             stocks: [StockInfo(ticker: "A", name: "A, Inc.", sector: "Tech", exchange: "NYSE")],
             receivedRows: 3, rejectedRows: 1
         )
         #expect(try ValidatedBatch.decoded(from: valid.encoded(), headers: valid.headers) == valid)
-        let rejected = RejectionBatch(batchID: "b", date: day, source: "csv", rejections: [
-            Rejection(row: PriceRow(date: day, ticker: "C", close: .nan, marketCap: -.infinity), reason: .badClose, position: 2),
-        ])
+        let rejected = RejectionBatch(
+            batchID: "b", date: day, source: "csv",
+            rejections: [
+                Rejection(
+                    row: PriceRow(date: day, ticker: "C", close: .nan, marketCap: -.infinity), reason: .badClose,
+                    position: 2)
+            ])
         let decoded = try RejectionBatch.decoded(from: rejected.encoded(), headers: rejected.headers)
         #expect(decoded.rejections[0].row.close?.isNaN == true)
         #expect(decoded.rejections[0].row.marketCap == -.infinity)

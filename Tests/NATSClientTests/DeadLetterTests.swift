@@ -1,6 +1,7 @@
 import Contracts
 import Foundation
 import NATSClient
+import Synchronization
 import TestSupport
 import Testing
 
@@ -26,7 +27,8 @@ struct DeadLetterTests {
                 maxDeliver: maxDeliver, description: "worker"
             )
             let dlq = StreamSpec(
-                name: "DLQ", subjects: ["dlq.>"], retention: .limits, maxAge: .seconds(3600), description: "dead letters"
+                name: "DLQ", subjects: ["dlq.>"], retention: .limits, maxAge: .seconds(3600),
+                description: "dead letters"
             )
             deadLetters = ConsumerSpec(
                 stream: "DLQ", durable: "inspector", filterSubject: "dlq.>", description: "test reader"
@@ -86,9 +88,10 @@ struct DeadLetterTests {
         #expect(letter.headers["Schema"] == "x/1")
         // Terminated: the work consumer has nothing left to deliver or to wait for.
         let js = fixture.environment.jetStream
-        #expect(await eventually {
-            (try? await js.consumerState(stream: fixture.consumer.stream, durable: "worker").ackPending) == 0
-        })
+        #expect(
+            await eventually {
+                (try? await js.consumerState(stream: fixture.consumer.stream, durable: "worker").ackPending) == 0
+            })
         await fixture.environment.shutdown()
     }
 
@@ -164,5 +167,3 @@ final class Counter: Sendable {
     func increment() { storage.withLock { $0 += 1 } }
     var value: Int { storage.withLock { $0 } }
 }
-
-import Synchronization

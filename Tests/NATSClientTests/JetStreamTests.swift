@@ -14,7 +14,9 @@ struct JetStreamTests {
         let consumer: ConsumerSpec
         let subject: String
 
-        init(ackWait: Duration = .seconds(30), maxDeliver: Int = 5, duplicateWindow: Duration = .seconds(120)) async throws {
+        init(ackWait: Duration = .seconds(30), maxDeliver: Int = 5, duplicateWindow: Duration = .seconds(120))
+            async throws
+        {
             environment = try await NATSTestEnvironment()
             let name = uniqueName("S")
             subject = "test.\(name.lowercased())"

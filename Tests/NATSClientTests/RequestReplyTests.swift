@@ -35,9 +35,10 @@ struct RequestReplyTests {
                 NATSReply(data: Data(("echo:" + String(decoding: request.data, as: UTF8.self)).utf8))
             }
         }
-        #expect(await eventually {
-            (try? await connection.request(subject, data: Data("ping".utf8), timeout: .milliseconds(200))) != nil
-        })
+        #expect(
+            await eventually {
+                (try? await connection.request(subject, data: Data("ping".utf8), timeout: .milliseconds(200))) != nil
+            })
         let replies = try await withThrowingTaskGroup(of: String.self) { group in
             for index in 0..<20 {
                 group.addTask {
@@ -82,16 +83,17 @@ struct RequestReplyTests {
         let subject = uniqueName("fail.").lowercased()
         struct Broken: Error, CustomStringConvertible { var description: String { "broken on purpose" } }
         let responder = Task { try await connection.serve(subject) { _ in throw Broken() } }
-        #expect(await eventually {
-            do {
-                _ = try await connection.request(subject, data: Data(), timeout: .milliseconds(300))
-                return false
-            } catch NATSError.remote(_, let message) {
-                return message == "broken on purpose"
-            } catch {
-                return false
-            }
-        })
+        #expect(
+            await eventually {
+                do {
+                    _ = try await connection.request(subject, data: Data(), timeout: .milliseconds(300))
+                    return false
+                } catch NATSError.remote(_, let message) {
+                    return message == "broken on purpose"
+                } catch {
+                    return false
+                }
+            })
         responder.cancel()
         await environment.shutdown()
     }
@@ -103,16 +105,17 @@ struct RequestReplyTests {
         let subject = uniqueName("large.").lowercased()
         let size = connection.maxPayload + 1
         let responder = Task { try await connection.serve(subject) { _ in NATSReply(data: Data(count: size)) } }
-        #expect(await eventually {
-            do {
-                _ = try await connection.request(subject, data: Data(), timeout: .milliseconds(500))
-                return false
-            } catch NATSError.remote(_, let message) {
-                return message.contains("\(size) bytes") && message.contains("payload limit")
-            } catch {
-                return false
-            }
-        })
+        #expect(
+            await eventually {
+                do {
+                    _ = try await connection.request(subject, data: Data(), timeout: .milliseconds(500))
+                    return false
+                } catch NATSError.remote(_, let message) {
+                    return message.contains("\(size) bytes") && message.contains("payload limit")
+                } catch {
+                    return false
+                }
+            })
         responder.cancel()
         await environment.shutdown()
     }

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import NATSClient
+import Synchronization
 import TestSupport
 import Testing
 
@@ -95,5 +96,3 @@ struct ServerRestartTests {
         server.shutdown()
     }
 }
-
-import Synchronization

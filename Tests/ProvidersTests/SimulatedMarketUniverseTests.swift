@@ -34,7 +34,9 @@ struct SimulatedMarketUniverseTests {
         #expect(Set(tickers).count == SimulatedMarket.universeSize(listed: count))
     }
 
-    @Test("about SIM_TICKERS stocks are listed on any session", arguments: ["2000-01-03", "2015-01-02", "2024-12-31", "2030-12-31"])
+    @Test(
+        "about SIM_TICKERS stocks are listed on any session",
+        arguments: ["2000-01-03", "2015-01-02", "2024-12-31", "2030-12-31"])
     func listedCount(date: String) {
         let listed = Markets.standard.stocks(on: day(date)).count
         // 6,000 asked for: listings and delistings keep the listed count within a few percent of it.

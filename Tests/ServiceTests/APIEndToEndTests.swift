@@ -6,7 +6,7 @@ import Testing
 import TradingCalendar
 
 #if canImport(FoundationNetworking)
-import FoundationNetworking
+    import FoundationNetworking
 #endif
 
 /// The REST API on the real executables: a build job through every service, answers that follow the new data, an
@@ -19,7 +19,9 @@ struct APIEndToEndTests {
         var json: [String: Any] { (try? JSONSerialization.jsonObject(with: body) as? [String: Any]) ?? [:] }
     }
 
-    static func send(_ method: String, _ url: String, body: String? = nil, key: String? = nil) async throws -> HTTPAnswer {
+    static func send(_ method: String, _ url: String, body: String? = nil, key: String? = nil) async throws
+        -> HTTPAnswer
+    {
         var request = URLRequest(url: URL(string: url)!)
         request.httpMethod = method
         if let body {
@@ -75,7 +77,8 @@ struct APIEndToEndTests {
 
     private func exercise(_ stack: ExecutableStack, key: String) async throws {
         let base = "http://127.0.0.1:\(stack.processEnvironment["API_PORT"] ?? "0")"
-        #expect(await eventually(timeout: .seconds(30)) { (try? await Self.send("GET", base + "/ready").status) == 200 })
+        #expect(
+            await eventually(timeout: .seconds(30)) { (try? await Self.send("GET", base + "/ready").status) == 200 })
 
         let january = try await Self.build(base, key: key, from: "2024-01-02", to: "2024-01-31")
         #expect(january["status"] as? String == "succeeded", "\(january)")
@@ -87,7 +90,8 @@ struct APIEndToEndTests {
         let uri = base + "/index-performance?start_date=2024-01-02&end_date=2024-02-29"
         let before = try await Self.send("GET", uri)
         let stored = try await stack.ask(
-            PerformanceQuery(index: "ew100", range: DateRange(start: SessionDate("2024-01-02")!, end: SessionDate("2024-02-29")!))
+            PerformanceQuery(
+                index: "ew100", range: DateRange(start: SessionDate("2024-01-02")!, end: SessionDate("2024-02-29")!))
         )
         #expect(Self.levels(before) == stored.points.map(\.level))
         #expect(Self.levels(before).count == 21)
@@ -114,7 +118,8 @@ struct APIEndToEndTests {
         let id = try #require(february["id"] as? String)
         #expect(await stack.stop("api"))
         try stack.start("api")
-        #expect(await eventually(timeout: .seconds(30)) { (try? await Self.send("GET", base + "/ready").status) == 200 })
+        #expect(
+            await eventually(timeout: .seconds(30)) { (try? await Self.send("GET", base + "/ready").status) == 200 })
         let again = try await Self.send("GET", base + "/jobs/\(id)")
         #expect(again.status == 200)
         #expect(again.json["status"] as? String == "succeeded")

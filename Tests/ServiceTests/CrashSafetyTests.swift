@@ -1,13 +1,13 @@
 import Contracts
-import NATSClient
 import Foundation
+import NATSClient
 import StorageDatabase
 import TestSupport
 import Testing
 import TradingCalendar
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Kill -9 every service in turn and restart the broker during a back-fill: the stored index must be exactly the
@@ -87,15 +87,21 @@ struct CrashSafetyTests {
             var lines: [String] = []
             for stream in Topology.pipeline.streams {
                 if let state = try? await environment.jetStream.streamState(stream.name) {
-                    lines.append("\(stream.name): \(state.messages) msgs, seq \(state.firstSequence)...\(state.lastSequence)")
+                    lines.append(
+                        "\(stream.name): \(state.messages) msgs, seq \(state.firstSequence)...\(state.lastSequence)")
                 }
             }
             for consumer in Topology.pipeline.consumers {
-                if let state = try? await environment.jetStream.consumerState(stream: consumer.stream, durable: consumer.durable) {
-                    lines.append("\(consumer.durable): pending \(state.pending), ack pending \(state.ackPending), redelivered \(state.redelivered), delivered \(state.deliveredStreamSequence), floor \(state.ackFloorStreamSequence)")
+                if let state = try? await environment.jetStream.consumerState(
+                    stream: consumer.stream, durable: consumer.durable)
+                {
+                    lines.append(
+                        "\(consumer.durable): pending \(state.pending), ack pending \(state.ackPending), redelivered \(state.redelivered), delivered \(state.deliveredStreamSequence), floor \(state.ackFloorStreamSequence)"
+                    )
                 }
             }
-            try? lines.joined(separator: "\n").write(to: folder.appendingPathComponent("jetstream.txt"), atomically: true, encoding: .utf8)
+            try? lines.joined(separator: "\n").write(
+                to: folder.appendingPathComponent("jetstream.txt"), atomically: true, encoding: .utf8)
             await environment.connection.close()
         }
         #expect(status == 0, "logs in \(folder.path)")
@@ -126,8 +132,11 @@ struct CrashSafetyTests {
     func crashesChangeNothing() async throws {
         let reference = try await backfill(faults: false)
         let chaotic = try await backfill(faults: true)
-        #expect(reference.results.count == NYSECalendar.standard.sessions(
-            from: SessionDate(Self.range.from)!, to: SessionDate(Self.range.to)!).count)
+        #expect(
+            reference.results.count
+                == NYSECalendar.standard.sessions(
+                    from: SessionDate(Self.range.from)!, to: SessionDate(Self.range.to)!
+                ).count)
         #expect(chaotic.integrity == "ok")
         // Compared field by field and reported by date, so a failure says where, not a megabyte of structs.
         #expect(chaotic.sessions.map(\.date) == reference.sessions.map(\.date), "a session is missing or doubled")

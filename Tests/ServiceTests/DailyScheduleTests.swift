@@ -111,10 +111,13 @@ struct DailyScheduleTests {
             schedule.plan(lastStored: Self.day("2026-01-14"), at: now, limit: 2)
                 == .tooFarBehind(lastStored: Self.day("2026-01-14"), due: Self.day("2026-01-20"), missing: 3)
         )
-        #expect(schedule.plan(lastStored: Self.day("2026-01-20"), at: now, limit: 20) == .upToDate(lastStored: Self.day("2026-01-20")))
+        #expect(
+            schedule.plan(lastStored: Self.day("2026-01-20"), at: now, limit: 20)
+                == .upToDate(lastStored: Self.day("2026-01-20")))
         #expect(schedule.plan(lastStored: nil, at: now, limit: 20) == .nothingStored(due: Self.day("2026-01-20")))
         // Stored through the Friday before: the weekend and the holiday are not missing.
-        #expect(schedule.plan(lastStored: Self.day("2026-01-16"), at: now, limit: 1) == .fetch([Self.day("2026-01-20")]))
+        #expect(
+            schedule.plan(lastStored: Self.day("2026-01-16"), at: now, limit: 1) == .fetch([Self.day("2026-01-20")]))
     }
 
     @Test("the scheduler catches up at start, then requests each session at its run time")
@@ -124,15 +127,22 @@ struct DailyScheduleTests {
         // Friday 6 March, noon in New York: Thursday the 5th is due, Friday's run comes at 23:00 UTC.
         let clock = FakeWallClock(now: Self.utc("2026-03-06T17:00"), sleepsBeforeCancel: 3)
         let scheduler = DailyScheduler(
-            schedule: Self.schedule, limit: 20, ledger: ledger, sink: sink, clock: clock, logger: Logger.test("schedule")
+            schedule: Self.schedule, limit: 20, ledger: ledger, sink: sink, clock: clock,
+            logger: Logger.test("schedule")
         )
         await #expect(throws: CancellationError.self) { try await scheduler.run() }
-        #expect(sink.requests.map { "\($0.from)...\($0.to)" } == [
-            "2026-03-05...2026-03-05", "2026-03-06...2026-03-06", "2026-03-09...2026-03-09", "2026-03-10...2026-03-10",
-        ])
-        #expect(sink.requests.allSatisfy { !$0.refetch && $0.provider == nil && $0.replayID == "scheduled-\($0.from)-\($0.to)" })
+        #expect(
+            sink.requests.map { "\($0.from)...\($0.to)" } == [
+                "2026-03-05...2026-03-05", "2026-03-06...2026-03-06", "2026-03-09...2026-03-09",
+                "2026-03-10...2026-03-10",
+            ])
+        #expect(
+            sink.requests.allSatisfy {
+                !$0.refetch && $0.provider == nil && $0.replayID == "scheduled-\($0.from)-\($0.to)"
+            })
         // Friday 18:00 EST, then Monday 18:00 EDT (the clock changed on Sunday), then Tuesday.
-        #expect(clock.sleeps == [Self.utc("2026-03-06T23:00"), Self.utc("2026-03-09T22:00"), Self.utc("2026-03-10T22:00")])
+        #expect(
+            clock.sleeps == [Self.utc("2026-03-06T23:00"), Self.utc("2026-03-09T22:00"), Self.utc("2026-03-10T22:00")])
     }
 
     @Test("a run that cannot reach storage is retried after a delay, not dropped")
@@ -141,7 +151,8 @@ struct DailyScheduleTests {
         let sink = FakeSink(ledger: ledger)
         let clock = FakeWallClock(now: Self.utc("2026-03-06T17:00"), sleepsBeforeCancel: 3)
         let scheduler = DailyScheduler(
-            schedule: Self.schedule, limit: 20, ledger: ledger, sink: sink, clock: clock, logger: Logger.test("schedule"),
+            schedule: Self.schedule, limit: 20, ledger: ledger, sink: sink, clock: clock,
+            logger: Logger.test("schedule"),
             retryDelays: [.seconds(5), .seconds(60)]
         )
         await #expect(throws: CancellationError.self) { try await scheduler.run() }
@@ -166,7 +177,9 @@ struct DailyScheduleTests {
                 try ServiceConfiguration(environment: ["SCHEDULE_TIME": bad])
             }
         }
-        #expect(throws: ConfigurationError.self) { try ServiceConfiguration(environment: ["SCHEDULE_ENABLED": "maybe"]) }
+        #expect(throws: ConfigurationError.self) {
+            try ServiceConfiguration(environment: ["SCHEDULE_ENABLED": "maybe"])
+        }
         let options = try CommonOptions.parse(["--schedule-time", "20:15", "--schedule-enabled", "false"])
         let flagged = try options.configuration(service: "fetcher", environment: ["SCHEDULE_TIME": "19:00"])
         #expect(flagged.scheduleTime == TimeOfDay(hour: 20, minute: 15))

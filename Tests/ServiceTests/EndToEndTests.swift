@@ -15,7 +15,7 @@ import TradingCalendar
 import ValidatorService
 
 #if canImport(FoundationNetworking)
-import FoundationNetworking
+    import FoundationNetworking
 #endif
 
 /// A CSV through the real services and a real nats-server, checked against numbers computed by hand.
@@ -115,7 +115,9 @@ struct EndToEndTests {
         try Self.prices.write(to: pricesFile, atomically: true, encoding: .utf8)
         try Self.stocks.write(to: stocksFile, atomically: true, encoding: .utf8)
 
-        try await stack.indexctl(["ingest", "--prices", pricesFile.path, "--stocks", stocksFile.path, "--timeout", "60"])
+        try await stack.indexctl([
+            "ingest", "--prices", pricesFile.path, "--stocks", stocksFile.path, "--timeout", "60",
+        ])
 
         // 01-02 base: ranks B 200, A 100, C 100 (tie: A before C), D 50 -> C = {B, A}; level 1000.
         // 01-03: R = mean(19/20 - 1, 11/10 - 1) = mean(-0.05, 0.1) = 0.025 -> 1025; the 999 row of A is a duplicate.
@@ -124,7 +126,8 @@ struct EndToEndTests {
         //        ranks C 330, A 120 -> C = {C, A}: A added (rank 2), B removed (no rank, no market cap).
         // 01-05: R = mean(6.6/6.6 - 1, 12/12 - 1) = 0 -> 1076.25; ranks B 400, C 330 -> B added, A removed (3, 120).
         // 01-06 is a Saturday: its row is rejected, and it is no index session.
-        let performance = try await getJSON(stack.apiBase + "/index-performance?start_date=2024-01-01&end_date=2024-01-06")
+        let performance = try await getJSON(
+            stack.apiBase + "/index-performance?start_date=2024-01-01&end_date=2024-01-06")
         let points = try #require(performance["performance"] as? [[String: Any]])
         #expect(points.map { $0["date"] as? String } == ["2024-01-02", "2024-01-03", "2024-01-04", "2024-01-05"])
         let levels = points.compactMap { $0["level"] as? Double }
@@ -146,7 +149,8 @@ struct EndToEndTests {
         #expect(members.map { $0["name"] as? String } == ["Beta Corp", "Gamma"])
         #expect(members.map { $0["sector"] as? String } == ["Financials", "Energy"])
 
-        let changes = try await getJSON(stack.apiBase + "/composition-changes?start_date=2024-01-01&end_date=2024-01-06")
+        let changes = try await getJSON(
+            stack.apiBase + "/composition-changes?start_date=2024-01-01&end_date=2024-01-06")
         let events = try #require(changes["changes"] as? [[String: Any]])
         #expect(events.map { $0["date"] as? String } == ["2024-01-03", "2024-01-04", "2024-01-05"])
         func tickers(_ event: [String: Any], _ key: String) -> [String] {
@@ -164,16 +168,21 @@ struct EndToEndTests {
         // Rejected rows are stored with their batch counts: the duplicate, the bad close, the Saturday row.
         let reply = try await stack.environment.connection.request(
             Subjects.storageQuery(.sessions),
-            data: SessionsQuery(index: "ew100", range: DateRange(start: SessionDate("2024-01-01")!, end: SessionDate("2024-01-07")!)).encoded(),
+            data: SessionsQuery(
+                index: "ew100", range: DateRange(start: SessionDate("2024-01-01")!, end: SessionDate("2024-01-07")!)
+            ).encoded(),
             timeout: .seconds(5)
         )
         let sessions = try SessionsReply.decoded(from: reply.data, headers: reply.headers).sessions
-        #expect(sessions.map(\.date.description) == ["2024-01-02", "2024-01-03", "2024-01-04", "2024-01-05", "2024-01-06"])
+        #expect(
+            sessions.map(\.date.description) == ["2024-01-02", "2024-01-03", "2024-01-04", "2024-01-05", "2024-01-06"])
         #expect(sessions.map(\.rejectedRows) == [0, 1, 1, 0, 1])
         #expect(sessions.map(\.validRows) == [4, 4, 2, 4, 0])
 
         // Ingesting the same file again changes nothing.
-        try await stack.indexctl(["ingest", "--prices", pricesFile.path, "--stocks", stocksFile.path, "--timeout", "60"])
+        try await stack.indexctl([
+            "ingest", "--prices", pricesFile.path, "--stocks", stocksFile.path, "--timeout", "60",
+        ])
         let again = try await getJSON(stack.apiBase + "/index-performance?start_date=2024-01-01&end_date=2024-01-06")
         expectClose(((again["performance"] as? [[String: Any]]) ?? []).compactMap { $0["level"] as? Double }, levels)
 
@@ -197,7 +206,8 @@ struct EndToEndTests {
         try await stack.indexctl(["ingest", "--prices", lateFile.path, "--timeout", "60"])
         let alone = try await getJSON(stack.apiBase + "/index-performance?start_date=2024-01-01&end_date=2024-01-06")
         // On its own the later half is a series of its own: 01-04 is its base.
-        expectClose(((alone["performance"] as? [[String: Any]]) ?? []).compactMap { $0["level"] as? Double }, [1000, 1000])
+        expectClose(
+            ((alone["performance"] as? [[String: Any]]) ?? []).compactMap { $0["level"] as? Double }, [1000, 1000])
 
         try await stack.indexctl(["ingest", "--prices", earlyFile.path, "--timeout", "60"])
         let joined = try await getJSON(stack.apiBase + "/index-performance?start_date=2024-01-01&end_date=2024-01-06")
@@ -205,9 +215,11 @@ struct EndToEndTests {
         // Exactly the numbers of the whole file ingested at once (see csvThroughThePipeline).
         expectClose(points.compactMap { $0["level"] as? Double }, [1000, 1025, 1076.25, 1076.25])
         expectClose(points.compactMap { $0["daily_return"] as? Double }, [0, 0.025, 0.05, 0])
-        let changes = try await getJSON(stack.apiBase + "/composition-changes?start_date=2024-01-01&end_date=2024-01-06")
-        #expect(((changes["changes"] as? [[String: Any]]) ?? []).map { $0["date"] as? String }
-            == ["2024-01-03", "2024-01-04", "2024-01-05"])
+        let changes = try await getJSON(
+            stack.apiBase + "/composition-changes?start_date=2024-01-01&end_date=2024-01-06")
+        #expect(
+            ((changes["changes"] as? [[String: Any]]) ?? []).map { $0["date"] as? String }
+                == ["2024-01-03", "2024-01-04", "2024-01-05"])
         await stack.stop()
     }
 
@@ -216,8 +228,9 @@ struct EndToEndTests {
         let stack = try await Stack(indexSize: 3)
         let date = SessionDate("2024-03-01")!
         var rows = (0..<40).map { index in
-            PriceRow(date: date, ticker: "T\(index)", open: 10, high: 11, low: 9, close: 10, volume: 1,
-                     marketCap: Double(1000 + index))
+            PriceRow(
+                date: date, ticker: "T\(index)", open: 10, high: 11, low: 9, close: 10, volume: 1,
+                marketCap: Double(1000 + index))
         }
         // The first chunk has T0; its duplicate sits in the last chunk.
         rows.append(PriceRow(date: date, ticker: "T0", close: 12, marketCap: 5000))
@@ -227,11 +240,12 @@ struct EndToEndTests {
         let connection = stack.environment.connection
         var record: SessionRecord?
         _ = await eventually(timeout: .seconds(30)) {
-            guard let reply = try? await connection.request(
-                Subjects.storageQuery(.sessions),
-                data: SessionsQuery(index: "ew100", range: DateRange(start: date, end: date)).encoded(),
-                timeout: .seconds(2)
-            ), let sessions = try? SessionsReply.decoded(from: reply.data, headers: reply.headers).sessions
+            guard
+                let reply = try? await connection.request(
+                    Subjects.storageQuery(.sessions),
+                    data: SessionsQuery(index: "ew100", range: DateRange(start: date, end: date)).encoded(),
+                    timeout: .seconds(2)
+                ), let sessions = try? SessionsReply.decoded(from: reply.data, headers: reply.headers).sessions
             else { return false }
             record = sessions.first
             return record?.isComplete == true && record?.indexBatchID != nil
@@ -277,8 +291,10 @@ struct HTTPFailure: Error, CustomStringConvertible {
     var description: String { "HTTP \(status): \(body)" }
 }
 
-func expectClose(_ actual: [Double], _ expected: [Double], tolerance: Double = 1e-9,
-                 sourceLocation: SourceLocation = #_sourceLocation) {
+func expectClose(
+    _ actual: [Double], _ expected: [Double], tolerance: Double = 1e-9,
+    sourceLocation: SourceLocation = #_sourceLocation
+) {
     #expect(actual.count == expected.count, sourceLocation: sourceLocation)
     for (a, e) in zip(actual, expected) {
         #expect(abs(a - e) <= tolerance, "\(a) != \(e)", sourceLocation: sourceLocation)

@@ -8,7 +8,7 @@ import Testing
 import TradingCalendar
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Every service as a built executable on its own nats-server and data folder, with a connection for the test:
@@ -65,9 +65,11 @@ final class ExecutableStack: @unchecked Sendable {
 
     /// Whether `name` answers its ping ready.
     func isReady(_ name: String) async -> Bool {
-        guard let reply = try? await environment.connection.request(
-            Subjects.healthPing(name), data: Data(), timeout: .seconds(1)
-        ), let health = try? HealthReply.decoded(from: reply.data, headers: reply.headers) else { return false }
+        guard
+            let reply = try? await environment.connection.request(
+                Subjects.healthPing(name), data: Data(), timeout: .seconds(1)
+            ), let health = try? HealthReply.decoded(from: reply.data, headers: reply.headers)
+        else { return false }
         return health.ready
     }
 

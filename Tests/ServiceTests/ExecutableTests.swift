@@ -4,13 +4,15 @@ import TestSupport
 import Testing
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The built executables as an operator runs them: start, connect, log, stop on SIGTERM with exit status 0.
 @Suite("Service executables")
 struct ExecutableTests {
-    @Test("SIGTERM stops each service cleanly", arguments: ["fetcher", "validator", "index-builder", "change-detector", "storage", "api"])
+    @Test(
+        "SIGTERM stops each service cleanly",
+        arguments: ["fetcher", "validator", "index-builder", "change-detector", "storage", "api"])
     func sigterm(service: String) async throws {
         let server = try NATSServerProcess()
         defer { server.shutdown() }
@@ -58,11 +60,13 @@ struct ExecutableTests {
         #expect(output == "2012-10-26\n2012-10-31\n2012-11-01\n2012-11-02\n")
     }
 
-    @Test("indexctl sessions refuses a malformed date or a reversed range with a message", arguments: [
-        (["sessions", "--from", "2024-1-02", "--to", "2024-01-10"], "not a valid date"),
-        (["sessions", "--from", "2024-01-10", "--to", "2024-01-02"], "is after"),
-        (["sessions", "--from", "1999-12-01", "--to", "2000-01-10"], "calendar covers"),
-    ])
+    @Test(
+        "indexctl sessions refuses a malformed date or a reversed range with a message",
+        arguments: [
+            (["sessions", "--from", "2024-1-02", "--to", "2024-01-10"], "not a valid date"),
+            (["sessions", "--from", "2024-01-10", "--to", "2024-01-02"], "is after"),
+            (["sessions", "--from", "1999-12-01", "--to", "2000-01-10"], "calendar covers"),
+        ])
     func indexctlSessionsErrors(arguments: [String], fragment: String) throws {
         let (status, output, errors) = try run(arguments)
         #expect(status != 0)

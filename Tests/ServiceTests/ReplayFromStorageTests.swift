@@ -50,15 +50,19 @@ extension ExecutableStackSuites {
             guard state.lastSequence > sequence else { return [] }
             var batches: [PriceBatch] = []
             for next in (sequence + 1)...state.lastSequence {
-                let message = try await stack.environment.jetStream.message(stream: StreamName.pricesRaw, sequence: next)
+                let message = try await stack.environment.jetStream.message(
+                    stream: StreamName.pricesRaw, sequence: next)
                 batches.append(try PriceBatch.decoded(from: message.data, headers: message.headers))
             }
             return batches
         }
 
-        @Test("a replay of stored sessions re-publishes them from storage: same results, provider untouched; --refetch fetches")
+        @Test(
+            "a replay of stored sessions re-publishes them from storage: same results, provider untouched; --refetch fetches"
+        )
         func replayFromStorage() async throws {
-            let folder = FileManager.default.temporaryDirectory.appendingPathComponent("replay-input-\(UUID().uuidString)")
+            let folder = FileManager.default.temporaryDirectory.appendingPathComponent(
+                "replay-input-\(UUID().uuidString)")
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
             defer { try? FileManager.default.removeItem(at: folder) }
             let prices = folder.appendingPathComponent("prices.csv")
@@ -66,11 +70,14 @@ extension ExecutableStackSuites {
             try EndToEndTests.prices.write(to: prices, atomically: true, encoding: .utf8)
             try EndToEndTests.stocks.write(to: stocks, atomically: true, encoding: .utf8)
             let stack = try await ExecutableStack([
-                "CSV_PRICES_FILE": prices.path, "CSV_STOCKS_FILE": stocks.path, "INDEX_SIZE": "2", "SCHEDULE_ENABLED": "false",
+                "CSV_PRICES_FILE": prices.path, "CSV_STOCKS_FILE": stocks.path, "INDEX_SIZE": "2",
+                "SCHEDULE_ENABLED": "false",
             ])
             var passed = false
             defer { Task { [passed] in await stack.shutdown(keep: !passed) } }
-            let backfill = ["backfill", "--from", Self.range.from, "--to", Self.range.to, "--provider", "csv", "--timeout", "60"]
+            let backfill = [
+                "backfill", "--from", Self.range.from, "--to", Self.range.to, "--provider", "csv", "--timeout", "60",
+            ]
 
             // 1. Nothing stored: every session comes from the CSV provider.
             try await stack.indexctl(backfill)

@@ -47,7 +47,8 @@ struct ReplayMessageIDTests {
         #expect(request.provider == nil)
         #expect(request.index == Subjects.defaultIndex)
         let full = ReplayRequest(
-            replayID: "r", from: SessionDate("2024-01-02")!, to: SessionDate("2024-01-05")!, provider: "csv", refetch: true
+            replayID: "r", from: SessionDate("2024-01-02")!, to: SessionDate("2024-01-05")!, provider: "csv",
+            refetch: true
         )
         #expect(try ReplayRequest.decoded(from: full.encoded()) == full)
     }

@@ -19,7 +19,9 @@ extension ExecutableStackSuites {
             let due = try #require(schedule.latestDueSession(at: Date()))
             // The eight sessions up to the due one: the first five are back-filled, the last three are missed.
             var recent = [due]
-            while recent.count < 8, let previous = calendar.previousSession(before: recent[0]) { recent.insert(previous, at: 0) }
+            while recent.count < 8, let previous = calendar.previousSession(before: recent[0]) {
+                recent.insert(previous, at: 0)
+            }
             let stack = try await ExecutableStack(["SCHEDULE_ENABLED": "false"])
             var passed = false
             defer { Task { [passed] in await stack.shutdown(keep: !passed) } }
@@ -49,7 +51,8 @@ extension ExecutableStackSuites {
 
             // The ledger the scheduler asks: the recent window, then storage's status when the window holds nothing.
             let ledger = StorageSessionLedger(
-                storage: StorageClient(connection: stack.environment.connection, logger: Logger.test("ledger")), index: "ew100"
+                storage: StorageClient(connection: stack.environment.connection, logger: Logger.test("ledger")),
+                index: "ew100"
             )
             #expect(try await ledger.lastStoredSession(onOrBefore: recent[6]) == recent[6])
             #expect(try await ledger.lastStoredSession(onOrBefore: recent[7].adding(days: 200)) == expected.last)

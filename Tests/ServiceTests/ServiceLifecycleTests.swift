@@ -13,28 +13,33 @@ import Testing
 import ValidatorService
 
 #if canImport(FoundationNetworking)
-import FoundationNetworking
+    import FoundationNetworking
 #endif
 
 /// Every service starts, connects, answers its health checks, and stops when asked.
 @Suite("Service lifecycle")
 struct ServiceLifecycleTests {
-    static let services: [(name: String, run: @Sendable (ServiceConfiguration, @escaping @Sendable (Int) -> Void) async throws -> Void)] = [
-        (Fetcher.name, { try await Fetcher.run(configuration: $0, signals: [], onHTTPPort: $1) }),
-        (Validator.name, { try await Validator.run(configuration: $0, signals: [], onHTTPPort: $1) }),
-        (IndexBuilder.name, { try await IndexBuilder.run(configuration: $0, signals: [], onHTTPPort: $1) }),
-        (ChangeDetector.name, { try await ChangeDetector.run(configuration: $0, signals: [], onHTTPPort: $1) }),
-        (Storage.name, { try await Storage.run(configuration: $0, signals: [], onHTTPPort: $1) }),
-        (API.name, { try await API.run(configuration: $0, signals: [], onHTTPPort: $1) }),
-    ]
+    static let services:
+        [(name: String, run: @Sendable (ServiceConfiguration, @escaping @Sendable (Int) -> Void) async throws -> Void)] =
+            [
+                (Fetcher.name, { try await Fetcher.run(configuration: $0, signals: [], onHTTPPort: $1) }),
+                (Validator.name, { try await Validator.run(configuration: $0, signals: [], onHTTPPort: $1) }),
+                (IndexBuilder.name, { try await IndexBuilder.run(configuration: $0, signals: [], onHTTPPort: $1) }),
+                (ChangeDetector.name, { try await ChangeDetector.run(configuration: $0, signals: [], onHTTPPort: $1) }),
+                (Storage.name, { try await Storage.run(configuration: $0, signals: [], onHTTPPort: $1) }),
+                (API.name, { try await API.run(configuration: $0, signals: [], onHTTPPort: $1) }),
+            ]
 
-    @Test("each service answers /health, /ready, /metrics and a NATS ping, then stops on cancellation",
-          arguments: 0..<6)
+    @Test(
+        "each service answers /health, /ready, /metrics and a NATS ping, then stops on cancellation",
+        arguments: 0..<6)
     func inProcess(index: Int) async throws {
         let (name, run) = Self.services[index]
         let environment = try await NATSTestEnvironment()
         let configuration = try ServiceConfiguration(
-            environment: ["NATS_URL": environment.server.url, "HEALTH_PORT": "0", "API_PORT": "0", "LOG_LEVEL": "critical"],
+            environment: [
+                "NATS_URL": environment.server.url, "HEALTH_PORT": "0", "API_PORT": "0", "LOG_LEVEL": "critical",
+            ],
             service: name
         )
         let port = Mutex<Int?>(nil)
@@ -65,7 +70,8 @@ struct ServiceLifecycleTests {
         let metrics = try await get(base + "/metrics")
         #expect(metrics.status == 200)
 
-        let reply = try await environment.connection.request(Subjects.healthPing(name), data: Data(), timeout: .seconds(30))
+        let reply = try await environment.connection.request(
+            Subjects.healthPing(name), data: Data(), timeout: .seconds(30))
         let pong = try HealthReply.decoded(from: reply.data, headers: reply.headers)
         #expect(pong.service == name)
         #expect(pong.ready)

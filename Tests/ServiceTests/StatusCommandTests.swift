@@ -52,7 +52,10 @@ extension ExecutableStackSuites {
                 #expect(breakers.map(\.name).contains("storage"), "\(name): \(breakers)")
                 #expect(breakers.allSatisfy { $0.state == "closed" && $0.failedCalls == 0 }, "\(name): \(breakers)")
             }
-            #expect(report.stages.map(\.stage) == ["raw published", "validated", "computed", "prices stored", "index stored"])
+            #expect(
+                report.stages.map(\.stage) == [
+                    "raw published", "validated", "computed", "prices stored", "index stored",
+                ])
             #expect(report.stages.allSatisfy { $0.lastSession == SessionDate("2024-03-08") }, "\(report.stages)")
             let storage = try #require(report.storage)
             #expect(storage.indexSessions == 5)
@@ -73,21 +76,30 @@ extension ExecutableStackSuites {
             #expect(services.count == IndexCtl.Ping.services.count)
             let fetcher = try #require(services.first { $0["service"] as? String == "fetcher" })
             let fetcherBreakers = try #require(fetcher["breakers"] as? [[String: Any]])
-            #expect(fetcherBreakers.contains { $0["name"] as? String == "storage" && $0["state"] as? String == "closed" })
+            #expect(
+                fetcherBreakers.contains { $0["name"] as? String == "storage" && $0["state"] as? String == "closed" })
             #expect((object["storage"] as? [String: Any])?["indexSessions"] as? Int == 5)
 
             // ... and the tables for people.
             let table = try await stack.indexctlExecutable(["status"])
             #expect(table.status == 0)
-            let lines = table.output.split(separator: "\n").map { $0.split(separator: " ", omittingEmptySubsequences: true) }
-            #expect(lines.contains { $0.first == "PRICES_RAW" && $0[1] == "5" && $0.last == "2024-03-08" }, "\(table.output)")
-            #expect(lines.contains { $0.first == "validator" && $0[1] == "PRICES_RAW" && $0[2] == "0" }, "\(table.output)")
+            let lines = table.output.split(separator: "\n").map {
+                $0.split(separator: " ", omittingEmptySubsequences: true)
+            }
+            #expect(
+                lines.contains { $0.first == "PRICES_RAW" && $0[1] == "5" && $0.last == "2024-03-08" },
+                "\(table.output)")
+            #expect(
+                lines.contains { $0.first == "validator" && $0[1] == "PRICES_RAW" && $0[2] == "0" }, "\(table.output)")
             #expect(lines.contains { $0.starts(with: ["index", "stored", "2024-03-08"]) }, "\(table.output)")
-            #expect(lines.contains { $0.first == "fetcher" && $0[1] == "ready" && $0.contains("storage") }, "\(table.output)")
+            #expect(
+                lines.contains { $0.first == "fetcher" && $0[1] == "ready" && $0.contains("storage") },
+                "\(table.output)")
 
             // A service that is down is reported down, not skipped.
             #expect(await stack.stop("change-detector"))
-            let degraded = try await StatusReport.gather(connection: stack.environment.connection, timeout: .milliseconds(500))
+            let degraded = try await StatusReport.gather(
+                connection: stack.environment.connection, timeout: .milliseconds(500))
             let detector = try #require(degraded.services.first { $0.service == "change-detector" })
             #expect(!detector.up && !detector.ready && detector.error != nil)
             passed = true

@@ -34,7 +34,8 @@ struct StoredDayTests {
             date: Fixture.day1, batchID: "b1", source: "csv", receivedRows: 3, validRows: 2, rejectedRows: 1,
             indexBatchID: nil
         )
-        let day = StoredDay(record: record, valid: [Fixture.row("A", 1), Fixture.row("B", 2)], rejections: [], stocks: [])
+        let day = StoredDay(
+            record: record, valid: [Fixture.row("A", 1), Fixture.row("B", 2)], rejections: [], stocks: [])
         #expect(throws: StoredDayError.self) { try day.rawRows() }
     }
 

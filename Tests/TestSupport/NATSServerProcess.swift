@@ -2,7 +2,7 @@ import Foundation
 import NATSClient
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A real `nats-server` with JetStream for one test suite: a free loopback port and a temporary store directory.
@@ -30,7 +30,8 @@ package final class NATSServerProcess: @unchecked Sendable {
     package static func executable() throws -> String {
         if let path = ProcessInfo.processInfo.environment["NATS_SERVER_BIN"] { return path }
         let path = ProcessInfo.processInfo.environment["PATH"] ?? ""
-        let candidates = path.split(separator: ":").map { "\($0)/nats-server" } + ["/usr/sbin/nats-server", "/usr/bin/nats-server"]
+        let candidates =
+            path.split(separator: ":").map { "\($0)/nats-server" } + ["/usr/sbin/nats-server", "/usr/bin/nats-server"]
         guard let found = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
             throw TestSupportError.natsServerMissing
         }
@@ -41,7 +42,8 @@ package final class NATSServerProcess: @unchecked Sendable {
     package init(adopting url: String) throws {
         guard let port = url.split(separator: ":").last.flatMap({ Int($0) }) else { throw TestSupportError.noFreePort }
         self.port = port
-        storeDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("nats-adopted-\(UUID().uuidString)")
+        storeDirectory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "nats-adopted-\(UUID().uuidString)")
     }
 
     /// Starts (or restarts) the server on the same port and store.

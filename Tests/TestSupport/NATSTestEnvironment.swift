@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import NATSClient
+import Synchronization
 
 /// A running nats-server and a connection to it, for one test.
 package final class NATSTestEnvironment: Sendable {
@@ -48,7 +49,8 @@ extension Logger {
     /// A logger for tests: warnings and above, so failures show their story without drowning the output.
     package static func test(_ label: String) -> Logger {
         var logger = Logger(label: label)
-        logger.logLevel = ProcessInfo.processInfo.environment["TEST_LOG_LEVEL"].flatMap { Logger.Level(rawValue: $0) } ?? .critical
+        logger.logLevel =
+            ProcessInfo.processInfo.environment["TEST_LOG_LEVEL"].flatMap { Logger.Level(rawValue: $0) } ?? .critical
         return logger
     }
 }
@@ -83,5 +85,3 @@ package final class Locked<Value: Sendable>: Sendable {
     /// Changes the value in place.
     package func update<T>(_ body: (inout sending Value) -> sending T) -> T { storage.withLock(body) }
 }
-
-import Synchronization

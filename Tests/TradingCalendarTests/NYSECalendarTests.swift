@@ -11,45 +11,51 @@ func date(_ text: String) -> SessionDate {
 struct NYSECalendarTests {
     let calendar = NYSECalendar.standard
 
-    @Test("regular holidays are closed", arguments: [
-        "2000-01-17",  // MLK Day, third Monday of January
-        "2022-01-17",  // MLK Day
-        "2024-02-19",  // Washington's Birthday, third Monday of February
-        "2000-04-21", "2008-03-21", "2024-03-29", "2030-04-19",  // Good Friday, including early and late Easters
-        "2019-04-19", "2011-04-22",
-        "2024-05-27",  // Memorial Day, last Monday of May
-        "2020-05-25",
-        "2023-06-19",  // Juneteenth on a Monday
-        "2024-07-04",  // Independence Day
-        "2024-09-02",  // Labor Day, first Monday of September
-        "2024-11-28",  // Thanksgiving, fourth Thursday of November
-        "2012-11-22",
-        "2024-12-25",  // Christmas
-        "2024-01-01",  // New Year's Day
-    ])
+    @Test(
+        "regular holidays are closed",
+        arguments: [
+            "2000-01-17",  // MLK Day, third Monday of January
+            "2022-01-17",  // MLK Day
+            "2024-02-19",  // Washington's Birthday, third Monday of February
+            "2000-04-21", "2008-03-21", "2024-03-29", "2030-04-19",  // Good Friday, including early and late Easters
+            "2019-04-19", "2011-04-22",
+            "2024-05-27",  // Memorial Day, last Monday of May
+            "2020-05-25",
+            "2023-06-19",  // Juneteenth on a Monday
+            "2024-07-04",  // Independence Day
+            "2024-09-02",  // Labor Day, first Monday of September
+            "2024-11-28",  // Thanksgiving, fourth Thursday of November
+            "2012-11-22",
+            "2024-12-25",  // Christmas
+            "2024-01-01",  // New Year's Day
+        ])
     func regularHolidays(text: String) {
         #expect(!calendar.isSession(date(text)))
         #expect(date(text).weekday.isWeekend == false)
     }
 
-    @Test("weekend observance moves closures to the adjacent weekday", arguments: [
-        "2017-01-02",  // New Year's Day on Sunday -> Monday
-        "2023-01-02",
-        "2022-06-20",  // Juneteenth on Sunday -> Monday
-        "2027-06-18",  // Juneteenth on Saturday -> Friday
-        "2020-07-03",  // Independence Day on Saturday -> Friday
-        "2015-07-03",
-        "2021-07-05",  // Independence Day on Sunday -> Monday
-        "2021-12-24",  // Christmas on Saturday -> Friday
-        "2022-12-26",  // Christmas on Sunday -> Monday
-    ])
+    @Test(
+        "weekend observance moves closures to the adjacent weekday",
+        arguments: [
+            "2017-01-02",  // New Year's Day on Sunday -> Monday
+            "2023-01-02",
+            "2022-06-20",  // Juneteenth on Sunday -> Monday
+            "2027-06-18",  // Juneteenth on Saturday -> Friday
+            "2020-07-03",  // Independence Day on Saturday -> Friday
+            "2015-07-03",
+            "2021-07-05",  // Independence Day on Sunday -> Monday
+            "2021-12-24",  // Christmas on Saturday -> Friday
+            "2022-12-26",  // Christmas on Sunday -> Monday
+        ])
     func observedClosures(text: String) {
         #expect(!calendar.isSession(date(text)))
     }
 
-    @Test("Saturday New Year's Day is not observed on the preceding Friday", arguments: [
-        "2004-12-31", "2010-12-31", "2021-12-31",
-    ])
+    @Test(
+        "Saturday New Year's Day is not observed on the preceding Friday",
+        arguments: [
+            "2004-12-31", "2010-12-31", "2021-12-31",
+        ])
     func saturdayNewYearNotObserved(text: String) {
         #expect(calendar.isSession(date(text)))
         #expect(date(text).weekday == .friday)
@@ -60,22 +66,26 @@ struct NYSECalendarTests {
         #expect(calendar.isSession(date(text)))
     }
 
-    @Test("unscheduled closures are closed", arguments: [
-        "2001-09-11", "2001-09-12", "2001-09-13", "2001-09-14",  // September 11 attacks
-        "2004-06-11",  // Reagan
-        "2007-01-02",  // Ford
-        "2012-10-29", "2012-10-30",  // Hurricane Sandy
-        "2018-12-05",  // G. H. W. Bush
-        "2025-01-09",  // Carter
-    ])
+    @Test(
+        "unscheduled closures are closed",
+        arguments: [
+            "2001-09-11", "2001-09-12", "2001-09-13", "2001-09-14",  // September 11 attacks
+            "2004-06-11",  // Reagan
+            "2007-01-02",  // Ford
+            "2012-10-29", "2012-10-30",  // Hurricane Sandy
+            "2018-12-05",  // G. H. W. Bush
+            "2025-01-09",  // Carter
+        ])
     func unscheduledClosures(text: String) {
         #expect(!calendar.isSession(date(text)))
         #expect(calendar.holidays(in: date(text).year).contains { $0.date == date(text) })
     }
 
-    @Test("the exchange reopened after each unscheduled closure", arguments: [
-        "2001-09-17", "2004-06-14", "2007-01-03", "2012-10-31", "2018-12-06", "2025-01-10",
-    ])
+    @Test(
+        "the exchange reopened after each unscheduled closure",
+        arguments: [
+            "2001-09-17", "2004-06-14", "2007-01-03", "2012-10-31", "2018-12-06", "2025-01-10",
+        ])
     func reopenings(text: String) {
         #expect(calendar.isSession(date(text)))
     }
@@ -104,21 +114,24 @@ struct NYSECalendarTests {
 
     @Test("sessions(from:to:) is inclusive")
     func sessionsInclusive() {
-        #expect(calendar.sessions(from: date("2024-03-25"), to: date("2024-04-02")).map(\.description) == [
-            "2024-03-25", "2024-03-26", "2024-03-27", "2024-03-28", "2024-04-01", "2024-04-02",
-        ])
+        #expect(
+            calendar.sessions(from: date("2024-03-25"), to: date("2024-04-02")).map(\.description) == [
+                "2024-03-25", "2024-03-26", "2024-03-27", "2024-03-28", "2024-04-01", "2024-04-02",
+            ])
         #expect(calendar.sessions(from: date("2024-03-28"), to: date("2024-03-28")) == [date("2024-03-28")])
         #expect(calendar.sessions(from: date("2024-03-29"), to: date("2024-03-31")).isEmpty)
     }
 
     @Test("sessions(from:to:) clips to coverage and is empty for a reversed range")
     func sessionsClipped() {
-        #expect(calendar.sessions(from: date("1999-12-01"), to: date("2000-01-05")).map(\.description) == [
-            "2000-01-03", "2000-01-04", "2000-01-05",
-        ])
-        #expect(calendar.sessions(from: date("2030-12-30"), to: date("2031-01-31")).map(\.description) == [
-            "2030-12-30", "2030-12-31",
-        ])
+        #expect(
+            calendar.sessions(from: date("1999-12-01"), to: date("2000-01-05")).map(\.description) == [
+                "2000-01-03", "2000-01-04", "2000-01-05",
+            ])
+        #expect(
+            calendar.sessions(from: date("2030-12-30"), to: date("2031-01-31")).map(\.description) == [
+                "2030-12-30", "2030-12-31",
+            ])
         #expect(calendar.sessions(from: date("1990-01-01"), to: date("2040-01-01")) == calendar.allSessions)
         #expect(calendar.sessions(from: date("1990-01-01"), to: date("1999-12-31")).isEmpty)
         #expect(calendar.sessions(from: date("2024-04-02"), to: date("2024-03-25")).isEmpty)

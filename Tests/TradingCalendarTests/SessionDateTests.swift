@@ -4,13 +4,15 @@ import TradingCalendar
 
 @Suite("SessionDate")
 struct SessionDateTests {
-    @Test("strict parsing accepts well-formed dates", arguments: [
-        ("2024-01-02", 2024, 1, 2),
-        ("2000-02-29", 2000, 2, 29),
-        ("1970-01-01", 1970, 1, 1),
-        ("0001-01-01", 1, 1, 1),
-        ("9999-12-31", 9999, 12, 31),
-    ])
+    @Test(
+        "strict parsing accepts well-formed dates",
+        arguments: [
+            ("2024-01-02", 2024, 1, 2),
+            ("2000-02-29", 2000, 2, 29),
+            ("1970-01-01", 1970, 1, 1),
+            ("0001-01-01", 1, 1, 1),
+            ("9999-12-31", 9999, 12, 31),
+        ])
     func parsesValid(text: String, year: Int, month: Int, day: Int) throws {
         let date = try #require(SessionDate(text))
         #expect(date.year == year && date.month == month && date.day == day)
@@ -20,11 +22,13 @@ struct SessionDateTests {
         #expect(Array(text.utf8).withUnsafeBytes { SessionDate(utf8: $0) } == date)
     }
 
-    @Test("strict parsing rejects everything else", arguments: [
-        "", "2024-1-02", "2024-01-2", "2024-01-02T00:00", " 2024-01-02", "2024-01-02 ", "2023-02-29",
-        "2100-02-29", "2024-13-01", "2024-00-10", "2024-01-00", "2024-04-31", "2024/01/02", "20240102",
-        "+024-01-02", "2024-0a-02", "２024-01-02", "2024-01-022",
-    ])
+    @Test(
+        "strict parsing rejects everything else",
+        arguments: [
+            "", "2024-1-02", "2024-01-2", "2024-01-02T00:00", " 2024-01-02", "2024-01-02 ", "2023-02-29",
+            "2100-02-29", "2024-13-01", "2024-00-10", "2024-01-00", "2024-04-31", "2024/01/02", "20240102",
+            "+024-01-02", "2024-0a-02", "２024-01-02", "2024-01-022",
+        ])
     func rejectsInvalid(text: String) {
         #expect(SessionDate(text) == nil)
         #expect(SessionDate(utf8: Array(text.utf8)) == nil)
@@ -104,17 +108,19 @@ struct SessionDateTests {
         #expect(try #require(SessionDate("2024-12-31")).adding(days: -366).description == "2023-12-31")
     }
 
-    @Test("weekday of known dates", arguments: [
-        ("1970-01-01", Weekday.thursday),
-        ("1969-12-31", .wednesday),
-        ("2000-01-01", .saturday),
-        ("2001-09-11", .tuesday),
-        ("2024-03-29", .friday),
-        ("2025-01-09", .thursday),
-        ("2030-12-31", .tuesday),
-        ("1900-01-01", .monday),
-        ("1600-03-01", .wednesday),
-    ])
+    @Test(
+        "weekday of known dates",
+        arguments: [
+            ("1970-01-01", Weekday.thursday),
+            ("1969-12-31", .wednesday),
+            ("2000-01-01", .saturday),
+            ("2001-09-11", .tuesday),
+            ("2024-03-29", .friday),
+            ("2025-01-09", .thursday),
+            ("2030-12-31", .tuesday),
+            ("1900-01-01", .monday),
+            ("1600-03-01", .wednesday),
+        ])
     func weekdays(text: String, weekday: Weekday) throws {
         #expect(try #require(SessionDate(text)).weekday == weekday)
     }

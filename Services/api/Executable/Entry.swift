@@ -1,5 +1,5 @@
-import ArgumentParser
 import APIService
+import ArgumentParser
 import ServiceSupport
 
 /// The process entry point.

@@ -1,6 +1,6 @@
-import HTTPTypes
 import Contracts
 import Foundation
+import HTTPTypes
 import Hummingbird
 import HummingbirdCore
 import Logging
@@ -50,7 +50,8 @@ package enum API: PipelineService {
         )
         return APIServer(
             application: makeApplication(dependencies, logger: context.logger),
-            invalidator: CacheInvalidator(connection: context.connection, cache: cache, jobs: jobs, logger: context.logger)
+            invalidator: CacheInvalidator(
+                connection: context.connection, cache: cache, jobs: jobs, logger: context.logger)
         )
     }
 

@@ -92,7 +92,9 @@ package struct DailyScheduler: Sendable {
                 }
                 logger.warning(
                     "scheduled run failed; retrying",
-                    metadata: ["error": "\(error)", "schedule.attempt": "\(attempt)", "schedule.retry_at": "\(retryAt)"]
+                    metadata: [
+                        "error": "\(error)", "schedule.attempt": "\(attempt)", "schedule.retry_at": "\(retryAt)",
+                    ]
                 )
                 try await clock.sleep(until: retryAt)
             }

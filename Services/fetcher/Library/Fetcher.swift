@@ -166,10 +166,12 @@ private struct ReplayRun {
             }
             return
         }
-        let retrier = self.retrier ?? Retrier(
-            name: "provider.\(provider.name)", policy: RetryPolicy(maxAttempts: 5, maxDelay: .seconds(5)),
-            logger: replayer.logger
-        )
+        let retrier =
+            self.retrier
+            ?? Retrier(
+                name: "provider.\(provider.name)", policy: RetryPolicy(maxAttempts: 5, maxDelay: .seconds(5)),
+                logger: replayer.logger
+            )
         self.retrier = retrier
         for date in dates {
             try await handle(date, try await retrier.run { try await provider.session(date) }, source: provider.name)

@@ -1,8 +1,8 @@
 import Contracts
 import Foundation
 import Logging
-import Metrics
 import Methodology
+import Metrics
 import NATSClient
 import ServiceLifecycle
 import ServiceSupport
@@ -187,7 +187,9 @@ extension BuildStage {
             if state.isIdle { return }
             waited += 1
             if waited % 100 == 1 {
-                logger.info("waiting for storage to store earlier index results", metadata: ["nats.pending": "\(state.pending)"])
+                logger.info(
+                    "waiting for storage to store earlier index results", metadata: ["nats.pending": "\(state.pending)"]
+                )
             }
             try await Task.sleep(for: .milliseconds(50))
         }

@@ -11,8 +11,6 @@ extension IndexCtl {
             subcommands: [Create.self, List.self]
         )
 
-        init() {}
-
         /// Makes a key, stores its hash, prints it once.
         struct Create: ParsableCommand {
             static let configuration = CommandConfiguration(
@@ -26,9 +24,7 @@ extension IndexCtl {
             @Option(name: .customLong("keys-file"), help: "The key file (API_KEYS_FILE; default DATA_DIR/api-keys).")
             var keysFile: String?
 
-            init() {}
-
-            func run() throws {
+                func run() throws {
                 let path = try keysFile ?? APIKeyFile.path(ServiceConfiguration())
                 do {
                     let key = try APIKeyFile.create(name: name, path: path)
@@ -48,9 +44,7 @@ extension IndexCtl {
             @Option(name: .customLong("keys-file"), help: "The key file (API_KEYS_FILE; default DATA_DIR/api-keys).")
             var keysFile: String?
 
-            init() {}
-
-            func run() throws {
+                func run() throws {
                 let path = try keysFile ?? APIKeyFile.path(ServiceConfiguration())
                 do {
                     for entry in try APIKeyStore.read(path) { print(entry.name) }

@@ -62,9 +62,12 @@ extension IndexCtl {
             let replay = DateRange(start: from, end: to).replayRange(stored: stored, calendar: calendar)
             let (start, end) = (replay.start, replay.end)
             if start < from {
-                FileHandle.standardError.write(Data("extending the range to \(start) to fill the gap before \(from)\n".utf8))
+                FileHandle.standardError.write(
+                    Data("extending the range to \(start) to fill the gap before \(from)\n".utf8))
             }
-            if end > to { FileHandle.standardError.write(Data("extending the range to \(end) to meet the stored series\n".utf8)) }
+            if end > to {
+                FileHandle.standardError.write(Data("extending the range to \(end) to meet the stored series\n".utf8))
+            }
             let sessions = calendar.sessions(from: start, to: end)
             guard !sessions.isEmpty else { throw OperatorError("no NYSE session in \(start)...\(end)") }
 
@@ -76,7 +79,8 @@ extension IndexCtl {
             _ = try await client.jetStream.publish(
                 subject, data: try request.encoded(), headers: request.headers, messageID: replayID
             )
-            FileHandle.standardError.write(Data("replay \(replayID): \(sessions.count) sessions \(start)...\(end)\n".utf8))
+            FileHandle.standardError.write(
+                Data("replay \(replayID): \(sessions.count) sessions \(start)...\(end)\n".utf8))
             let expected = Dictionary(sessions.map { ($0, String?.none) }, uniquingKeysWith: { $1 })
             try await SessionTracker(
                 client: client, watch: watch, expected: expected, extraSubjects: [subject],
@@ -97,7 +101,8 @@ extension PipelineClient {
     func waitForReplay(timeout: Duration) async throws {
         let deadline = ContinuousClock.now + timeout
         while true {
-            let state = try? await jetStream.consumerState(stream: StreamName.replay, durable: ConsumerName.fetcherReplay)
+            let state = try? await jetStream.consumerState(
+                stream: StreamName.replay, durable: ConsumerName.fetcherReplay)
             if state?.isIdle == true { return }
             if ContinuousClock.now > deadline { throw OperatorError("the fetcher did not finish the replay in time") }
             try await Task.sleep(for: .milliseconds(100))

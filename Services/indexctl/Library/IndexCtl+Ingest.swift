@@ -62,7 +62,8 @@ extension IndexCtl {
             let publisher = PriceBatchPublisher(jetStream: client.jetStream)
             var dates = Set(byDate.keys)
             // A session of the file's range without rows is not an index session, unless storage already has it.
-            for session in calendar.sessions(from: first, to: last) where byDate[session] == nil && !stored.contains(session) {
+            for session in calendar.sessions(from: first, to: last)
+            where byDate[session] == nil && !stored.contains(session) {
                 dates.insert(session)
             }
             var expected: [SessionDate: String?] = [:]
@@ -75,9 +76,10 @@ extension IndexCtl {
                 let published = try await publisher.publish(date: date, rows: rows, stocks: stocks, source: "csv")
                 expected[date] = .some(published.batchID)
             }
-            FileHandle.standardError.write(Data(
-                "published \(expected.count) batches (\(data.rowCount) rows) from \(prices)\n".utf8
-            ))
+            FileHandle.standardError.write(
+                Data(
+                    "published \(expected.count) batches (\(data.rowCount) rows) from \(prices)\n".utf8
+                ))
             try await SessionTracker(
                 client: client, watch: watch, expected: expected, extraSubjects: [],
                 stallTimeout: .seconds(timeout), label: "ingest"
@@ -87,7 +89,9 @@ extension IndexCtl {
         }
 
         /// Refuses a file that would leave a gap against the stored series: the build would wait for it forever.
-        static func checkContiguity(first: SessionDate, last: SessionDate, fileDates: Set<SessionDate>, stored: Set<SessionDate>) throws {
+        static func checkContiguity(
+            first: SessionDate, last: SessionDate, fileDates: Set<SessionDate>, stored: Set<SessionDate>
+        ) throws {
             let calendar = NYSECalendar.standard
             if let before = stored.filter({ $0 < first }).max() {
                 let missing = calendar.sessions(from: before, to: first).dropFirst().dropLast()

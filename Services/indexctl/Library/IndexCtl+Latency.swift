@@ -43,7 +43,9 @@ extension IndexCtl {
                 while true {
                     let record = try await client.records(DateRange(start: date, end: date))[date]
                     if let record, record.isComplete { break }
-                    if ContinuousClock.now - started > .seconds(30) { throw OperatorError("\(date) was not computed in 30 s") }
+                    if ContinuousClock.now - started > .seconds(30) {
+                        throw OperatorError("\(date) was not computed in 30 s")
+                    }
                     try await Task.sleep(for: .milliseconds(1))
                 }
                 let milliseconds = (ContinuousClock.now - started).seconds * 1000
@@ -54,10 +56,11 @@ extension IndexCtl {
             }
             let sorted = samples.sorted()
             if !sorted.isEmpty {
-                print(String(
-                    format: "latency over %d sessions: median %.1f ms, max %.1f ms", sorted.count,
-                    sorted[sorted.count / 2], sorted.last!
-                ))
+                print(
+                    String(
+                        format: "latency over %d sessions: median %.1f ms, max %.1f ms", sorted.count,
+                        sorted[sorted.count / 2], sorted.last!
+                    ))
             }
             await client.close()
         }

@@ -111,11 +111,13 @@ extension IndexCtl {
             var next = ""
             if let resumeFrom {
                 if dropped > 0 {
-                    next += "\n\(dropped) index session(s) from \(resumeFrom) on were still in flight when the backup "
+                    next +=
+                        "\n\(dropped) index session(s) from \(resumeFrom) on were still in flight when the backup "
                         + "was taken (not all their results stored); they were dropped from the restored copy, their "
                         + "prices kept"
                 }
-                next += "\nnext: start the stack (make up), then back-fill from the first session the backup does "
+                next +=
+                    "\nnext: start the stack (make up), then back-fill from the first session the backup does "
                     + "not hold in full: indexctl backfill --from \(resumeFrom) --to <yesterday>"
             }
             return "restored \(backup) to \(target): integrity ok, \(status.indexSessions) index sessions"

@@ -61,7 +61,9 @@ extension IndexCtl {
             if let stocks {
                 var text = "ticker,name,sector,exchange\n"
                 for stock in market.allStocks {
-                    text += [stock.ticker, stock.name, stock.sector, stock.exchange].map(quoted).joined(separator: ",") + "\n"
+                    text +=
+                        [stock.ticker, stock.name, stock.sector, stock.exchange].map(quoted).joined(separator: ",")
+                        + "\n"
                 }
                 try text.write(toFile: stocks, atomically: true, encoding: .utf8)
             }
@@ -76,7 +78,8 @@ extension IndexCtl {
         }
 
         private func quoted(_ text: String) -> String {
-            text.contains(",") || text.contains("\"") ? "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : text
+            text.contains(",") || text.contains("\"")
+                ? "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : text
         }
 
         private func zip2(_ a: Double?, _ b: Double?) -> (Double, Double)? {

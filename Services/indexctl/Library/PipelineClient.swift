@@ -32,7 +32,8 @@ struct PipelineClient {
             await connection.close()
             throw OperatorError("the storage service does not answer on NATS at \(natsURL): \(error)")
         }
-        return PipelineClient(connection: connection, jetStream: try connection.jetStream(), storage: storage, index: index)
+        return PipelineClient(
+            connection: connection, jetStream: try connection.jetStream(), storage: storage, index: index)
     }
 
     /// Every NYSE session with a stored price batch.
@@ -96,7 +97,8 @@ final class DeadLetterWatch: Sendable {
     func matching(dates: Set<SessionDate>, subjects: Set<String> = []) -> [(subject: String, reason: String)] {
         letters.list.withLock { all in
             all.filter { letter in
-                subjects.contains(letter.subject) || Subjects.sessionDate(of: letter.subject).map(dates.contains) == true
+                subjects.contains(letter.subject)
+                    || Subjects.sessionDate(of: letter.subject).map(dates.contains) == true
             }
         }
     }

@@ -1,6 +1,6 @@
 import ArgumentParser
-import StorageService
 import ServiceSupport
+import StorageService
 
 /// The process entry point.
 @main

@@ -21,7 +21,8 @@ package struct QueryResponder: Sendable {
         try await withThrowingTaskGroup(of: Void.self) { group in
             for kind in StorageQueryKind.allCases {
                 group.addTask {
-                    try await connection.serve(Subjects.storageQuery(kind), queue: "storage", concurrency: 4) { request in
+                    try await connection.serve(Subjects.storageQuery(kind), queue: "storage", concurrency: 4) {
+                        request in
                         try await answer(kind, request)
                     }
                 }
@@ -49,7 +50,8 @@ package struct QueryResponder: Sendable {
                 return try reply(ChangesReply(changes: database.changes(index: query.index, range: query.range)))
             case .sessions:
                 let query = try SessionsQuery.decoded(from: data, headers: headers)
-                return try reply(SessionsReply(sessions: database.sessionRecords(index: query.index, range: query.range)))
+                return try reply(
+                    SessionsReply(sessions: database.sessionRecords(index: query.index, range: query.range)))
             case .sessionPrices:
                 let query = try SessionPricesQuery.decoded(from: data, headers: headers)
                 let stored = try database.validRows(on: query.date)

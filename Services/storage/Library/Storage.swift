@@ -50,9 +50,10 @@ package enum Storage: PipelineService {
             runner(ConsumerName.storageComposition) { await store.storeCompositionEvents($0) },
         ].compactMap { $0 }
         let responder = QueryResponder(database: database, logger: context.logger)
-        parts.append(TaskService(name: "storage-queries") {
-            try await responder.serve(on: context.connection)
-        })
+        parts.append(
+            TaskService(name: "storage-queries") {
+                try await responder.serve(on: context.connection)
+            })
         if let spec = Topology.pipeline.consumer(ConsumerName.deadLetterWatcher) {
             let watcher = ConsumerRunner(
                 jetStream: jetStream, spec: spec, logger: context.logger,
@@ -83,9 +84,15 @@ package struct StorageStage: Sendable {
 
     /// Stores validated price batches (replacing their days) with their stream sequences.
     package func storePrices(_ messages: [JetStreamMessage]) async -> [MessageOutcome] {
-        await write(messages, decode: { message in
-            (try ValidatedBatch.decoded(from: message.data, headers: message.headers), message.metadata.streamSequence)
-        }) { database, items in
+        await write(
+            messages,
+            decode: { message in
+                (
+                    try ValidatedBatch.decoded(from: message.data, headers: message.headers),
+                    message.metadata.streamSequence
+                )
+            }
+        ) { database, items in
             try database.storeValidated(items.map(\.0), sequences: items.map(\.1))
         }
     }
@@ -108,9 +115,12 @@ package struct StorageStage: Sendable {
 
     /// Stores composition events.
     package func storeCompositionEvents(_ messages: [JetStreamMessage]) async -> [MessageOutcome] {
-        let outcomes = await write(messages, decode: {
-            try CompositionEvent.decoded(from: $0.data, headers: $0.headers)
-        }) {
+        let outcomes = await write(
+            messages,
+            decode: {
+                try CompositionEvent.decoded(from: $0.data, headers: $0.headers)
+            }
+        ) {
             try $0.storeCompositionEvents($1)
         }
         notify(messages, outcomes)

@@ -1,6 +1,6 @@
 import ArgumentParser
-import ValidatorService
 import ServiceSupport
+import ValidatorService
 
 /// The process entry point.
 @main

@@ -9,7 +9,8 @@ import TradingCalendar
 
 /// The `validator` service: raw batches to valid rows (`prices.valid`) and rejections (`prices.rejected`).
 package enum Validator: PipelineService {
-    package static let abstract = "Validates raw price batches: valid rows to prices.valid, rejections to prices.rejected."
+    package static let abstract =
+        "Validates raw price batches: valid rows to prices.valid, rejections to prices.rejected."
     package static let name = "validator"
 
     /// The raw-prices consumer.

@@ -10,7 +10,9 @@ package enum APIKeyFile {
     /// Appends a new key named `name` to the file at `path` (created with mode 0600 when missing) and returns it.
     package static func create(name: String, path: String, now: Date = Date()) throws -> String {
         guard !name.isEmpty, name.count <= 64,
-            name.unicodeScalars.allSatisfy({ CharacterSet.alphanumerics.contains($0) || "-_.@".unicodeScalars.contains($0) })
+            name.unicodeScalars.allSatisfy({
+                CharacterSet.alphanumerics.contains($0) || "-_.@".unicodeScalars.contains($0)
+            })
         else {
             throw APIKeyFileError.badName("the name must be 1-64 letters, digits or - _ . @ (got '\(name)')")
         }

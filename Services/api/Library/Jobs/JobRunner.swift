@@ -1,6 +1,6 @@
-import HTTPTypes
 import Contracts
 import Foundation
+import HTTPTypes
 import Logging
 import Metrics
 import Synchronization
@@ -92,8 +92,10 @@ package actor JobRunner {
         follow(job)
         logger.info(
             "job accepted",
-            metadata: ["job.id": "\(id)", "job.start": "\(replay.start)", "job.end": "\(replay.end)",
-                "job.sessions": "\(sessions.count)"]
+            metadata: [
+                "job.id": "\(id)", "job.start": "\(replay.start)", "job.end": "\(replay.end)",
+                "job.sessions": "\(sessions.count)",
+            ]
         )
         return job
     }
@@ -167,7 +169,8 @@ package actor JobRunner {
             pending = try await gateway.isReplayPending(id)
         } catch {
             // Storage or the broker restarting is no failure; it only counts against the stall timeout.
-            return stalled(since: lastProgress) ? await finishStalled(job) : .progress(sessions: -1, waitingInQueue: false)
+            return stalled(since: lastProgress)
+                ? await finishStalled(job) : .progress(sessions: -1, waitingInQueue: false)
         }
         let sessions = calendar.sessions(from: range.start, to: range.end)
         let done = sessions.count { records[$0]?.isComplete == true }
@@ -198,7 +201,8 @@ package actor JobRunner {
     private func finishStalled(_ job: JobRecord) async -> StepResult {
         var job = job
         let seconds = settings.stallTimeout.components.seconds
-        finish(&job, .failed, error: "no progress for \(seconds) s (\(job.sessionsDone) of \(job.sessionsTotal) sessions)")
+        finish(
+            &job, .failed, error: "no progress for \(seconds) s (\(job.sessionsDone) of \(job.sessionsTotal) sessions)")
         await save(job)
         return .finished
     }

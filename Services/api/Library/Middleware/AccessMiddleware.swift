@@ -41,7 +41,8 @@ package struct AccessMiddleware: RouterMiddleware {
             ).with(header: .wwwAuthenticate, "Bearer")
         }
         if let wait = limiter.admit(context.client) {
-            let seconds = max(1, Int((Double(wait.components.seconds) + Double(wait.components.attoseconds) / 1e18).rounded(.up)))
+            let seconds = max(
+                1, Int((Double(wait.components.seconds) + Double(wait.components.attoseconds) / 1e18).rounded(.up)))
             throw APIError(.tooManyRequests, code: "rate_limited", message: "too many requests; retry in \(seconds) s")
                 .with(header: .retryAfter, "\(seconds)")
         }

@@ -1,5 +1,5 @@
-import HTTPTypes
 import Foundation
+import HTTPTypes
 import Hummingbird
 import Logging
 import NATSClient
@@ -22,20 +22,24 @@ package struct ErrorMiddleware: RouterMiddleware {
             return error.response
         } catch let error as any HTTPResponseError {
             let status = error.status
-            let code = switch status {
-            case .notFound: "not_found"
-            case .methodNotAllowed: "method_not_allowed"
-            case .contentTooLarge: "body_too_large"
-            case .badRequest: "bad_request"
-            default: "http_\(status.code)"
-            }
-            let message = status == .notFound
-                ? "no route \(request.method) \(request.uri.path)" : ((error as? HTTPError)?.body ?? status.reasonPhrase)
+            let code =
+                switch status {
+                case .notFound: "not_found"
+                case .methodNotAllowed: "method_not_allowed"
+                case .contentTooLarge: "body_too_large"
+                case .badRequest: "bad_request"
+                default: "http_\(status.code)"
+                }
+            let message =
+                status == .notFound
+                ? "no route \(request.method) \(request.uri.path)"
+                : ((error as? HTTPError)?.body ?? status.reasonPhrase)
             return APIError(status, code: code, message: message).response
         } catch let error as NATSError {
             if case .remote(_, let message) = error {
                 context.logger.error("storage refused a query", metadata: ["error": "\(message)"])
-                return APIError(.internalServerError, code: "storage_error", message: "storage could not answer").response
+                return APIError(.internalServerError, code: "storage_error", message: "storage could not answer")
+                    .response
             }
             return APIError(.serviceUnavailable, code: "storage_unavailable", message: "storage is not reachable")
                 .with(header: .retryAfter, "1").response

@@ -3,296 +3,296 @@
 /// checks that every route the router has is documented.
 enum OpenAPIDocument {
     static let json = #"""
-{
-  "openapi": "3.1.0",
-  "info": {
-    "title": "Equal-weighted index tracker",
-    "version": "1.0.0",
-    "description": "The equal-weighted index of the 100 largest US stocks by market capitalization: performance, composition on a date, composition changes, build jobs and exports. Dates are YYYY-MM-DD (New York); returns are fractions (0.0123 is 1.23 %). Every error is {\"error\": {\"code\", \"message\"}}. POST endpoints need an API key (X-API-Key or Authorization: Bearer); every request counts against a per-key (or per-address) rate limit."
-  },
-  "servers": [{"url": "http://127.0.0.1:8080"}],
-  "paths": {
-    "/index-performance": {
-      "get": {
-        "operationId": "getIndexPerformance",
-        "summary": "Levels, daily and cumulative returns over a range, with a summary",
-        "parameters": [
-          {"$ref": "#/components/parameters/StartDate"},
-          {"$ref": "#/components/parameters/EndDate"},
-          {"$ref": "#/components/parameters/Index"},
-          {"$ref": "#/components/parameters/IfNoneMatch"}
-        ],
-        "responses": {
-          "200": {"description": "The index sessions of the range", "headers": {"ETag": {"$ref": "#/components/headers/ETag"}}, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/PerformanceResponse"}}}},
-          "304": {"description": "Not modified since the ETag in If-None-Match", "headers": {"ETag": {"$ref": "#/components/headers/ETag"}}},
-          "400": {"$ref": "#/components/responses/BadRequest"},
-          "401": {"$ref": "#/components/responses/Unauthorized"},
-          "404": {"$ref": "#/components/responses/NotFound"},
-          "429": {"$ref": "#/components/responses/TooManyRequests"},
-          "503": {"$ref": "#/components/responses/Unavailable"}
-        }
-      }
-    },
-    "/index-composition": {
-      "get": {
-        "operationId": "getIndexComposition",
-        "summary": "The constituents at the latest index session on or before a date",
-        "parameters": [
-          {"name": "date", "in": "query", "required": false, "description": "The date asked about; today (New York) when absent.", "schema": {"type": "string", "format": "date"}},
-          {"$ref": "#/components/parameters/Index"},
-          {"$ref": "#/components/parameters/IfNoneMatch"}
-        ],
-        "responses": {
-          "200": {"description": "The composition as of the latest session on or before the date", "headers": {"ETag": {"$ref": "#/components/headers/ETag"}}, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/CompositionResponse"}}}},
-          "304": {"description": "Not modified since the ETag in If-None-Match", "headers": {"ETag": {"$ref": "#/components/headers/ETag"}}},
-          "400": {"$ref": "#/components/responses/BadRequest"},
-          "401": {"$ref": "#/components/responses/Unauthorized"},
-          "404": {"$ref": "#/components/responses/NotFound"},
-          "429": {"$ref": "#/components/responses/TooManyRequests"},
-          "503": {"$ref": "#/components/responses/Unavailable"}
-        }
-      }
-    },
-    "/composition-changes": {
-      "get": {
-        "operationId": "getCompositionChanges",
-        "summary": "Sessions of a range at which constituents were added or removed",
-        "parameters": [
-          {"$ref": "#/components/parameters/StartDate"},
-          {"$ref": "#/components/parameters/EndDate"},
-          {"$ref": "#/components/parameters/Index"},
-          {"$ref": "#/components/parameters/IfNoneMatch"}
-        ],
-        "responses": {
-          "200": {"description": "Sessions with a change only", "headers": {"ETag": {"$ref": "#/components/headers/ETag"}}, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ChangesResponse"}}}},
-          "304": {"description": "Not modified since the ETag in If-None-Match", "headers": {"ETag": {"$ref": "#/components/headers/ETag"}}},
-          "400": {"$ref": "#/components/responses/BadRequest"},
-          "401": {"$ref": "#/components/responses/Unauthorized"},
-          "404": {"$ref": "#/components/responses/NotFound"},
-          "429": {"$ref": "#/components/responses/TooManyRequests"},
-          "503": {"$ref": "#/components/responses/Unavailable"}
-        }
-      }
-    },
-    "/build-index": {
-      "post": {
-        "operationId": "buildIndex",
-        "summary": "Queue fetch and compute of a range (a replay); answers with a job",
-        "security": [{"ApiKey": []}, {"Bearer": []}],
-        "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/BuildRequest"}}}},
-        "responses": {
-          "202": {"description": "The job, queued", "headers": {"Location": {"description": "The job's URL", "schema": {"type": "string"}}}, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Job"}}}},
-          "400": {"$ref": "#/components/responses/BadRequest"},
-          "401": {"$ref": "#/components/responses/Unauthorized"},
-          "404": {"$ref": "#/components/responses/NotFound"},
-          "413": {"$ref": "#/components/responses/TooLarge"},
-          "422": {"$ref": "#/components/responses/Unprocessable"},
-          "429": {"$ref": "#/components/responses/TooManyRequests"},
-          "503": {"$ref": "#/components/responses/Unavailable"}
-        }
-      }
-    },
-    "/jobs/{id}": {
-      "get": {
-        "operationId": "getJob",
-        "summary": "A build job's status and progress",
-        "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}],
-        "responses": {
-          "200": {"description": "The job", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Job"}}}},
-          "401": {"$ref": "#/components/responses/Unauthorized"},
-          "404": {"$ref": "#/components/responses/NotFound"},
-          "429": {"$ref": "#/components/responses/TooManyRequests"},
-          "503": {"$ref": "#/components/responses/Unavailable"}
-        }
-      }
-    },
-    "/export-data": {
-      "post": {
-        "operationId": "exportData",
-        "summary": "Performance, compositions and changes of a range as an xlsx (default), csv or json file",
-        "security": [{"ApiKey": []}, {"Bearer": []}],
-        "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ExportRequest"}}}},
-        "responses": {
-          "200": {
-            "description": "The file, with a Content-Disposition filename",
-            "headers": {"Content-Disposition": {"description": "attachment; filename=\"<index>_<start>_<end>.<format>\"", "schema": {"type": "string"}}},
-            "content": {
-              "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {"schema": {"type": "string", "contentEncoding": "binary", "description": "Sheets Performance, Compositions, Changes, Summary"}},
-              "text/csv": {"schema": {"type": "string", "description": "One table: a section column (performance, composition, change, summary), then the union of the tables' columns"}},
-              "application/json": {"schema": {"$ref": "#/components/schemas/JSONExport"}}
+        {
+          "openapi": "3.1.0",
+          "info": {
+            "title": "Equal-weighted index tracker",
+            "version": "1.0.0",
+            "description": "The equal-weighted index of the 100 largest US stocks by market capitalization: performance, composition on a date, composition changes, build jobs and exports. Dates are YYYY-MM-DD (New York); returns are fractions (0.0123 is 1.23 %). Every error is {\"error\": {\"code\", \"message\"}}. POST endpoints need an API key (X-API-Key or Authorization: Bearer); every request counts against a per-key (or per-address) rate limit."
+          },
+          "servers": [{"url": "http://127.0.0.1:8080"}],
+          "paths": {
+            "/index-performance": {
+              "get": {
+                "operationId": "getIndexPerformance",
+                "summary": "Levels, daily and cumulative returns over a range, with a summary",
+                "parameters": [
+                  {"$ref": "#/components/parameters/StartDate"},
+                  {"$ref": "#/components/parameters/EndDate"},
+                  {"$ref": "#/components/parameters/Index"},
+                  {"$ref": "#/components/parameters/IfNoneMatch"}
+                ],
+                "responses": {
+                  "200": {"description": "The index sessions of the range", "headers": {"ETag": {"$ref": "#/components/headers/ETag"}}, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/PerformanceResponse"}}}},
+                  "304": {"description": "Not modified since the ETag in If-None-Match", "headers": {"ETag": {"$ref": "#/components/headers/ETag"}}},
+                  "400": {"$ref": "#/components/responses/BadRequest"},
+                  "401": {"$ref": "#/components/responses/Unauthorized"},
+                  "404": {"$ref": "#/components/responses/NotFound"},
+                  "429": {"$ref": "#/components/responses/TooManyRequests"},
+                  "503": {"$ref": "#/components/responses/Unavailable"}
+                }
+              }
+            },
+            "/index-composition": {
+              "get": {
+                "operationId": "getIndexComposition",
+                "summary": "The constituents at the latest index session on or before a date",
+                "parameters": [
+                  {"name": "date", "in": "query", "required": false, "description": "The date asked about; today (New York) when absent.", "schema": {"type": "string", "format": "date"}},
+                  {"$ref": "#/components/parameters/Index"},
+                  {"$ref": "#/components/parameters/IfNoneMatch"}
+                ],
+                "responses": {
+                  "200": {"description": "The composition as of the latest session on or before the date", "headers": {"ETag": {"$ref": "#/components/headers/ETag"}}, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/CompositionResponse"}}}},
+                  "304": {"description": "Not modified since the ETag in If-None-Match", "headers": {"ETag": {"$ref": "#/components/headers/ETag"}}},
+                  "400": {"$ref": "#/components/responses/BadRequest"},
+                  "401": {"$ref": "#/components/responses/Unauthorized"},
+                  "404": {"$ref": "#/components/responses/NotFound"},
+                  "429": {"$ref": "#/components/responses/TooManyRequests"},
+                  "503": {"$ref": "#/components/responses/Unavailable"}
+                }
+              }
+            },
+            "/composition-changes": {
+              "get": {
+                "operationId": "getCompositionChanges",
+                "summary": "Sessions of a range at which constituents were added or removed",
+                "parameters": [
+                  {"$ref": "#/components/parameters/StartDate"},
+                  {"$ref": "#/components/parameters/EndDate"},
+                  {"$ref": "#/components/parameters/Index"},
+                  {"$ref": "#/components/parameters/IfNoneMatch"}
+                ],
+                "responses": {
+                  "200": {"description": "Sessions with a change only", "headers": {"ETag": {"$ref": "#/components/headers/ETag"}}, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ChangesResponse"}}}},
+                  "304": {"description": "Not modified since the ETag in If-None-Match", "headers": {"ETag": {"$ref": "#/components/headers/ETag"}}},
+                  "400": {"$ref": "#/components/responses/BadRequest"},
+                  "401": {"$ref": "#/components/responses/Unauthorized"},
+                  "404": {"$ref": "#/components/responses/NotFound"},
+                  "429": {"$ref": "#/components/responses/TooManyRequests"},
+                  "503": {"$ref": "#/components/responses/Unavailable"}
+                }
+              }
+            },
+            "/build-index": {
+              "post": {
+                "operationId": "buildIndex",
+                "summary": "Queue fetch and compute of a range (a replay); answers with a job",
+                "security": [{"ApiKey": []}, {"Bearer": []}],
+                "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/BuildRequest"}}}},
+                "responses": {
+                  "202": {"description": "The job, queued", "headers": {"Location": {"description": "The job's URL", "schema": {"type": "string"}}}, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Job"}}}},
+                  "400": {"$ref": "#/components/responses/BadRequest"},
+                  "401": {"$ref": "#/components/responses/Unauthorized"},
+                  "404": {"$ref": "#/components/responses/NotFound"},
+                  "413": {"$ref": "#/components/responses/TooLarge"},
+                  "422": {"$ref": "#/components/responses/Unprocessable"},
+                  "429": {"$ref": "#/components/responses/TooManyRequests"},
+                  "503": {"$ref": "#/components/responses/Unavailable"}
+                }
+              }
+            },
+            "/jobs/{id}": {
+              "get": {
+                "operationId": "getJob",
+                "summary": "A build job's status and progress",
+                "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}],
+                "responses": {
+                  "200": {"description": "The job", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Job"}}}},
+                  "401": {"$ref": "#/components/responses/Unauthorized"},
+                  "404": {"$ref": "#/components/responses/NotFound"},
+                  "429": {"$ref": "#/components/responses/TooManyRequests"},
+                  "503": {"$ref": "#/components/responses/Unavailable"}
+                }
+              }
+            },
+            "/export-data": {
+              "post": {
+                "operationId": "exportData",
+                "summary": "Performance, compositions and changes of a range as an xlsx (default), csv or json file",
+                "security": [{"ApiKey": []}, {"Bearer": []}],
+                "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ExportRequest"}}}},
+                "responses": {
+                  "200": {
+                    "description": "The file, with a Content-Disposition filename",
+                    "headers": {"Content-Disposition": {"description": "attachment; filename=\"<index>_<start>_<end>.<format>\"", "schema": {"type": "string"}}},
+                    "content": {
+                      "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {"schema": {"type": "string", "contentEncoding": "binary", "description": "Sheets Performance, Compositions, Changes, Summary"}},
+                      "text/csv": {"schema": {"type": "string", "description": "One table: a section column (performance, composition, change, summary), then the union of the tables' columns"}},
+                      "application/json": {"schema": {"$ref": "#/components/schemas/JSONExport"}}
+                    }
+                  },
+                  "400": {"$ref": "#/components/responses/BadRequest"},
+                  "401": {"$ref": "#/components/responses/Unauthorized"},
+                  "404": {"$ref": "#/components/responses/NotFound"},
+                  "413": {"$ref": "#/components/responses/TooLarge"},
+                  "422": {"$ref": "#/components/responses/Unprocessable"},
+                  "429": {"$ref": "#/components/responses/TooManyRequests"},
+                  "503": {"$ref": "#/components/responses/Unavailable"}
+                }
+              }
+            },
+            "/openapi.json": {
+              "get": {
+                "operationId": "getOpenAPI",
+                "summary": "This document",
+                "responses": {
+                  "200": {"description": "OpenAPI 3.1", "content": {"application/json": {"schema": {"type": "object"}}}},
+                  "429": {"$ref": "#/components/responses/TooManyRequests"}
+                }
+              }
+            },
+            "/health": {
+              "get": {
+                "operationId": "getHealth",
+                "summary": "Liveness",
+                "responses": {
+                  "200": {"description": "The process is up", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Health"}}}}
+                }
+              }
+            },
+            "/ready": {
+              "get": {
+                "operationId": "getReady",
+                "summary": "Readiness: NATS, the topology and storage reachable",
+                "responses": {
+                  "200": {"description": "Ready", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Ready"}}}},
+                  "503": {"description": "Not ready; checks says which dependency is missing", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Ready"}}}}
+                }
+              }
+            },
+            "/metrics": {
+              "get": {
+                "operationId": "getMetrics",
+                "summary": "Prometheus text exposition",
+                "responses": {
+                  "200": {"description": "Metrics", "content": {"text/plain": {"schema": {"type": "string"}}}}
+                }
+              }
             }
           },
-          "400": {"$ref": "#/components/responses/BadRequest"},
-          "401": {"$ref": "#/components/responses/Unauthorized"},
-          "404": {"$ref": "#/components/responses/NotFound"},
-          "413": {"$ref": "#/components/responses/TooLarge"},
-          "422": {"$ref": "#/components/responses/Unprocessable"},
-          "429": {"$ref": "#/components/responses/TooManyRequests"},
-          "503": {"$ref": "#/components/responses/Unavailable"}
+          "components": {
+            "securitySchemes": {
+              "ApiKey": {"type": "apiKey", "in": "header", "name": "X-API-Key"},
+              "Bearer": {"type": "http", "scheme": "bearer", "description": "The same API key as a bearer token"}
+            },
+            "parameters": {
+              "StartDate": {"name": "start_date", "in": "query", "required": true, "schema": {"type": "string", "format": "date"}},
+              "EndDate": {"name": "end_date", "in": "query", "required": false, "description": "Today (New York) when absent; not before start_date.", "schema": {"type": "string", "format": "date"}},
+              "Index": {"name": "index", "in": "query", "required": false, "description": "The index definition; the equal-weighted top 100 by default.", "schema": {"type": "string", "enum": ["ew100"], "default": "ew100"}},
+              "IfNoneMatch": {"name": "If-None-Match", "in": "header", "required": false, "schema": {"type": "string"}}
+            },
+            "headers": {
+              "ETag": {"description": "A weak entity tag of the answer", "schema": {"type": "string"}}
+            },
+            "responses": {
+              "BadRequest": {"description": "A parameter or the body is invalid", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+              "Unauthorized": {"description": "The API key is missing (POST) or invalid", "headers": {"WWW-Authenticate": {"schema": {"type": "string"}}}, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+              "NotFound": {"description": "Unknown index, job, route, or no data on or before the date", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+              "TooLarge": {"description": "The body is too large", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+              "Unprocessable": {"description": "The request is well formed but cannot be carried out (no session in the range)", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+              "TooManyRequests": {"description": "Rate limited", "headers": {"Retry-After": {"description": "Seconds to wait", "schema": {"type": "integer"}}}, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+              "Unavailable": {"description": "Storage or NATS is not reachable (storage_unavailable, pipeline_unavailable); Retry-After says when to try again", "headers": {"Retry-After": {"description": "Seconds to wait", "schema": {"type": "integer"}}}, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+            },
+            "schemas": {
+              "Error": {
+                "type": "object", "required": ["error"], "additionalProperties": false,
+                "properties": {"error": {"type": "object", "required": ["code", "message"], "additionalProperties": false, "properties": {"code": {"type": "string"}, "message": {"type": "string"}}}}
+              },
+              "PerformancePoint": {
+                "type": "object", "required": ["date", "level", "daily_return", "cumulative_return"], "additionalProperties": false,
+                "properties": {"date": {"type": "string", "format": "date"}, "level": {"type": "number"}, "daily_return": {"type": "number"}, "cumulative_return": {"type": "number", "description": "L(d) / L(first session in range) - 1"}}
+              },
+              "SessionReturn": {
+                "type": "object", "required": ["date", "daily_return"], "additionalProperties": false,
+                "properties": {"date": {"type": "string", "format": "date"}, "daily_return": {"type": "number"}}
+              },
+              "Summary": {
+                "type": "object", "additionalProperties": false,
+                "required": ["sessions", "start_date", "end_date", "total_return", "annualized_volatility", "max_drawdown", "best_session", "worst_session"],
+                "properties": {
+                  "sessions": {"type": "integer"},
+                  "start_date": {"type": ["string", "null"], "format": "date"},
+                  "end_date": {"type": ["string", "null"], "format": "date"},
+                  "total_return": {"type": ["number", "null"]},
+                  "annualized_volatility": {"type": ["number", "null"], "description": "Sample standard deviation of the daily returns inside the range, times sqrt(252)"},
+                  "max_drawdown": {"type": ["number", "null"], "description": "The deepest fall from a running peak, as a negative fraction"},
+                  "best_session": {"oneOf": [{"$ref": "#/components/schemas/SessionReturn"}, {"type": "null"}]},
+                  "worst_session": {"oneOf": [{"$ref": "#/components/schemas/SessionReturn"}, {"type": "null"}]}
+                }
+              },
+              "PerformanceResponse": {
+                "type": "object", "required": ["performance", "summary"], "additionalProperties": false,
+                "properties": {"performance": {"type": "array", "items": {"$ref": "#/components/schemas/PerformancePoint"}}, "summary": {"$ref": "#/components/schemas/Summary"}}
+              },
+              "Constituent": {
+                "type": "object", "required": ["ticker", "name", "sector", "rank", "weight", "market_cap", "close"], "additionalProperties": false,
+                "properties": {"ticker": {"type": "string"}, "name": {"type": ["string", "null"]}, "sector": {"type": ["string", "null"]}, "rank": {"type": "integer"}, "weight": {"type": "number"}, "market_cap": {"type": "number"}, "close": {"type": "number"}}
+              },
+              "CompositionResponse": {
+                "type": "object", "required": ["date", "as_of", "constituents"], "additionalProperties": false,
+                "properties": {"date": {"type": "string", "format": "date"}, "as_of": {"type": "string", "format": "date", "description": "The latest index session on or before date"}, "constituents": {"type": "array", "items": {"$ref": "#/components/schemas/Constituent"}}}
+              },
+              "ChangeEntry": {
+                "type": "object", "required": ["ticker", "rank", "market_cap"], "additionalProperties": false,
+                "properties": {"ticker": {"type": "string"}, "rank": {"type": ["integer", "null"]}, "market_cap": {"type": ["number", "null"]}}
+              },
+              "Change": {
+                "type": "object", "required": ["date", "added", "removed"], "additionalProperties": false,
+                "properties": {"date": {"type": "string", "format": "date"}, "added": {"type": "array", "items": {"$ref": "#/components/schemas/ChangeEntry"}}, "removed": {"type": "array", "items": {"$ref": "#/components/schemas/ChangeEntry"}}}
+              },
+              "ChangesResponse": {
+                "type": "object", "required": ["changes"], "additionalProperties": false,
+                "properties": {"changes": {"type": "array", "items": {"$ref": "#/components/schemas/Change"}}}
+              },
+              "BuildRequest": {
+                "type": "object", "required": ["start_date"],
+                "properties": {"start_date": {"type": "string", "format": "date"}, "end_date": {"type": "string", "format": "date"}, "refetch": {"type": "boolean", "default": false, "description": "Fetch stored sessions again from the provider instead of re-publishing them from storage"}, "index": {"type": "string", "enum": ["ew100"]}}
+              },
+              "Job": {
+                "type": "object", "additionalProperties": false,
+                "required": ["id", "index", "status", "start_date", "end_date", "replay_start_date", "replay_end_date", "refetch", "progress", "created_at", "updated_at", "error"],
+                "properties": {
+                  "id": {"type": "string"},
+                  "index": {"type": "string"},
+                  "status": {"type": "string", "enum": ["queued", "running", "succeeded", "failed"]},
+                  "start_date": {"type": "string", "format": "date"},
+                  "end_date": {"type": "string", "format": "date"},
+                  "replay_start_date": {"type": "string", "format": "date", "description": "The range replayed: grown to meet the stored series so no gap is left"},
+                  "replay_end_date": {"type": "string", "format": "date"},
+                  "refetch": {"type": "boolean"},
+                  "progress": {"type": "object", "required": ["sessions_total", "sessions_done", "fraction"], "additionalProperties": false, "properties": {"sessions_total": {"type": "integer"}, "sessions_done": {"type": "integer"}, "fraction": {"type": "number"}}},
+                  "created_at": {"type": "string", "format": "date-time"},
+                  "updated_at": {"type": "string", "format": "date-time"},
+                  "error": {"type": ["string", "null"]}
+                }
+              },
+              "ExportRequest": {
+                "type": "object", "required": ["start_date"],
+                "properties": {"start_date": {"type": "string", "format": "date"}, "end_date": {"type": "string", "format": "date"}, "format": {"type": "string", "enum": ["xlsx", "csv", "json"], "default": "xlsx"}, "index": {"type": "string", "enum": ["ew100"]}}
+              },
+              "JSONExport": {
+                "type": "object", "required": ["index", "start_date", "end_date", "performance", "summary", "compositions", "changes"], "additionalProperties": false,
+                "properties": {
+                  "index": {"type": "string"},
+                  "start_date": {"type": "string", "format": "date"},
+                  "end_date": {"type": "string", "format": "date"},
+                  "performance": {"type": "array", "items": {"$ref": "#/components/schemas/PerformancePoint"}},
+                  "summary": {"$ref": "#/components/schemas/Summary"},
+                  "compositions": {"type": "array", "items": {"type": "object", "required": ["date", "constituents"], "additionalProperties": false, "properties": {"date": {"type": "string", "format": "date"}, "constituents": {"type": "array", "items": {"$ref": "#/components/schemas/Constituent"}}}}},
+                  "changes": {"type": "array", "items": {"$ref": "#/components/schemas/Change"}}
+                }
+              },
+              "Health": {
+                "type": "object", "required": ["status", "service", "uptime_seconds"],
+                "properties": {"status": {"type": "string"}, "service": {"type": "string"}, "uptime_seconds": {"type": "number"}}
+              },
+              "Ready": {
+                "type": "object", "required": ["ready", "service", "checks"],
+                "properties": {"ready": {"type": "boolean"}, "service": {"type": "string"}, "checks": {"type": "object", "additionalProperties": {"type": "boolean"}}}
+              }
+            }
+          }
         }
-      }
-    },
-    "/openapi.json": {
-      "get": {
-        "operationId": "getOpenAPI",
-        "summary": "This document",
-        "responses": {
-          "200": {"description": "OpenAPI 3.1", "content": {"application/json": {"schema": {"type": "object"}}}},
-          "429": {"$ref": "#/components/responses/TooManyRequests"}
-        }
-      }
-    },
-    "/health": {
-      "get": {
-        "operationId": "getHealth",
-        "summary": "Liveness",
-        "responses": {
-          "200": {"description": "The process is up", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Health"}}}}
-        }
-      }
-    },
-    "/ready": {
-      "get": {
-        "operationId": "getReady",
-        "summary": "Readiness: NATS, the topology and storage reachable",
-        "responses": {
-          "200": {"description": "Ready", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Ready"}}}},
-          "503": {"description": "Not ready; checks says which dependency is missing", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Ready"}}}}
-        }
-      }
-    },
-    "/metrics": {
-      "get": {
-        "operationId": "getMetrics",
-        "summary": "Prometheus text exposition",
-        "responses": {
-          "200": {"description": "Metrics", "content": {"text/plain": {"schema": {"type": "string"}}}}
-        }
-      }
-    }
-  },
-  "components": {
-    "securitySchemes": {
-      "ApiKey": {"type": "apiKey", "in": "header", "name": "X-API-Key"},
-      "Bearer": {"type": "http", "scheme": "bearer", "description": "The same API key as a bearer token"}
-    },
-    "parameters": {
-      "StartDate": {"name": "start_date", "in": "query", "required": true, "schema": {"type": "string", "format": "date"}},
-      "EndDate": {"name": "end_date", "in": "query", "required": false, "description": "Today (New York) when absent; not before start_date.", "schema": {"type": "string", "format": "date"}},
-      "Index": {"name": "index", "in": "query", "required": false, "description": "The index definition; the equal-weighted top 100 by default.", "schema": {"type": "string", "enum": ["ew100"], "default": "ew100"}},
-      "IfNoneMatch": {"name": "If-None-Match", "in": "header", "required": false, "schema": {"type": "string"}}
-    },
-    "headers": {
-      "ETag": {"description": "A weak entity tag of the answer", "schema": {"type": "string"}}
-    },
-    "responses": {
-      "BadRequest": {"description": "A parameter or the body is invalid", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
-      "Unauthorized": {"description": "The API key is missing (POST) or invalid", "headers": {"WWW-Authenticate": {"schema": {"type": "string"}}}, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
-      "NotFound": {"description": "Unknown index, job, route, or no data on or before the date", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
-      "TooLarge": {"description": "The body is too large", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
-      "Unprocessable": {"description": "The request is well formed but cannot be carried out (no session in the range)", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
-      "TooManyRequests": {"description": "Rate limited", "headers": {"Retry-After": {"description": "Seconds to wait", "schema": {"type": "integer"}}}, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
-      "Unavailable": {"description": "Storage or NATS is not reachable (storage_unavailable, pipeline_unavailable); Retry-After says when to try again", "headers": {"Retry-After": {"description": "Seconds to wait", "schema": {"type": "integer"}}}, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
-    },
-    "schemas": {
-      "Error": {
-        "type": "object", "required": ["error"], "additionalProperties": false,
-        "properties": {"error": {"type": "object", "required": ["code", "message"], "additionalProperties": false, "properties": {"code": {"type": "string"}, "message": {"type": "string"}}}}
-      },
-      "PerformancePoint": {
-        "type": "object", "required": ["date", "level", "daily_return", "cumulative_return"], "additionalProperties": false,
-        "properties": {"date": {"type": "string", "format": "date"}, "level": {"type": "number"}, "daily_return": {"type": "number"}, "cumulative_return": {"type": "number", "description": "L(d) / L(first session in range) - 1"}}
-      },
-      "SessionReturn": {
-        "type": "object", "required": ["date", "daily_return"], "additionalProperties": false,
-        "properties": {"date": {"type": "string", "format": "date"}, "daily_return": {"type": "number"}}
-      },
-      "Summary": {
-        "type": "object", "additionalProperties": false,
-        "required": ["sessions", "start_date", "end_date", "total_return", "annualized_volatility", "max_drawdown", "best_session", "worst_session"],
-        "properties": {
-          "sessions": {"type": "integer"},
-          "start_date": {"type": ["string", "null"], "format": "date"},
-          "end_date": {"type": ["string", "null"], "format": "date"},
-          "total_return": {"type": ["number", "null"]},
-          "annualized_volatility": {"type": ["number", "null"], "description": "Sample standard deviation of the daily returns inside the range, times sqrt(252)"},
-          "max_drawdown": {"type": ["number", "null"], "description": "The deepest fall from a running peak, as a negative fraction"},
-          "best_session": {"oneOf": [{"$ref": "#/components/schemas/SessionReturn"}, {"type": "null"}]},
-          "worst_session": {"oneOf": [{"$ref": "#/components/schemas/SessionReturn"}, {"type": "null"}]}
-        }
-      },
-      "PerformanceResponse": {
-        "type": "object", "required": ["performance", "summary"], "additionalProperties": false,
-        "properties": {"performance": {"type": "array", "items": {"$ref": "#/components/schemas/PerformancePoint"}}, "summary": {"$ref": "#/components/schemas/Summary"}}
-      },
-      "Constituent": {
-        "type": "object", "required": ["ticker", "name", "sector", "rank", "weight", "market_cap", "close"], "additionalProperties": false,
-        "properties": {"ticker": {"type": "string"}, "name": {"type": ["string", "null"]}, "sector": {"type": ["string", "null"]}, "rank": {"type": "integer"}, "weight": {"type": "number"}, "market_cap": {"type": "number"}, "close": {"type": "number"}}
-      },
-      "CompositionResponse": {
-        "type": "object", "required": ["date", "as_of", "constituents"], "additionalProperties": false,
-        "properties": {"date": {"type": "string", "format": "date"}, "as_of": {"type": "string", "format": "date", "description": "The latest index session on or before date"}, "constituents": {"type": "array", "items": {"$ref": "#/components/schemas/Constituent"}}}
-      },
-      "ChangeEntry": {
-        "type": "object", "required": ["ticker", "rank", "market_cap"], "additionalProperties": false,
-        "properties": {"ticker": {"type": "string"}, "rank": {"type": ["integer", "null"]}, "market_cap": {"type": ["number", "null"]}}
-      },
-      "Change": {
-        "type": "object", "required": ["date", "added", "removed"], "additionalProperties": false,
-        "properties": {"date": {"type": "string", "format": "date"}, "added": {"type": "array", "items": {"$ref": "#/components/schemas/ChangeEntry"}}, "removed": {"type": "array", "items": {"$ref": "#/components/schemas/ChangeEntry"}}}
-      },
-      "ChangesResponse": {
-        "type": "object", "required": ["changes"], "additionalProperties": false,
-        "properties": {"changes": {"type": "array", "items": {"$ref": "#/components/schemas/Change"}}}
-      },
-      "BuildRequest": {
-        "type": "object", "required": ["start_date"],
-        "properties": {"start_date": {"type": "string", "format": "date"}, "end_date": {"type": "string", "format": "date"}, "refetch": {"type": "boolean", "default": false, "description": "Fetch stored sessions again from the provider instead of re-publishing them from storage"}, "index": {"type": "string", "enum": ["ew100"]}}
-      },
-      "Job": {
-        "type": "object", "additionalProperties": false,
-        "required": ["id", "index", "status", "start_date", "end_date", "replay_start_date", "replay_end_date", "refetch", "progress", "created_at", "updated_at", "error"],
-        "properties": {
-          "id": {"type": "string"},
-          "index": {"type": "string"},
-          "status": {"type": "string", "enum": ["queued", "running", "succeeded", "failed"]},
-          "start_date": {"type": "string", "format": "date"},
-          "end_date": {"type": "string", "format": "date"},
-          "replay_start_date": {"type": "string", "format": "date", "description": "The range replayed: grown to meet the stored series so no gap is left"},
-          "replay_end_date": {"type": "string", "format": "date"},
-          "refetch": {"type": "boolean"},
-          "progress": {"type": "object", "required": ["sessions_total", "sessions_done", "fraction"], "additionalProperties": false, "properties": {"sessions_total": {"type": "integer"}, "sessions_done": {"type": "integer"}, "fraction": {"type": "number"}}},
-          "created_at": {"type": "string", "format": "date-time"},
-          "updated_at": {"type": "string", "format": "date-time"},
-          "error": {"type": ["string", "null"]}
-        }
-      },
-      "ExportRequest": {
-        "type": "object", "required": ["start_date"],
-        "properties": {"start_date": {"type": "string", "format": "date"}, "end_date": {"type": "string", "format": "date"}, "format": {"type": "string", "enum": ["xlsx", "csv", "json"], "default": "xlsx"}, "index": {"type": "string", "enum": ["ew100"]}}
-      },
-      "JSONExport": {
-        "type": "object", "required": ["index", "start_date", "end_date", "performance", "summary", "compositions", "changes"], "additionalProperties": false,
-        "properties": {
-          "index": {"type": "string"},
-          "start_date": {"type": "string", "format": "date"},
-          "end_date": {"type": "string", "format": "date"},
-          "performance": {"type": "array", "items": {"$ref": "#/components/schemas/PerformancePoint"}},
-          "summary": {"$ref": "#/components/schemas/Summary"},
-          "compositions": {"type": "array", "items": {"type": "object", "required": ["date", "constituents"], "additionalProperties": false, "properties": {"date": {"type": "string", "format": "date"}, "constituents": {"type": "array", "items": {"$ref": "#/components/schemas/Constituent"}}}}},
-          "changes": {"type": "array", "items": {"$ref": "#/components/schemas/Change"}}
-        }
-      },
-      "Health": {
-        "type": "object", "required": ["status", "service", "uptime_seconds"],
-        "properties": {"status": {"type": "string"}, "service": {"type": "string"}, "uptime_seconds": {"type": "number"}}
-      },
-      "Ready": {
-        "type": "object", "required": ["ready", "service", "checks"],
-        "properties": {"ready": {"type": "boolean"}, "service": {"type": "string"}, "checks": {"type": "object", "additionalProperties": {"type": "boolean"}}}
-      }
-    }
-  }
-}
-"""#
+        """#
 }

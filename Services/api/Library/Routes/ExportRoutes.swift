@@ -1,6 +1,6 @@
-import HTTPTypes
 import Contracts
 import Foundation
+import HTTPTypes
 import Hummingbird
 import NATSClient
 import Resilience
@@ -46,7 +46,9 @@ struct ExportRoutes: Sendable {
             .contentType: format.contentType, .contentDisposition: "attachment; filename=\"\(filename)\"",
         ]
         // An xlsx is a zip already.
-        if format == .xlsx { return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: file))) }
+        if format == .xlsx {
+            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: file)))
+        }
         return ContentEncoding.response(request, headers: headers, body: ByteBuffer(bytes: file))
     }
 }
@@ -132,14 +134,16 @@ extension ExportData {
             .init(key: "max_drawdown", value: summary.maxDrawdown.map { .number($0) } ?? .none),
         ]
         entries.append(.init(key: "best_session_date", value: summary.bestSession.map { .date($0.date) } ?? .none))
-        entries.append(.init(key: "best_session_return", value: summary.bestSession.map { .number($0.dailyReturn) } ?? .none))
+        entries.append(
+            .init(key: "best_session_return", value: summary.bestSession.map { .number($0.dailyReturn) } ?? .none))
         entries.append(.init(key: "worst_session_date", value: summary.worstSession.map { .date($0.date) } ?? .none))
         entries.append(
             .init(key: "worst_session_return", value: summary.worstSession.map { .number($0.dailyReturn) } ?? .none)
         )
         return IndexExport(
             performance: performance.performance.map {
-                .init(date: $0.date, level: $0.level, dailyReturn: $0.dailyReturn, cumulativeReturn: $0.cumulativeReturn)
+                .init(
+                    date: $0.date, level: $0.level, dailyReturn: $0.dailyReturn, cumulativeReturn: $0.cumulativeReturn)
             },
             compositions: compositions.flatMap { session in
                 session.members.map {
@@ -151,11 +155,13 @@ extension ExportData {
             },
             changes: changes.changes.flatMap { change in
                 change.added.map {
-                    IndexExport.ChangeRow(date: change.date, change: .added, ticker: $0.ticker, rank: $0.rank, marketCap: $0.marketCap)
+                    IndexExport.ChangeRow(
+                        date: change.date, change: .added, ticker: $0.ticker, rank: $0.rank, marketCap: $0.marketCap)
                 }
                     + change.removed.map {
                         IndexExport.ChangeRow(
-                            date: change.date, change: .removed, ticker: $0.ticker, rank: $0.rank, marketCap: $0.marketCap
+                            date: change.date, change: .removed, ticker: $0.ticker, rank: $0.rank,
+                            marketCap: $0.marketCap
                         )
                     }
             },

@@ -1,6 +1,6 @@
-import HTTPTypes
 import Contracts
 import Foundation
+import HTTPTypes
 import Hummingbird
 import TradingCalendar
 
@@ -21,7 +21,9 @@ struct IndexRoutes: Sendable {
         let query = try QueryParameters(request, allowed: ["start_date", "end_date", "index"])
         let index = try IndexNames.resolve(query["index"])
         let range = try rules.range(start: query["start_date"], end: query["end_date"])
-        return try await cached(request, route: "/index-performance", key: "performance|\(index)|\(range.start)|\(range.end)") {
+        return try await cached(
+            request, route: "/index-performance", key: "performance|\(index)|\(range.start)|\(range.end)"
+        ) {
             PerformanceBody(points: try await reader.performance(index: index, range: range))
         }
     }
@@ -43,7 +45,9 @@ struct IndexRoutes: Sendable {
         let query = try QueryParameters(request, allowed: ["start_date", "end_date", "index"])
         let index = try IndexNames.resolve(query["index"])
         let range = try rules.range(start: query["start_date"], end: query["end_date"])
-        return try await cached(request, route: "/composition-changes", key: "changes|\(index)|\(range.start)|\(range.end)") {
+        return try await cached(
+            request, route: "/composition-changes", key: "changes|\(index)|\(range.start)|\(range.end)"
+        ) {
             ChangesBody(changes: try await reader.changes(index: index, range: range))
         }
     }
@@ -102,7 +106,9 @@ enum JSONBody {
         } catch {
             throw APIError(.contentTooLarge, code: "body_too_large", message: "the body may be at most \(limit) bytes")
         }
-        if buffer.readableBytes == 0 { throw APIError(.badRequest, code: "invalid_json", message: "the body is empty; send a JSON object") }
+        if buffer.readableBytes == 0 {
+            throw APIError(.badRequest, code: "invalid_json", message: "the body is empty; send a JSON object")
+        }
         do {
             return try JSONDecoder().decode(T.self, from: Data(buffer.readableBytesView))
         } catch let error as DecodingError {

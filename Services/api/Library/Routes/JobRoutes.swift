@@ -1,6 +1,6 @@
-import HTTPTypes
 import Contracts
 import Foundation
+import HTTPTypes
 import Hummingbird
 import TradingCalendar
 

@@ -81,7 +81,8 @@ struct PerformanceBody: Encodable {
         var volatility: Double?
         if moves.count >= 2 {
             let mean = moves.reduce(0) { $0 + $1.dailyReturn } / Double(moves.count)
-            let variance = moves.reduce(0) { $0 + ($1.dailyReturn - mean) * ($1.dailyReturn - mean) }
+            let variance =
+                moves.reduce(0) { $0 + ($1.dailyReturn - mean) * ($1.dailyReturn - mean) }
                 / Double(moves.count - 1)
             volatility = (variance * 252).squareRoot()
         }

@@ -1,5 +1,5 @@
-import Synchronization
 import Contracts
+import Synchronization
 import TradingCalendar
 
 /// The SQL of the price tables, shared by the writes and reads below.

@@ -124,13 +124,19 @@ extension IndexDatabase {
     package func storedDay(on date: SessionDate, index: String = Subjects.defaultIndex) throws -> StoredDay? {
         try read { connection in
             let day = date.description
-            guard let record = try connection.queryFirst(ReplaySQL.record, [.text(day), .text(index)], { row in
-                SessionRecord(
-                    date: date, batchID: row.string(at: 0), source: row.string(at: 1), receivedRows: row.int(at: 2),
-                    validRows: row.int(at: 3), rejectedRows: row.int(at: 4), indexBatchID: row.optionalString(at: 5),
-                    sequence: UInt64(clamping: row.int(at: 6))
-                )
-            }) else { return nil }
+            guard
+                let record = try connection.queryFirst(
+                    ReplaySQL.record, [.text(day), .text(index)],
+                    { row in
+                        SessionRecord(
+                            date: date, batchID: row.string(at: 0), source: row.string(at: 1),
+                            receivedRows: row.int(at: 2),
+                            validRows: row.int(at: 3), rejectedRows: row.int(at: 4),
+                            indexBatchID: row.optionalString(at: 5),
+                            sequence: UInt64(clamping: row.int(at: 6))
+                        )
+                    })
+            else { return nil }
             let valid = try connection.query(ReplaySQL.validRows, [.text(day)]) { row in
                 ValidRow(
                     ticker: row.string(at: 0), open: try row.doubleKeepingNonFinite(at: 1),

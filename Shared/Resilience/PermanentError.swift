@@ -1,0 +1,4 @@
+/// An error that trying again cannot fix: a vendor's 4xx other than 408 and 429, a malformed answer, a request that
+/// names something that does not exist. Nothing retries it: a pipeline stage dead-letters the message at once, with
+/// the error's description as the reason.
+package protocol PermanentError: Error, CustomStringConvertible {}

@@ -7,7 +7,7 @@ BIN_DIR ?= .build/release
 export DATA_DIR NATS_URL API_PORT BIN_DIR
 INDEXCTL := $(BIN_DIR)/indexctl
 
-.PHONY: deps build release test test-scripts compose-check demo up down status clean bench
+.PHONY: deps build release lint test test-scripts compose-check demo up down status clean bench
 
 deps:
 	@scripts/deps.sh
@@ -18,8 +18,12 @@ build: deps
 release: deps
 	swift build -c release
 
+## The house style (.swift-format), strictly: a warning fails the build like an error.
+lint:
+	swift format lint --strict --recursive Package.swift Services Shared Tests
+
 ## The whole test suite; the tests start their own nats-server on free loopback ports.
-test: deps compose-check
+test: deps compose-check lint
 	swift build --build-tests
 	@# The stack and backup tests run the debug executables the line above built, on their own ports and dirs.
 	$(MAKE) test-scripts BIN_DIR=.build/debug

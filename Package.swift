@@ -13,27 +13,43 @@ let lifecycle = Target.Dependency.product(name: "ServiceLifecycle", package: "sw
 let argumentParser = Target.Dependency.product(name: "ArgumentParser", package: "swift-argument-parser")
 let hummingbird = Target.Dependency.product(name: "Hummingbird", package: "hummingbird")
 
-/// The pipeline services: (executable name, library target, folder).
+let nio = Target.Dependency.product(name: "NIOCore", package: "swift-nio")
+
+/// The services and indexctl: (executable name, library target, folder, what the library uses). Each lists what
+/// it uses and nothing else: `api` and `storage` link neither the simulated market, the vendors nor the CSV reader.
 let services: [(exe: String, lib: String, folder: String, deps: [Target.Dependency])] = [
-    ("fetcher", "FetcherService", "fetcher", []),
-    ("validator", "ValidatorService", "validator", []),
-    ("index-builder", "IndexBuilderService", "index-builder", []),
-    ("change-detector", "ChangeDetectorService", "change-detector", []),
-    ("storage", "StorageService", "storage", ["StorageDatabase"]),
+    (
+        "fetcher", "FetcherService", "fetcher",
+        ["Pipeline", "Contracts", "Providers", "TradingCalendar", "Resilience", log, metrics, lifecycle]
+    ),
+    (
+        "validator", "ValidatorService", "validator",
+        ["Pipeline", "Contracts", "Methodology", "TradingCalendar", log, lifecycle]
+    ),
+    (
+        "index-builder", "IndexBuilderService", "index-builder",
+        ["Pipeline", "Contracts", "Methodology", "TradingCalendar", log, metrics, lifecycle]
+    ),
+    (
+        "change-detector", "ChangeDetectorService", "change-detector",
+        ["Pipeline", "Contracts", "Methodology", lifecycle]
+    ),
+    (
+        "storage", "StorageService", "storage",
+        ["Pipeline", "Contracts", "Methodology", "StorageDatabase", "TradingCalendar", "Resilience", log, lifecycle]
+    ),
     (
         "api", "APIService", "api",
         [
-            hummingbird, "SpreadsheetExport", .product(name: "CompressNIO", package: "compress-nio"),
-            .product(name: "NIOCore", package: "swift-nio"),
-            .product(name: "HTTPTypes", package: "swift-http-types"),
+            "Pipeline", "Contracts", "Methodology", "TradingCalendar", "Resilience", "SpreadsheetExport", hummingbird,
+            .product(name: "CompressNIO", package: "compress-nio"), nio,
+            .product(name: "HTTPTypes", package: "swift-http-types"), log, metrics, lifecycle,
         ]
     ),
-    ("indexctl", "IndexCtl", "indexctl", ["StorageDatabase"]),
-]
-
-let sharedServiceDeps: [Target.Dependency] = [
-    "NATSClient", "Contracts", "Resilience", "ServiceSupport", "TradingCalendar", "Methodology", "Providers", log,
-    metrics, lifecycle,
+    (
+        "indexctl", "IndexCtl", "indexctl",
+        ["Pipeline", "NATSClient", "Contracts", "Providers", "TradingCalendar", "StorageDatabase", log]
+    ),
 ]
 
 var targets: [Target] = [
@@ -46,7 +62,7 @@ var targets: [Target] = [
     ),
     .target(
         name: "NATSClient",
-        dependencies: ["CNATS", log, metrics],
+        dependencies: ["CNATS", "Resilience", log, metrics],
         path: "Shared/NATSClient",
         swiftSettings: swiftSettings
     ),
@@ -63,8 +79,14 @@ var targets: [Target] = [
     ),
     .target(
         name: "Contracts",
-        dependencies: ["NATSClient", "TradingCalendar"],
+        dependencies: ["TradingCalendar"],
         path: "Shared/Contracts",
+        swiftSettings: swiftSettings
+    ),
+    .target(
+        name: "Pipeline",
+        dependencies: ["Contracts", "NATSClient", "Resilience", "TradingCalendar", log, metrics],
+        path: "Shared/Pipeline",
         swiftSettings: swiftSettings
     ),
     .target(
@@ -100,7 +122,7 @@ var targets: [Target] = [
     .target(
         name: "ServiceSupport",
         dependencies: [
-            "NATSClient", "Contracts", "Resilience", log, metrics, lifecycle, hummingbird, argumentParser,
+            "Pipeline", "NATSClient", "Contracts", "Resilience", log, metrics, lifecycle, hummingbird, argumentParser,
             .product(name: "Prometheus", package: "swift-prometheus"),
             .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             .product(name: "Crypto", package: "swift-crypto"),
@@ -112,8 +134,16 @@ var targets: [Target] = [
     // MARK: Tests
     .target(
         name: "TestSupport",
-        dependencies: ["NATSClient", "SpreadsheetExport", "TradingCalendar", log],
+        dependencies: [
+            "NATSClient", "Pipeline", "Contracts", "Resilience", "SpreadsheetExport", "TradingCalendar", log,
+        ],
         path: "Tests/TestSupport",
+        swiftSettings: swiftSettings
+    ),
+    .target(
+        name: "ResilienceTesting",
+        dependencies: ["Resilience"],
+        path: "Tests/ResilienceTesting",
         swiftSettings: swiftSettings
     ),
     .testTarget(
@@ -124,20 +154,28 @@ var targets: [Target] = [
     ),
     .testTarget(
         name: "ResilienceTests",
-        dependencies: ["Resilience", log, metrics, .product(name: "MetricsTestKit", package: "swift-metrics")],
+        dependencies: [
+            "Resilience", "ResilienceTesting", log, metrics, .product(name: "MetricsTestKit", package: "swift-metrics"),
+        ],
         path: "Tests/ResilienceTests",
         swiftSettings: swiftSettings
     ),
     .testTarget(
         name: "ContractsTests",
-        dependencies: ["Contracts", "NATSClient", "TradingCalendar"],
+        dependencies: ["Contracts", "TradingCalendar"],
         path: "Tests/ContractsTests",
         swiftSettings: swiftSettings
     ),
     .testTarget(
         name: "NATSClientTests",
-        dependencies: ["NATSClient", "Contracts", "TestSupport", log],
+        dependencies: ["NATSClient", "TestSupport", log],
         path: "Tests/NATSClientTests",
+        swiftSettings: swiftSettings
+    ),
+    .testTarget(
+        name: "PipelineTests",
+        dependencies: ["Pipeline", "NATSClient", "Contracts", "Resilience", "TestSupport", "TradingCalendar", log],
+        path: "Tests/PipelineTests",
         swiftSettings: swiftSettings
     ),
     .testTarget(
@@ -148,7 +186,7 @@ var targets: [Target] = [
     ),
     .testTarget(
         name: "ProvidersTests",
-        dependencies: ["Providers", "Contracts", "TradingCalendar", "Resilience", log],
+        dependencies: ["Providers", "Contracts", "TradingCalendar", "Resilience", "ResilienceTesting", log],
         path: "Tests/ProvidersTests",
         exclude: ["Fixtures"],
         swiftSettings: swiftSettings
@@ -166,10 +204,19 @@ var targets: [Target] = [
         swiftSettings: swiftSettings
     ),
     .testTarget(
+        name: "StageTests",
+        dependencies: [
+            "ValidatorService", "IndexBuilderService", "FetcherService", "Pipeline", "Contracts", "Methodology",
+            "Providers", "Resilience", "TestSupport", "TradingCalendar", log,
+        ],
+        path: "Tests/StageTests",
+        swiftSettings: swiftSettings
+    ),
+    .testTarget(
         name: "APITests",
         dependencies: [
-            "APIService", "ServiceSupport", "Contracts", "NATSClient", "TradingCalendar", "Resilience", "TestSupport",
-            "SpreadsheetExport", hummingbird, log, metrics,
+            "APIService", "ServiceSupport", "Pipeline", "Contracts", "NATSClient", "TradingCalendar", "Resilience",
+            "ResilienceTesting", "TestSupport", "SpreadsheetExport", "Methodology", hummingbird, log, metrics,
             .product(name: "HummingbirdTesting", package: "hummingbird"),
         ],
         path: "Tests/APITests",
@@ -178,8 +225,9 @@ var targets: [Target] = [
     .testTarget(
         name: "ServiceTests",
         dependencies: [
-            "NATSClient", "Contracts", "ServiceSupport", "TestSupport", "TradingCalendar",
-            "FetcherService", "ValidatorService", "IndexBuilderService", "ChangeDetectorService", "StorageService",
+            "NATSClient", "Pipeline", "Contracts", "ServiceSupport", "TestSupport", "TradingCalendar", "Providers",
+            "Methodology", "Resilience", "FetcherService", "ValidatorService", "IndexBuilderService",
+            "ChangeDetectorService", "StorageService",
             "APIService", "IndexCtl", "StorageDatabase", log,
         ],
         path: "Tests/ServiceTests",
@@ -193,7 +241,7 @@ for service in services {
     targets.append(
         .target(
             name: service.lib,
-            dependencies: sharedServiceDeps + service.deps + [argumentParser],
+            dependencies: ["ServiceSupport", argumentParser] + service.deps,
             path: "Services/\(service.folder)/Library",
             swiftSettings: swiftSettings
         )

@@ -14,9 +14,9 @@ enum BinaryPayload {
     }
 
     static func reader<T: WireMessage>(
-        _ type: T.Type, magic: StaticString, data: Data, headers: [String: String]
+        _ type: T.Type, magic: StaticString, data: Data, schemaTag: String?
     ) throws -> BinaryReader {
-        try T.checkSchemaHeader(headers)
+        try T.checkSchema(tag: schemaTag)
         var reader = BinaryReader(data)
         do {
             var matches = true
@@ -49,10 +49,6 @@ enum BinaryPayload {
 extension BinaryWriter {
     fileprivate mutating func bytesAppend(_ buffer: UnsafeBufferPointer<UInt8>) {
         for byte in buffer { write(byte) }
-    }
-
-    mutating func write(optional value: Double?, bit: UInt8, into mask: inout UInt8) {
-        if value != nil { mask |= bit }
     }
 
     mutating func write(_ stock: StockInfo) {
@@ -147,8 +143,8 @@ extension PriceBatch {
     }
 
     /// Decodes the binary encoding; every row must be dated the batch's date.
-    package static func decoded(from data: Data, headers: [String: String]) throws -> PriceBatch {
-        var reader = try BinaryPayload.reader(Self.self, magic: magic, data: data, headers: headers)
+    package static func decoded(from data: Data, schemaTag: String?) throws -> PriceBatch {
+        var reader = try BinaryPayload.reader(Self.self, magic: magic, data: data, schemaTag: schemaTag)
         let batch = try BinaryPayload.decode(Self.self) {
             let batchID = try reader.readString()
             let date = try reader.readDate()
@@ -213,8 +209,8 @@ extension ValidatedBatch {
     }
 
     /// Decodes the binary encoding.
-    package static func decoded(from data: Data, headers: [String: String]) throws -> ValidatedBatch {
-        var reader = try BinaryPayload.reader(Self.self, magic: magic, data: data, headers: headers)
+    package static func decoded(from data: Data, schemaTag: String?) throws -> ValidatedBatch {
+        var reader = try BinaryPayload.reader(Self.self, magic: magic, data: data, schemaTag: schemaTag)
         return try BinaryPayload.decode(Self.self) {
             let batchID = try reader.readString()
             let date = try reader.readDate()
@@ -262,6 +258,7 @@ extension RejectionBatch {
         writer.write(batchID)
         writer.write(date)
         writer.write(source)
+        writer.write(replay)
         writer.writeCount(rejections.count)
         for rejection in rejections {
             writer.write(rejection.row)
@@ -272,12 +269,13 @@ extension RejectionBatch {
     }
 
     /// Decodes the binary encoding.
-    package static func decoded(from data: Data, headers: [String: String]) throws -> RejectionBatch {
-        var reader = try BinaryPayload.reader(Self.self, magic: magic, data: data, headers: headers)
+    package static func decoded(from data: Data, schemaTag: String?) throws -> RejectionBatch {
+        var reader = try BinaryPayload.reader(Self.self, magic: magic, data: data, schemaTag: schemaTag)
         return try BinaryPayload.decode(Self.self) {
             let batchID = try reader.readString()
             let date = try reader.readDate()
             let source = try reader.readString()
+            let replay = try reader.readReplay()
             let count = try reader.readCount(minimumElementSize: 5)
             var rejections: [Rejection] = []
             rejections.reserveCapacity(count)
@@ -290,7 +288,9 @@ extension RejectionBatch {
                 rejections.append(Rejection(row: row, reason: reason, position: try reader.readInt()))
             }
             try reader.expectEnd(Self.self)
-            return RejectionBatch(batchID: batchID, date: date, source: source, rejections: rejections)
+            return RejectionBatch(
+                batchID: batchID, date: date, source: source, replay: replay, rejections: rejections
+            )
         }
     }
 }

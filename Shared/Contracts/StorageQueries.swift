@@ -1,30 +1,71 @@
+import Foundation
 import TradingCalendar
 
-/// A request answered by storage on `storage.query.<kind>`, with its reply type.
-package protocol StorageQuery: WireMessage {
-    /// What storage answers with.
-    associatedtype Reply: WireMessage
-    /// The query's kind (and so its subject).
-    static var kind: StorageQueryKind { get }
+// The storage family: requests storage answers over request/reply (queries read, commands act), with their replies.
+
+/// What storage is asked, one case per request; a query's schema is `<kind>-query`, a command's `<kind>-command`,
+/// the reply's `<kind>-reply`.
+package enum StorageRequestKind: String, Sendable, CaseIterable, Codable {
+    /// Index levels and returns over a range.
+    case performance
+    /// The constituents on (or before) a date.
+    case composition
+    /// The compositions of every session of a range.
+    case compositions
+    /// Sessions with composition changes over a range.
+    case changes
+    /// The stored sessions over a range, with their row counts.
+    case sessions
+    /// One session's stored valid rows.
+    case sessionPrices = "session-prices"
+    /// Stored valid closes over a range.
+    case priceHistory = "price-history"
+    /// One stored index result.
+    case indexResult = "index-result"
+    /// The last stored session per stage.
+    case status
+    /// One stored session as a raw batch again, to re-publish it on replay.
+    case storedBatch = "stored-batch"
+    /// An online backup of the database to a file (a command).
+    case backup
+
+    /// Whether the request changes something (a command) rather than only reading (a query).
+    package var isCommand: Bool { self == .backup }
 }
 
-/// A date range, both ends included.
-package struct DateRange: Codable, Sendable, Equatable {
-    /// The first date.
-    package var start: SessionDate
-    /// The last date.
-    package var end: SessionDate
+/// A request storage answers, with its reply type.
+package protocol StorageRequest: WireMessage {
+    /// What storage answers with.
+    associatedtype Reply: StorageReply
+    /// The request's kind.
+    static var kind: StorageRequestKind { get }
+}
 
-    /// A range.
-    package init(start: SessionDate, end: SessionDate) {
-        self.start = start
-        self.end = end
-    }
+/// A request that only reads.
+package protocol StorageQuery: StorageRequest {}
 
-    /// Every date the trading calendar covers.
-    package static var coverage: DateRange {
-        DateRange(start: NYSECalendar.coverage.lowerBound, end: NYSECalendar.coverage.upperBound)
-    }
+/// A request with a side effect (a backup), named as a command.
+package protocol StorageCommand: StorageRequest {}
+
+/// Storage's answer to one kind of request.
+package protocol StorageReply: WireMessage {
+    /// The kind of request this answers.
+    static var answers: StorageRequestKind { get }
+}
+
+extension StorageQuery {
+    /// `<kind>-query`.
+    package static var schema: String { "\(kind.rawValue)-query" }
+}
+
+extension StorageCommand {
+    /// `<kind>-command`.
+    package static var schema: String { "\(kind.rawValue)-command" }
+}
+
+extension StorageReply {
+    /// `<kind>-reply`.
+    package static var schema: String { "\(answers.rawValue)-reply" }
 }
 
 /// One stored index session.
@@ -47,9 +88,7 @@ package struct PerformancePoint: Codable, Sendable, Equatable {
 /// Levels and returns of an index over a range.
 package struct PerformanceQuery: StorageQuery, Equatable {
     package typealias Reply = PerformanceReply
-    package static let kind = StorageQueryKind.performance
-    package static let schema = "performance-query"
-    package static let version = 1
+    package static let kind = StorageRequestKind.performance
 
     /// The index.
     package var index: String
@@ -64,9 +103,8 @@ package struct PerformanceQuery: StorageQuery, Equatable {
 }
 
 /// The stored sessions of a range, in date order.
-package struct PerformanceReply: WireMessage, Equatable {
-    package static let schema = "performance-reply"
-    package static let version = 1
+package struct PerformanceReply: StorageReply, Equatable {
+    package static let answers = StorageRequestKind.performance
 
     /// The points.
     package var points: [PerformancePoint]
@@ -95,9 +133,7 @@ package struct ConstituentDetail: Codable, Sendable, Equatable {
 /// The composition on the latest session on or before a date.
 package struct CompositionQuery: StorageQuery, Equatable {
     package typealias Reply = CompositionReply
-    package static let kind = StorageQueryKind.composition
-    package static let schema = "composition-query"
-    package static let version = 1
+    package static let kind = StorageRequestKind.composition
 
     /// The index.
     package var index: String
@@ -112,9 +148,8 @@ package struct CompositionQuery: StorageQuery, Equatable {
 }
 
 /// A composition; `asOf` is nil when nothing is stored on or before the date.
-package struct CompositionReply: WireMessage, Equatable {
-    package static let schema = "composition-reply"
-    package static let version = 1
+package struct CompositionReply: StorageReply, Equatable {
+    package static let answers = StorageRequestKind.composition
 
     /// The session the composition belongs to.
     package var asOf: SessionDate?
@@ -131,9 +166,7 @@ package struct CompositionReply: WireMessage, Equatable {
 /// Composition changes over a range.
 package struct ChangesQuery: StorageQuery, Equatable {
     package typealias Reply = ChangesReply
-    package static let kind = StorageQueryKind.changes
-    package static let schema = "changes-query"
-    package static let version = 1
+    package static let kind = StorageRequestKind.changes
 
     /// The index.
     package var index: String
@@ -148,9 +181,8 @@ package struct ChangesQuery: StorageQuery, Equatable {
 }
 
 /// The sessions of a range with a change, in date order.
-package struct ChangesReply: WireMessage, Equatable {
-    package static let schema = "changes-reply"
-    package static let version = 1
+package struct ChangesReply: StorageReply, Equatable {
+    package static let answers = StorageRequestKind.changes
 
     /// The events.
     package var changes: [CompositionEvent]
@@ -162,9 +194,7 @@ package struct ChangesReply: WireMessage, Equatable {
 /// The last session stored by each stage, for operators.
 package struct StatusQuery: StorageQuery, Equatable {
     package typealias Reply = StatusReply
-    package static let kind = StorageQueryKind.status
-    package static let schema = "status-query"
-    package static let version = 1
+    package static let kind = StorageRequestKind.status
 
     /// The index.
     package var index: String
@@ -174,9 +204,8 @@ package struct StatusQuery: StorageQuery, Equatable {
 }
 
 /// Last sessions per stage and row counts.
-package struct StatusReply: WireMessage, Equatable {
-    package static let schema = "status-reply"
-    package static let version = 1
+package struct StatusReply: StorageReply, Equatable {
+    package static let answers = StorageRequestKind.status
 
     /// The last session with stored prices.
     package var lastPriceSession: SessionDate?
@@ -247,9 +276,7 @@ package struct SessionRecord: Codable, Sendable, Equatable {
 /// The session records of a range.
 package struct SessionsQuery: StorageQuery, Equatable {
     package typealias Reply = SessionsReply
-    package static let kind = StorageQueryKind.sessions
-    package static let schema = "sessions-query"
-    package static let version = 1
+    package static let kind = StorageRequestKind.sessions
 
     /// The index whose results are reported.
     package var index: String
@@ -264,9 +291,8 @@ package struct SessionsQuery: StorageQuery, Equatable {
 }
 
 /// Session records in date order.
-package struct SessionsReply: WireMessage, Equatable {
-    package static let schema = "sessions-reply"
-    package static let version = 1
+package struct SessionsReply: StorageReply, Equatable {
+    package static let answers = StorageRequestKind.sessions
 
     /// The records.
     package var sessions: [SessionRecord]
@@ -278,9 +304,7 @@ package struct SessionsReply: WireMessage, Equatable {
 /// The stored valid rows of one session.
 package struct SessionPricesQuery: StorageQuery, Equatable {
     package typealias Reply = SessionPricesReply
-    package static let kind = StorageQueryKind.sessionPrices
-    package static let schema = "session-prices-query"
-    package static let version = 1
+    package static let kind = StorageRequestKind.sessionPrices
 
     /// The session.
     package var date: SessionDate
@@ -290,9 +314,8 @@ package struct SessionPricesQuery: StorageQuery, Equatable {
 }
 
 /// A session's stored rows (nil record when nothing is stored for the date).
-package struct SessionPricesReply: WireMessage, Equatable {
-    package static let schema = "session-prices-reply"
-    package static let version = 1
+package struct SessionPricesReply: StorageReply, Equatable {
+    package static let answers = StorageRequestKind.sessionPrices
 
     /// The session's record.
     package var record: SessionRecord?
@@ -309,9 +332,7 @@ package struct SessionPricesReply: WireMessage, Equatable {
 /// Valid closes of a date range, for the validator's flags after a restart.
 package struct PriceHistoryQuery: StorageQuery, Equatable {
     package typealias Reply = PriceHistoryReply
-    package static let kind = StorageQueryKind.priceHistory
-    package static let schema = "price-history-query"
-    package static let version = 1
+    package static let kind = StorageRequestKind.priceHistory
 
     /// The range.
     package var range: DateRange
@@ -338,9 +359,8 @@ package struct HistoricalClose: Codable, Sendable, Equatable {
 }
 
 /// Closes in date order.
-package struct PriceHistoryReply: WireMessage, Equatable {
-    package static let schema = "price-history-reply"
-    package static let version = 1
+package struct PriceHistoryReply: StorageReply, Equatable {
+    package static let answers = StorageRequestKind.priceHistory
 
     /// The closes.
     package var closes: [HistoricalClose]
@@ -352,9 +372,7 @@ package struct PriceHistoryReply: WireMessage, Equatable {
 /// A stored index result by date.
 package struct IndexResultQuery: StorageQuery, Equatable {
     package typealias Reply = IndexResultReply
-    package static let kind = StorageQueryKind.indexResult
-    package static let schema = "index-result-query"
-    package static let version = 1
+    package static let kind = StorageRequestKind.indexResult
 
     /// The index.
     package var index: String
@@ -369,9 +387,8 @@ package struct IndexResultQuery: StorageQuery, Equatable {
 }
 
 /// A stored index result, or nil.
-package struct IndexResultReply: WireMessage, Equatable {
-    package static let schema = "index-result-reply"
-    package static let version = 1
+package struct IndexResultReply: StorageReply, Equatable {
+    package static let answers = StorageRequestKind.indexResult
 
     /// The result.
     package var result: IndexResult?
@@ -380,80 +397,83 @@ package struct IndexResultReply: WireMessage, Equatable {
     package init(result: IndexResult?) { self.result = result }
 }
 
-/// A liveness answer on `health.ping.<service>`.
-package struct HealthReply: WireMessage, Equatable {
-    package static let schema = "health-reply"
-    package static let version = 1
+/// The compositions of every stored session of a range, for exports: one request per range, however long.
+package struct CompositionsQuery: StorageQuery, Equatable {
+    package typealias Reply = CompositionsReply
+    package static let kind = StorageRequestKind.compositions
 
-    /// The service.
-    package var service: String
-    /// Whether it is ready (its dependencies are reachable).
-    package var ready: Bool
-    /// Seconds since it started.
-    package var uptimeSeconds: Double
-    /// The circuit breakers of the process, by name (empty from services that predate the field).
-    package var breakers: [BreakerStatus]
-
-    /// A reply.
-    package init(service: String, ready: Bool, uptimeSeconds: Double, breakers: [BreakerStatus] = []) {
-        self.service = service
-        self.ready = ready
-        self.uptimeSeconds = uptimeSeconds
-        self.breakers = breakers
-    }
-
-    private enum CodingKeys: String, CodingKey {
-        case service, ready, uptimeSeconds, breakers
-    }
-
-    /// Decodes a reply; `breakers` may be missing (an older service).
-    package init(from decoder: any Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        service = try container.decode(String.self, forKey: .service)
-        ready = try container.decode(Bool.self, forKey: .ready)
-        uptimeSeconds = try container.decode(Double.self, forKey: .uptimeSeconds)
-        breakers = try container.decodeIfPresent([BreakerStatus].self, forKey: .breakers) ?? []
-    }
-}
-
-/// An online backup of storage's database to a file on storage's host, taken while the pipeline runs.
-package struct BackupQuery: StorageQuery, Equatable {
-    package typealias Reply = BackupReply
-    package static let kind = StorageQueryKind.backup
-    package static let schema = "backup-query"
-    package static let version = 1
-
-    /// The absolute path of the copy (replaced when it exists); storage writes it, so the path is on its host.
-    package var destination: String
-    /// The index whose stored sessions the reply counts.
+    /// The index.
     package var index: String
+    /// The range.
+    package var range: DateRange
 
     /// A query.
-    package init(destination: String, index: String) {
-        self.destination = destination
+    package init(index: String, range: DateRange) {
         self.index = index
+        self.range = range
     }
 }
 
-/// A finished backup: where it is, its size, and what the copy itself says of its integrity and contents.
-package struct BackupReply: WireMessage, Equatable {
-    package static let schema = "backup-reply"
-    package static let version = 1
+/// One session's composition.
+package struct SessionComposition: Codable, Sendable, Equatable {
+    /// The session.
+    package var date: SessionDate
+    /// Its constituents by rank, with their metadata.
+    package var constituents: [ConstituentDetail]
 
-    /// The copy's path.
-    package var destination: String
-    /// Its size in bytes.
-    package var bytes: Int
-    /// `PRAGMA integrity_check` of the copy: `ok` (storage fails the request otherwise).
-    package var integrity: String
-    /// The copy's stored status: index sessions, first and last.
-    package var status: StatusReply
+    /// A session's composition.
+    package init(date: SessionDate, constituents: [ConstituentDetail]) {
+        self.date = date
+        self.constituents = constituents
+    }
+}
+
+/// The compositions of a range's stored sessions, in date order.
+package struct CompositionsReply: StorageReply, Equatable {
+    package static let answers = StorageRequestKind.compositions
+
+    /// The sessions' compositions.
+    package var sessions: [SessionComposition]
 
     /// A reply.
-    package init(destination: String, bytes: Int, integrity: String, status: StatusReply) {
-        self.destination = destination
-        self.bytes = bytes
-        self.integrity = integrity
-        self.status = status
+    package init(sessions: [SessionComposition]) { self.sessions = sessions }
+}
+
+/// One stored session rebuilt as the raw batch it was validated from, so a replay can re-publish it on the raw
+/// prices without asking the provider again.
+///
+/// Storage answers with the stored batch id and source, the rows in an order that validates to exactly the stored
+/// outcome (rejected rows at their stored positions), and the stored metadata of its stocks. A date with no stored
+/// batch is answered with an error.
+package struct StoredBatchQuery: StorageQuery, Equatable {
+    package typealias Reply = StoredBatchReply
+    package static let kind = StorageRequestKind.storedBatch
+
+    /// The session.
+    package var date: SessionDate
+
+    /// A query for `date`'s stored batch.
+    package init(date: SessionDate) {
+        self.date = date
+    }
+}
+
+/// A stored session as its raw batch (one chunk: the whole session).
+package struct StoredBatchReply: StorageReply, Equatable {
+    package static let answers = StorageRequestKind.storedBatch
+
+    /// The batch.
+    package var batch: PriceBatch
+
+    /// A reply.
+    package init(batch: PriceBatch) { self.batch = batch }
+
+    /// The batch's compact encoding.
+    package func encoded() throws -> Data { try batch.encoded() }
+
+    /// Decodes the batch's compact encoding.
+    package static func decoded(from data: Data, schemaTag: String?) throws -> StoredBatchReply {
+        try checkSchema(tag: schemaTag)
+        return StoredBatchReply(batch: try PriceBatch.decoded(from: data, schemaTag: nil))
     }
 }

@@ -1,7 +1,10 @@
 import Foundation
-import NATSClient
 
-/// A versioned message payload: the schema name and version travel in the `Schema` header and in the body.
+/// A versioned message: what travels between the services, whatever carries it.
+///
+/// The schema name is derived from what the message is (its ``MessageKind``, or the kind of storage request it
+/// answers), never typed out per type; the version is 1 until a type says otherwise. The transport sends
+/// ``schemaTag`` beside the body and hands it back to ``decoded(from:schemaTag:)``.
 package protocol WireMessage: Codable, Sendable {
     /// The schema name, such as `price-batch`.
     static var schema: String { get }
@@ -9,13 +12,44 @@ package protocol WireMessage: Codable, Sendable {
     static var version: Int { get }
     /// The payload bytes (JSON unless the type has a compact encoding).
     func encoded() throws -> Data
-    /// Decodes a payload, checking schema and version.
-    static func decoded(from data: Data, headers: [String: String]) throws -> Self
+    /// Decodes a payload, checking the schema tag the transport carried (when it carried one) and the version.
+    static func decoded(from data: Data, schemaTag: String?) throws -> Self
 }
 
-/// Why a payload could not be decoded. Always a ``PermanentFailure`` for the consumer: it is dead-lettered.
+/// The messages of the pipeline and its stores, one case per message family member; the raw value is the schema.
+package enum MessageKind: String, Sendable, CaseIterable {
+    /// A session's rows as a provider delivered them.
+    case priceBatch = "price-batch"
+    /// A session's valid rows.
+    case validatedBatch = "validated-batch"
+    /// A session's rejected rows.
+    case rejectionBatch = "rejection-batch"
+    /// An index session computed.
+    case indexResult = "index-result"
+    /// The constituents added and removed at a session.
+    case compositionEvent = "composition-event"
+    /// A request to fetch and compute a range again.
+    case replayRequest = "replay-request"
+    /// A build job's state.
+    case job = "job"
+    /// A service's answer to a liveness ping.
+    case healthReply = "health-reply"
+}
+
+/// A message that is one of the ``MessageKind``s: its schema is the kind's name.
+package protocol KindedMessage: WireMessage {
+    /// What the message is.
+    static var kind: MessageKind { get }
+}
+
+extension KindedMessage {
+    /// The kind's name.
+    package static var schema: String { kind.rawValue }
+}
+
+/// Why a payload could not be decoded. Redelivery cannot fix it: the consumer dead-letters the message.
 package enum ContractError: Error, CustomStringConvertible {
-    /// The `Schema` header names another schema.
+    /// The schema tag names another schema.
     case wrongSchema(expected: String, found: String)
     /// The version is one this code does not read.
     case unsupportedVersion(schema: String, version: Int, supported: Int)
@@ -33,11 +67,11 @@ package enum ContractError: Error, CustomStringConvertible {
     }
 }
 
-/// The header that names a payload's schema and version: `price-batch/1`.
-package let schemaHeader = "Schema"
-
 extension WireMessage {
-    /// The `Schema` header value of this type.
+    /// Version 1 unless the type says otherwise.
+    package static var version: Int { 1 }
+
+    /// The tag naming the payload's schema and version: `price-batch/1`.
     package static var schemaTag: String { "\(schema)/\(version)" }
 
     /// The payload as JSON (non-finite numbers as strings, so a bad tick survives the trip to the validator).
@@ -48,30 +82,26 @@ extension WireMessage {
         try WireCoding.encoder.encode(Versioned(version: Self.version, body: self))
     }
 
-    /// Headers to publish the payload with.
-    package var headers: [String: String] { [schemaHeader: Self.schemaTag] }
-
     /// Decodes a JSON payload, checking schema and version.
-    package static func decoded(from data: Data, headers: [String: String]) throws -> Self {
-        try jsonDecoded(from: data, headers: headers)
+    package static func decoded(from data: Data, schemaTag: String?) throws -> Self {
+        try jsonDecoded(from: data, schemaTag: schemaTag)
     }
 
-    /// Decodes a payload without headers.
+    /// Decodes a payload that came without a schema tag.
     package static func decoded(from data: Data) throws -> Self {
-        try decoded(from: data, headers: [:])
+        try decoded(from: data, schemaTag: nil)
     }
 
-    /// Throws unless the `Schema` header (when present) names this schema.
-    package static func checkSchemaHeader(_ headers: [String: String]) throws {
-        if let tag = headers[schemaHeader], tag != schemaTag {
-            let name = tag.split(separator: "/").first.map(String.init) ?? tag
-            if name != schema { throw ContractError.wrongSchema(expected: schema, found: tag) }
-        }
+    /// Throws unless the schema tag (when there is one) names this schema.
+    package static func checkSchema(tag: String?) throws {
+        guard let tag, tag != schemaTag else { return }
+        let name = tag.split(separator: "/").first.map(String.init) ?? tag
+        if name != schema { throw ContractError.wrongSchema(expected: schema, found: tag) }
     }
 
     /// Decodes the JSON encoding.
-    package static func jsonDecoded(from data: Data, headers: [String: String]) throws -> Self {
-        try checkSchemaHeader(headers)
+    package static func jsonDecoded(from data: Data, schemaTag: String?) throws -> Self {
+        try checkSchema(tag: schemaTag)
         let version: Int
         do {
             version = try WireCoding.decoder.decode(VersionOnly.self, from: data).version
@@ -87,15 +117,6 @@ extension WireMessage {
             throw ContractError.malformed(schema: schema, detail: WireCoding.describe(error))
         }
     }
-
-    /// Decodes a pipeline message; a failure is a ``PermanentFailure`` so the consumer dead-letters it.
-    package static func decoded(from message: JetStreamMessage) throws -> Self {
-        do {
-            return try decoded(from: message.data, headers: message.headers)
-        } catch {
-            throw PermanentFailure("\(error)")
-        }
-    }
 }
 
 /// The body on the wire: `{"version": 1, "body": {...}}`.
@@ -108,26 +129,26 @@ private struct VersionOnly: Decodable {
     var version: Int
 }
 
-/// The JSON coders every payload shares.
+/// The JSON coders every payload shares, configured once.
 package enum WireCoding {
     /// Encoder: sorted keys (so equal content gives equal bytes and equal message ids), non-finite as strings.
-    package static var encoder: JSONEncoder {
+    package static let encoder: JSONEncoder = {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         encoder.nonConformingFloatEncodingStrategy = .convertToString(
             positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan"
         )
         return encoder
-    }
+    }()
 
     /// Decoder matching ``encoder``.
-    package static var decoder: JSONDecoder {
+    package static let decoder: JSONDecoder = {
         let decoder = JSONDecoder()
         decoder.nonConformingFloatDecodingStrategy = .convertFromString(
             positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan"
         )
         return decoder
-    }
+    }()
 
     /// A decoding error in one line, with the path to the bad field.
     package static func describe(_ error: any Error) -> String {

@@ -16,7 +16,7 @@ package struct IndexCalculator: Sendable {
     package let size: Int
 
     /// A calculator for an index of `size` stocks (at least 1).
-    package init(index: String = Subjects.defaultIndex, size: Int = 100) {
+    package init(index: String = Indexes.defaultID, size: Int = 100) {
         precondition(size >= 1, "an index holds at least one stock")
         self.index = index
         self.size = size

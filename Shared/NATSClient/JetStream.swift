@@ -1,6 +1,7 @@
 import CNATS
 import Foundation
 import Logging
+import Resilience
 
 /// A JetStream context: streams and consumers, publishing with de-duplication, pull consumers.
 package final class JetStream: @unchecked Sendable {

@@ -1,6 +1,7 @@
 import CNATS
 import Foundation
 import Logging
+import Resilience
 import Synchronization
 
 /// A connection to NATS over libnats, with a Swift-concurrency API.
@@ -208,20 +209,21 @@ package final class NATSConnection: @unchecked Sendable {
             reply = NATSReply(data: Data(), headers: [NATSHeader.replyError: "\(error)"])
         }
         let limit = maxPayload
-        if limit > 0 && reply.data.count > limit {
-            // The server would refuse it and the caller would only time out: tell the caller why, at once.
-            logger.error(
-                "reply over the payload limit",
-                metadata: [
-                    "nats.subject": "\(message.subject)", "nats.bytes": "\(reply.data.count)", "nats.limit": "\(limit)",
-                ]
-            )
-            let error = "the reply is \(reply.data.count) bytes, over the server's payload limit of \(limit) bytes"
-            try? publish(replyTo, data: Data(), headers: [NATSHeader.replyError: error])
-            return
-        }
+        // Headroom for the headers and the protocol line: the payload limit bounds the whole message.
+        let chunkSize = limit > 0 ? max(1024, limit - 8 * 1024) : Int.max
         do {
-            try publish(replyTo, data: reply.data, headers: reply.headers)
+            guard reply.data.count > chunkSize else {
+                return try publish(replyTo, data: reply.data, headers: reply.headers)
+            }
+            // Too large for one message: the requester reassembles the parts (see RequestMux).
+            let count = (reply.data.count + chunkSize - 1) / chunkSize
+            for index in 0..<count {
+                let start = reply.data.startIndex + index * chunkSize
+                let part = reply.data[start..<min(reply.data.endIndex, start + chunkSize)]
+                var headers = index == 0 ? reply.headers : [:]
+                headers[NATSHeader.replyChunk] = "\(index)/\(count)"
+                try publish(replyTo, data: Data(part), headers: headers)
+            }
         } catch {
             logger.error(
                 "could not send a reply",
@@ -277,6 +279,8 @@ package struct NATSReply: Sendable {
 package enum NATSHeader {
     /// Set on a reply when the responder failed; the value is the error text.
     package static let replyError = "Reply-Error"
+    /// Set on each part of a reply split to fit the payload limit: `index/count`, 0-based.
+    package static let replyChunk = "Reply-Chunk"
     /// JetStream's de-duplication id.
     package static let messageID = "Nats-Msg-Id"
     /// Why a message was dead-lettered.

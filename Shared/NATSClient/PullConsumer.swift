@@ -1,6 +1,7 @@
 import CNATS
 import Dispatch
 import Foundation
+import Resilience
 import Synchronization
 
 /// A binding to a durable pull consumer: fetch a batch, then end each message in ack, nak, or term.

@@ -24,6 +24,12 @@ final class RequestMux: Sendable {
         pump = Task { [subscription] in
             for await reply in subscription {
                 guard let token = UInt64(reply.subject.dropFirst(prefix.count)) else { continue }
+                var reply = reply
+                if let chunk = reply.headers[NATSHeader.replyChunk] {
+                    // One part of a reply too large for one message: answer once every part is here.
+                    guard let whole = pending.collect(token, chunk: chunk, of: reply) else { continue }
+                    reply = whole
+                }
                 guard let continuation = pending.remove(token) else { continue }
                 if reply.data.isEmpty && reply.isNoResponders {
                     continuation.resume(throwing: NATSError.noResponders(subject: reply.headers["Subject"] ?? ""))
@@ -81,20 +87,54 @@ extension NATSMessage {
     }
 }
 
-/// The continuations of requests still waiting for a reply, by token.
+/// The continuations of requests still waiting for a reply, by token, and the parts of chunked replies so far.
 final class PendingRequests: Sendable {
     private let waiting = Mutex<[UInt64: CheckedContinuation<NATSMessage, any Error>]>([:])
+    private let parts = Mutex<[UInt64: [Int: NATSMessage]]>([:])
 
     func insert(_ token: UInt64, _ continuation: CheckedContinuation<NATSMessage, any Error>) {
         waiting.withLock { $0[token] = continuation }
     }
 
     func remove(_ token: UInt64) -> CheckedContinuation<NATSMessage, any Error>? {
-        waiting.withLock { $0.removeValue(forKey: token) }
+        parts.withLock { _ = $0.removeValue(forKey: token) }
+        return waiting.withLock { $0.removeValue(forKey: token) }
+    }
+
+    /// Keeps part `chunk` (`index/count`) of a reply; returns the whole reply once every part has arrived, with the
+    /// first part's headers. A malformed chunk header is answered as a failed reply rather than waited on.
+    func collect(_ token: UInt64, chunk: String, of message: NATSMessage) -> NATSMessage? {
+        let fields = chunk.split(separator: "/")
+        guard fields.count == 2, let index = Int(fields[0]), let count = Int(fields[1]), count >= 1,
+            (0..<count).contains(index)
+        else {
+            var failed = message
+            failed.data = Data()
+            failed.headers = [NATSHeader.replyError: "malformed reply chunk header \(chunk)"]
+            return failed
+        }
+        return parts.withLock { all -> NATSMessage? in
+            // Only for a request still waiting: a late part after a timeout must not pile up.
+            guard waiting.withLock({ $0[token] != nil }) else { return nil }
+            var received = all[token, default: [:]]
+            received[index] = message
+            guard received.count == count else {
+                all[token] = received
+                return nil
+            }
+            all[token] = nil
+            var whole = received[0]!
+            whole.headers[NATSHeader.replyChunk] = nil
+            var data = Data(capacity: received.values.reduce(0) { $0 + $1.data.count })
+            for part in 0..<count { data.append(received[part]!.data) }
+            whole.data = data
+            return whole
+        }
     }
 
     func removeAll() -> [CheckedContinuation<NATSMessage, any Error>] {
-        waiting.withLock { value in
+        parts.withLock { $0 = [:] }
+        return waiting.withLock { value in
             defer { value = [:] }
             return Array(value.values)
         }

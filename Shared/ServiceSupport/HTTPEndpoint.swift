@@ -47,7 +47,7 @@ package struct HTTPEndpoint: Sendable {
     }
 
     /// `/health`, `/ready` and `/metrics` only.
-    package static func healthOnly(_ context: ServiceContext, _ endpoint: HTTPEndpoint) throws -> any Service {
+    package static func healthOnly(_ context: ServiceRuntime, _ endpoint: HTTPEndpoint) throws -> any Service {
         let router = Router()
         router.addHealthRoutes(service: endpoint.service, startedAt: endpoint.startedAt, checks: endpoint.checks)
         return Application(

@@ -10,13 +10,13 @@ package protocol PipelineService {
     /// One line for `--help`.
     static var abstract: String { get }
     /// The service's own parts (consumers, responders, schedulers).
-    static func parts(_ context: ServiceContext) async throws -> [any Service]
+    static func parts(_ context: ServiceRuntime) async throws -> [any Service]
     /// Where the HTTP endpoint listens when not on the health port (the API's own address).
     static func httpAddress(_ configuration: ServiceConfiguration) -> (host: String, port: Int)?
     /// Readiness checks beyond NATS and the topology.
-    static func readinessChecks(_ context: ServiceContext) -> [ReadinessCheck]
+    static func readinessChecks(_ context: ServiceRuntime) -> [ReadinessCheck]
     /// The HTTP endpoint: by default health, readiness and metrics on the health address.
-    static func httpEndpoint(_ context: ServiceContext, _ endpoint: HTTPEndpoint) throws -> any Service
+    static func httpEndpoint(_ context: ServiceRuntime, _ endpoint: HTTPEndpoint) throws -> any Service
 }
 
 extension PipelineService {
@@ -24,10 +24,10 @@ extension PipelineService {
     package static func httpAddress(_ configuration: ServiceConfiguration) -> (host: String, port: Int)? { nil }
 
     /// None beyond NATS and the topology.
-    package static func readinessChecks(_ context: ServiceContext) -> [ReadinessCheck] { [] }
+    package static func readinessChecks(_ context: ServiceRuntime) -> [ReadinessCheck] { [] }
 
     /// Only health, readiness and metrics.
-    package static func httpEndpoint(_ context: ServiceContext, _ endpoint: HTTPEndpoint) throws -> any Service {
+    package static func httpEndpoint(_ context: ServiceRuntime, _ endpoint: HTTPEndpoint) throws -> any Service {
         try HTTPEndpoint.healthOnly(context, endpoint)
     }
 

@@ -41,6 +41,9 @@ package struct ServiceConfiguration: Sendable, Equatable {
     package var scheduleTime: TimeOfDay
     /// `SCHEDULE_CATCHUP_LIMIT`: the most missing sessions the scheduler fetches by itself; more needs a back-fill.
     package var scheduleCatchUpLimit: Int
+    /// The environment this was read from: a service's own settings (storage's, the providers') are read from it
+    /// too, in that service's one configuration type.
+    package var environment: [String: String]
 
     /// Reads the configuration from an environment; an invalid value is an error naming the variable.
     package init(environment: [String: String] = ProcessInfo.processInfo.environment, service: String = "") throws {
@@ -115,6 +118,7 @@ package struct ServiceConfiguration: Sendable, Equatable {
             scheduleTime = Self.defaultScheduleTime
         }
         scheduleCatchUpLimit = try integer("SCHEDULE_CATCHUP_LIMIT", default: 20, range: 1...100_000)
+        self.environment = environment
     }
 
     /// The NYSE close: the earliest `SCHEDULE_TIME`.

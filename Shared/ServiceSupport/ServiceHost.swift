@@ -3,23 +3,22 @@ import Foundation
 import Hummingbird
 import Logging
 import NATSClient
+import Pipeline
 import Resilience
 import ServiceLifecycle
 import Synchronization
 import UnixSignals
 
-/// What a service's own parts get from the host: its name, configuration, logger and NATS.
-package struct ServiceContext: Sendable {
+/// What a service's own parts get from the host: its name, configuration, logger and the pipeline.
+package struct ServiceRuntime: Sendable {
     /// The service name (`validator`, ...), also its logger label.
     package var name: String
     /// The configuration.
     package var configuration: ServiceConfiguration
     /// The service's logger.
     package var logger: Logger
-    /// The NATS connection.
-    package var connection: NATSConnection
-    /// JetStream on that connection.
-    package var jetStream: JetStream
+    /// The pipeline: publishing, storage, consumers and responders.
+    package var pipeline: NATSPipeline
 }
 
 /// Runs one pipeline process: logging and metrics, NATS with unlimited reconnects, the topology ensured, an HTTP
@@ -38,11 +37,11 @@ package enum ServiceHost {
         name: String,
         configuration: ServiceConfiguration,
         signals: [UnixSignal] = [.sigterm, .sigint],
-        checks: @escaping @Sendable (ServiceContext) -> [ReadinessCheck] = { _ in [] },
+        checks: @escaping @Sendable (ServiceRuntime) -> [ReadinessCheck] = { _ in [] },
         onHealthPort: @escaping @Sendable (Int) -> Void = { _ in },
         http: (host: String, port: Int)? = nil,
-        endpoint: @escaping @Sendable (ServiceContext, HTTPEndpoint) throws -> any Service = HTTPEndpoint.healthOnly,
-        parts: @escaping @Sendable (ServiceContext) async throws -> [any Service]
+        endpoint: @escaping @Sendable (ServiceRuntime, HTTPEndpoint) throws -> any Service = HTTPEndpoint.healthOnly,
+        parts: @escaping @Sendable (ServiceRuntime) async throws -> [any Service]
     ) async throws {
         Observability.bootstrapLogging(format: configuration.logFormat, level: configuration.logLevel)
         _ = Observability.registry
@@ -60,11 +59,15 @@ package enum ServiceHost {
             logger.info("stopped before NATS was reachable")
             return
         }
-        let jetStream = try connection.jetStream()
-        let context = ServiceContext(
-            name: name, configuration: configuration, logger: logger, connection: connection, jetStream: jetStream
-        )
-        let topology = TopologyService(jetStream: jetStream, logger: logger)
+        let pipeline: NATSPipeline
+        do {
+            pipeline = try NATSPipeline(connection: connection, logger: logger)
+        } catch {
+            await connection.close()
+            throw error
+        }
+        let context = ServiceRuntime(name: name, configuration: configuration, logger: logger, pipeline: pipeline)
+        let topology = TopologyService(jetStream: pipeline.jetStream, logger: logger)
 
         let own: [any Service]
         do {
@@ -92,15 +95,14 @@ package enum ServiceHost {
             throw error
         }
         let ping = TaskService(name: "health-ping") {
-            try await connection.serve(Subjects.healthPing(name), concurrency: 1) { _ in
+            try await pipeline.answerPings(service: name) {
                 var ready = true
                 for check in allChecks where !(await check.check()) { ready = false }
                 let uptime = ContinuousClock.now - startedAt
-                let reply = HealthReply(
+                return HealthReply(
                     service: name, ready: ready, uptimeSeconds: Double(uptime.components.seconds),
                     breakers: BreakerStatus.all()
                 )
-                return NATSReply(data: try reply.encoded(), headers: reply.headers)
             }
         }
 

@@ -7,7 +7,9 @@ import HummingbirdTesting
 import Logging
 import NATSClient
 import NIOCore
+import Pipeline
 import Resilience
+import ResilienceTesting
 import ServiceSupport
 import Synchronization
 import TestSupport
@@ -55,11 +57,11 @@ final class FakeIndexReader: IndexReader {
 
     static let defaultChanges: [CompositionEvent] = [
         CompositionEvent(
-            index: Subjects.defaultIndex, date: day("2024-01-03"), previousDate: day("2024-01-02"), added: [],
+            index: Indexes.defaultID, date: day("2024-01-03"), previousDate: day("2024-01-02"), added: [],
             removed: []
         ),
         CompositionEvent(
-            index: Subjects.defaultIndex, date: day("2024-01-05"), previousDate: day("2024-01-04"),
+            index: Indexes.defaultID, date: day("2024-01-05"), previousDate: day("2024-01-04"),
             added: [CompositionChange(ticker: "CCC", rank: 1, marketCap: 3.1e12)],
             removed: [CompositionChange(ticker: "BBB", rank: nil, marketCap: nil)]
         ),
@@ -90,6 +92,16 @@ final class FakeIndexReader: IndexReader {
         }
     }
 
+    func compositions(index: String, range: DateRange) async throws -> [SessionComposition] {
+        try enter()
+        return state.withLock { state in
+            state.points.map(\.date).filter(range.contains).map { date in
+                let base = state.compositions.keys.filter { $0 <= date }.max()
+                return SessionComposition(date: date, constituents: base.flatMap { state.compositions[$0] } ?? [])
+            }
+        }
+    }
+
     func changes(index: String, range: DateRange) async throws -> [CompositionEvent] {
         try enter()
         return state.withLock { $0.changes.filter { $0.date >= range.start && $0.date <= range.end } }
@@ -117,38 +129,13 @@ final class FakeIndexReader: IndexReader {
     }
 }
 
-/// A pipeline that records replay requests; the test says when the fetcher is done and the stages drained.
-final class FakeGateway: PipelineGateway {
-    struct State {
-        var published: [ReplayRequest] = []
-        var pending: Set<String> = []
-        var drained = true
-        var failure: (any Error & Sendable)?
-    }
-
-    let state = Mutex(State())
-
-    func publish(_ request: ReplayRequest) async throws {
-        if let failure = state.withLock({ $0.failure }) { throw failure }
-        state.withLock {
-            $0.published.append(request)
-            $0.pending.insert(request.replayID)
-        }
-    }
-
-    func isReplayPending(_ replayID: String) async throws -> Bool { state.withLock { $0.pending.contains(replayID) } }
-
-    func isDrained() async throws -> Bool { state.withLock { $0.drained } }
-
-    func finishReplay(_ replayID: String) { _ = state.withLock { $0.pending.remove(replayID) } }
-
-    var published: [ReplayRequest] { state.withLock { $0.published } }
-}
-
 /// An API over fakes, with a key file holding one key, fixed "today", and limits a test may set.
 struct TestAPI {
     let reader = FakeIndexReader()
-    let gateway = FakeGateway()
+    /// Takes the replay requests; each one is pending at the fake fetcher until the test finishes it.
+    let publisher = FakePublisher()
+    let probe = FakeProbe()
+    let deadLetters = DeadLetterFeed()
     let store = MemoryJobStore()
     let cache: ResponseCache
     let jobs: JobRunner
@@ -161,16 +148,54 @@ struct TestAPI {
 
     init(
         limits: TokenBucket.Limits? = nil, cacheBytes: Int = 1 << 20,
-        settings: JobRunner.Settings = .init(pollInterval: .milliseconds(5), stallTimeout: .seconds(30))
+        settings: JobRunner.Settings = .init(stallTimeout: .seconds(30))
     ) throws {
         cache = ResponseCache(capacityBytes: cacheBytes)
-        jobs = JobRunner(reader: reader, gateway: gateway, store: store, settings: settings, logger: Logger.test("api"))
+        let probe = probe
+        publisher.onPublish { message in
+            if let request = message as? ReplayRequest { probe.setPending(request.replayID, true) }
+        }
+        jobs = JobRunner(
+            reader: reader, publisher: publisher,
+            follower: Self.follower(reader: reader, probe: probe, deadLetters: deadLetters), store: store,
+            settings: settings,
+            logger: Logger.test("api")
+        )
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("api-test-\(UUID().uuidString)")
         keysPath = directory.appendingPathComponent("api-keys").path
         key = try APIKeyFile.create(name: "analyst", path: keysPath)
         limiter = RateLimiter(limits: limits, clock: clock)
         let reader = reader
         checks = [ReadinessCheck(name: "storage") { await reader.isReachable() }]
+    }
+
+    /// The real follower over the fakes: storage answers from the reader's records.
+    func follower() -> ReplayFollower {
+        Self.follower(reader: reader, probe: probe, deadLetters: deadLetters)
+    }
+
+    private static func follower(
+        reader: FakeIndexReader, probe: FakeProbe, deadLetters: DeadLetterFeed
+    ) -> ReplayFollower {
+        let storage = FakeStorage()
+        storage.on(SessionsQuery.self) { query in
+            SessionsReply(
+                sessions: reader.state.withLock { state in
+                    state.records.values.filter { query.range.contains($0.date) }.sorted { $0.date < $1.date }
+                })
+        }
+        return ReplayFollower(storage: storage, probe: probe, deadLetters: deadLetters, pollInterval: .milliseconds(5))
+    }
+
+    /// The fetcher has published every session of `replayID`'s request.
+    func finishReplay(_ replayID: String) { probe.setPending(replayID, false) }
+
+    /// The replay requests published.
+    var published: [ReplayRequest] { publisher.published(ReplayRequest.self) }
+
+    /// A dead letter arrives.
+    func deadLettered(subject: String, reason: String) {
+        deadLetters.record(DeadLetter(subject: subject, reason: reason, receivedAt: Date()))
     }
 
     func dependencies() throws -> APIDependencies {

@@ -6,6 +6,7 @@ import HummingbirdTesting
 import Logging
 import NATSClient
 import NIOCore
+import Pipeline
 import Synchronization
 import TestSupport
 import Testing
@@ -40,7 +41,7 @@ struct JobTests {
             let progress = try #require(body["progress"] as? [String: Any])
             #expect(progress["sessions_total"] as? Int == 4)
             #expect(progress["sessions_done"] as? Int == 0)
-            let request = try #require(api.gateway.published.first)
+            let request = try #require(api.published.first)
             #expect(request.replayID == id)
             #expect(request.from == SessionDate("2024-01-01")!)
             #expect(request.to == SessionDate("2024-01-05")!)
@@ -68,7 +69,7 @@ struct JobTests {
             // Every session stored but the fetcher still holds the request: not finished yet.
             try await Task.sleep(for: .milliseconds(50))
             #expect(try await job(client, id)["status"] as? String == "running")
-            api.gateway.finishReplay(id)
+            api.finishReplay(id)
             #expect(try await eventually { try await job(client, id)["status"] as? String == "succeeded" })
             let done = try await job(client, id)
             #expect((done["progress"] as? [String: Any])?["fraction"] as? Double == 1)
@@ -80,7 +81,7 @@ struct JobTests {
     @Test("a dead letter for a session of the job fails it with the reason; an older one does not")
     func deadLetter() async throws {
         let api = try TestAPI()
-        api.jobs.deadLettered(subject: "prices.raw.2024-01-03", reason: "from an earlier run")
+        api.deadLettered(subject: "prices.raw.2024-01-03", reason: "from an earlier run")
         try await Task.sleep(for: .milliseconds(5))
         try await api.test { client in
             let body = try await client.post(
@@ -90,7 +91,7 @@ struct JobTests {
             let id = try #require(body["id"] as? String)
             try await Task.sleep(for: .milliseconds(50))
             #expect(try await job(client, id)["status"] as? String == "queued")
-            api.jobs.deadLettered(subject: "prices.valid.2024-01-04", reason: "malformed validated-batch payload")
+            api.deadLettered(subject: "prices.valid.2024-01-04", reason: "malformed validated-batch payload")
             #expect(try await eventually { try await job(client, id)["status"] as? String == "failed" })
             let failed = try await job(client, id)
             #expect((failed["error"] as? String)?.contains("malformed validated-batch payload") == true)
@@ -99,14 +100,14 @@ struct JobTests {
 
     @Test("a job the fetcher has taken fails after the stall timeout without progress")
     func stall() async throws {
-        let api = try TestAPI(settings: .init(pollInterval: .milliseconds(5), stallTimeout: .milliseconds(100)))
+        let api = try TestAPI(settings: .init(stallTimeout: .milliseconds(100)))
         try await api.test { client in
             let body = try await client.post(
                 "/build-index", json: #"{"start_date": "2024-01-02", "end_date": "2024-01-05"}"#,
                 headers: [.apiKey: api.key]
             ).json
             let id = try #require(body["id"] as? String)
-            api.gateway.finishReplay(id)
+            api.finishReplay(id)
             #expect(try await eventually { try await job(client, id)["status"] as? String == "failed" })
             #expect((try await job(client, id)["error"] as? String)?.contains("no progress") == true)
         }
@@ -124,12 +125,12 @@ struct JobTests {
         }
         await api.jobs.stop()
         let restarted = JobRunner(
-            reader: api.reader, gateway: api.gateway, store: api.store,
-            settings: .init(pollInterval: .milliseconds(5)), logger: Logger.test("api")
+            reader: api.reader, publisher: api.publisher, follower: api.follower(), store: api.store,
+            logger: Logger.test("api")
         )
         #expect(try await restarted.job(id)?.status == .queued)
         api.reader.store(Self.days)
-        api.gateway.finishReplay(id)
+        api.finishReplay(id)
         #expect(try await eventually { try await restarted.job(id)?.status == .succeeded })
         #expect(try await restarted.job("job-unknown") == nil)
     }
@@ -168,13 +169,13 @@ struct JobTests {
             #expect(response.status.code == status, "\(body)")
             #expect(response.errorCode == code, "\(body)")
         }
-        #expect(api.gateway.published.isEmpty)
+        #expect(api.published.isEmpty)
     }
 
     @Test("when the replay request cannot be published the caller gets a 503 and the job is saved failed")
     func publishFails() async throws {
         let api = try TestAPI()
-        api.gateway.state.withLock { $0.failure = NATSError.timeout(subject: "replay.requested") }
+        api.publisher.fail(with: PipelineError.unavailable(dependency: "NATS JetStream", reason: "timed out"))
         try await api.test { client in
             let response = try await client.post(
                 "/build-index", json: #"{"start_date": "2024-01-02"}"#, headers: [.apiKey: api.key]

@@ -4,6 +4,7 @@ import Foundation
 import Logging
 import NATSClient
 import NIOCore
+import Pipeline
 import ServiceLifecycle
 import TestSupport
 import Testing
@@ -16,7 +17,7 @@ struct NATSIntegrationTests {
         let environment = try await NATSTestEnvironment()
         defer { Task { await environment.shutdown() } }
         try await environment.jetStream.ensure(Topology.pipeline)
-        let store = JetStreamJobStore(jetStream: environment.jetStream)
+        let store = PipelineJobStore(pipeline: environment.pipeline)
         let day = SessionDate("2024-01-02")!
         var job = JobRecord(
             id: "job-1", index: "ew100", status: .queued, startDate: day, endDate: day, replayStart: day,
@@ -31,14 +32,14 @@ struct NATSIntegrationTests {
         #expect(try await store.load("job-2") == nil)
     }
 
-    @Test("the gateway sees a replay request pending until the fetcher acknowledges it")
+    @Test("the pipeline sees a replay request pending until the fetcher acknowledges it")
     func replayPending() async throws {
         let environment = try await NATSTestEnvironment()
         defer { Task { await environment.shutdown() } }
         try await environment.jetStream.ensure(Topology.pipeline)
-        let gateway = JetStreamPipelineGateway(jetStream: environment.jetStream)
+        let gateway = environment.pipeline
         let day = SessionDate("2024-01-02")!
-        try await gateway.publish(ReplayRequest(replayID: "job-r", from: day, to: day))
+        try await gateway.requestReplay(ReplayRequest(replayID: "job-r", from: day, to: day))
         #expect(try await gateway.isReplayPending("job-r"))
         #expect(try await gateway.isReplayPending("job-other") == false)
         let consumer = try environment.jetStream.pullConsumer(
@@ -52,12 +53,8 @@ struct NATSIntegrationTests {
     func invalidation() async throws {
         let environment = try await NATSTestEnvironment()
         let cache = ResponseCache(capacityBytes: 1 << 20)
-        let jobs = JobRunner(
-            reader: FakeIndexReader(), gateway: FakeGateway(), store: MemoryJobStore(), logger: Logger.test("api")
-        )
-        let invalidator = CacheInvalidator(
-            connection: environment.connection, cache: cache, jobs: jobs, logger: Logger.test("api")
-        )
+        let jobs = try TestAPI().jobs
+        let invalidator = CacheInvalidator(staleness: try environment.pipeline.staleness(), cache: cache, jobs: jobs)
         let task = Task { try await invalidator.run() }
         defer {
             task.cancel()

@@ -5,6 +5,7 @@ import Hummingbird
 import HummingbirdTesting
 import NATSClient
 import NIOCore
+import Pipeline
 import Resilience
 import Synchronization
 import TestSupport
@@ -143,7 +144,9 @@ struct OpenAPIConformanceTests {
 
         // 429 and 503 need a limiter and a failing storage.
         let limited = try TestAPI(limits: .init(capacity: 1, refillPerSecond: 0.01))
-        limited.reader.state.withLock { $0.failure = NATSError.noResponders(subject: "storage.query.performance") }
+        limited.reader.state.withLock {
+            $0.failure = PipelineError.unavailable(dependency: "storage", reason: "no responders")
+        }
         limited.reader.state.withLock { $0.reachable = false }
         try await limited.test { client in
             let document = try await Self.document(client)
@@ -158,7 +161,9 @@ struct OpenAPIConformanceTests {
             )
         }
         let failing = try TestAPI()
-        failing.reader.state.withLock { $0.failure = NATSError.noResponders(subject: "storage.query.performance") }
+        failing.reader.state.withLock {
+            $0.failure = PipelineError.unavailable(dependency: "storage", reason: "no responders")
+        }
         try await failing.test { client in
             let document = try await Self.document(client)
             let response = try await client.get("/index-performance?start_date=2024-01-02")

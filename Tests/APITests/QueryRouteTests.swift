@@ -5,6 +5,7 @@ import HTTPTypes
 import HummingbirdTesting
 import NATSClient
 import NIOCore
+import Pipeline
 import Synchronization
 import TestSupport
 import Testing
@@ -177,7 +178,7 @@ struct QueryRouteTests {
     @Test("storage unreachable is a 503 JSON error with Retry-After; a storage refusal is a 500 JSON error")
     func storageTrouble() async throws {
         let api = try TestAPI()
-        api.reader.state.withLock { $0.failure = NATSError.timeout(subject: "storage.query.performance") }
+        api.reader.state.withLock { $0.failure = PipelineError.unavailable(dependency: "storage", reason: "timed out") }
         try await api.test { client in
             let response = try await client.get("/index-performance?start_date=2024-01-02")
             #expect(response.status == .serviceUnavailable)
@@ -185,7 +186,7 @@ struct QueryRouteTests {
             #expect(response.headers[.retryAfter] == "1")
         }
         api.reader.state.withLock {
-            $0.failure = NATSError.remote(subject: "storage.query.performance", message: "disk I/O error")
+            $0.failure = PipelineError.refused(dependency: "storage", reason: "disk I/O error")
         }
         try await api.test { client in
             let response = try await client.get("/index-performance?start_date=2024-01-02")

@@ -5,6 +5,7 @@ import HTTPTypes
 import HummingbirdTesting
 import NIOCore
 import Resilience
+import ResilienceTesting
 import ServiceSupport
 import Synchronization
 import TestSupport
@@ -25,7 +26,7 @@ struct SecurityTests {
                 #expect(response.headers[.wwwAuthenticate] == "Bearer")
             }
         }
-        #expect(api.gateway.published.isEmpty)
+        #expect(api.published.isEmpty)
     }
 
     @Test("a valid key works in X-API-Key and as a bearer token")
@@ -38,7 +39,7 @@ struct SecurityTests {
                 "/build-index", json: Self.build, headers: [.authorization: "Bearer \(api.key)"])
             #expect(bearer.status == .accepted)
         }
-        #expect(api.gateway.published.count == 2)
+        #expect(api.published.count == 2)
     }
 
     @Test(
@@ -58,7 +59,7 @@ struct SecurityTests {
             #expect(get.status == .unauthorized)
             #expect(["invalid_api_key", "invalid_authorization"].contains(get.errorCode ?? ""))
         }
-        #expect(api.gateway.published.isEmpty)
+        #expect(api.published.isEmpty)
     }
 
     @Test("a key changed by a single character is refused")

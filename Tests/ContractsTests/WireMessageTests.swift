@@ -1,6 +1,5 @@
 import Contracts
 import Foundation
-import NATSClient
 import Testing
 import TradingCalendar
 
@@ -20,7 +19,7 @@ struct WireMessageTests {
             ],
             stocks: [StockInfo(ticker: "AAA", name: "Triple A", sector: "Tech", exchange: "NYSE")]
         )
-        let decoded = try PriceBatch.decoded(from: batch.encoded(), headers: batch.headers)
+        let decoded = try PriceBatch.decoded(from: batch.encoded(), schemaTag: PriceBatch.schemaTag)
         #expect(decoded.rows[0] == batch.rows[0])
         #expect(decoded.rows[1].close?.isNaN == true)
         #expect(decoded.rows[1].marketCap == .infinity)
@@ -30,7 +29,7 @@ struct WireMessageTests {
         #expect(decoded.chunk == batch.chunk)
         #expect(decoded.replay == batch.replay)
         #expect(decoded.stocks == batch.stocks)
-        #expect(batch.headers["Schema"] == "price-batch/1")
+        #expect(PriceBatch.schemaTag == "price-batch/1")
     }
 
     @Test("equal content encodes to equal bytes (message ids can be derived from it)")
@@ -103,7 +102,7 @@ struct WireMessageTests {
     }
 
     private func roundTrip<T: WireMessage & Equatable>(_ value: T) throws {
-        #expect(try T.decoded(from: value.encoded(), headers: value.headers) == value)
+        #expect(try T.decoded(from: value.encoded(), schemaTag: T.schemaTag) == value)
     }
 
     @Test("another version is refused with both versions named")
@@ -120,10 +119,10 @@ struct WireMessageTests {
     func wrongSchema() throws {
         let reply = HealthReply(service: "x", ready: true, uptimeSeconds: 0)
         #expect(throws: ContractError.self) {
-            _ = try PriceBatch.decoded(from: reply.encoded(), headers: reply.headers)
+            _ = try PriceBatch.decoded(from: reply.encoded(), schemaTag: HealthReply.schemaTag)
         }
         #expect(throws: ContractError.self) {
-            _ = try ReplayRequest.decoded(from: reply.encoded(), headers: reply.headers)
+            _ = try ReplayRequest.decoded(from: reply.encoded(), schemaTag: HealthReply.schemaTag)
         }
     }
 
@@ -201,7 +200,7 @@ struct WireMessageTests {
             stocks: [StockInfo(ticker: "A", name: "A, Inc.", sector: "Tech", exchange: "NYSE")],
             receivedRows: 3, rejectedRows: 1
         )
-        #expect(try ValidatedBatch.decoded(from: valid.encoded(), headers: valid.headers) == valid)
+        #expect(try ValidatedBatch.decoded(from: valid.encoded(), schemaTag: ValidatedBatch.schemaTag) == valid)
         let rejected = RejectionBatch(
             batchID: "b", date: day, source: "csv",
             rejections: [
@@ -209,7 +208,7 @@ struct WireMessageTests {
                     row: PriceRow(date: day, ticker: "C", close: .nan, marketCap: -.infinity), reason: .badClose,
                     position: 2)
             ])
-        let decoded = try RejectionBatch.decoded(from: rejected.encoded(), headers: rejected.headers)
+        let decoded = try RejectionBatch.decoded(from: rejected.encoded(), schemaTag: RejectionBatch.schemaTag)
         #expect(decoded.rejections[0].row.close?.isNaN == true)
         #expect(decoded.rejections[0].row.marketCap == -.infinity)
         #expect(decoded.rejections[0].reason == .badClose)
@@ -221,29 +220,5 @@ struct WireMessageTests {
         #expect(ContentHash.hex(Data("abc".utf8)) == ContentHash.hex(Data("abc".utf8)))
         #expect(ContentHash.hex(Data("abc".utf8)) != ContentHash.hex(Data("abd".utf8)))
         #expect(ContentHash.hex(Data()).count == 32)
-    }
-
-    @Test("subjects follow <domain>.<event>.<key> and give their session back")
-    func subjects() {
-        #expect(Subjects.pricesRaw(day) == "prices.raw.2024-01-02")
-        #expect(Subjects.pricesValid(day) == "prices.valid.2024-01-02")
-        #expect(Subjects.indexComputed("ew100", day) == "index.computed.ew100.2024-01-02")
-        #expect(Subjects.compositionChanged("ew100", day) == "composition.changed.ew100.2024-01-02")
-        #expect(Subjects.storageQuery(.performance) == "storage.query.performance")
-        #expect(Subjects.deadLetter("prices.raw.2024-01-02") == "dlq.prices.raw.2024-01-02")
-        #expect(Subjects.sessionDate(of: "index.computed.ew100.2024-01-02") == day)
-        #expect(Subjects.sessionDate(of: "storage.query.performance") == nil)
-    }
-
-    @Test("every consumer of the pipeline topology reads a declared stream and a subject that stream captures")
-    func topologyIsConsistent() {
-        let topology = Topology.pipeline
-        #expect(Set(topology.streams.map(\.name)).count == topology.streams.count)
-        #expect(Set(topology.consumers.map(\.durable)).count == topology.consumers.count)
-        for consumer in topology.consumers {
-            let stream = topology.stream(consumer.stream)
-            #expect(stream != nil, "\(consumer.durable) reads an undeclared stream")
-            #expect(stream?.subjects.contains(consumer.filterSubject) == true, "\(consumer.durable)")
-        }
     }
 }

@@ -172,21 +172,4 @@ struct JetStreamTests {
         second.close()
         await fixture.environment.shutdown()
     }
-
-    @Test("the pipeline topology is ensured on a fresh server, twice, with every consumer bound to its stream")
-    func pipelineTopology() async throws {
-        let environment = try await NATSTestEnvironment()
-        let js = environment.jetStream
-        try await js.ensure(.pipeline)
-        try await js.ensure(.pipeline)
-        for stream in Topology.pipeline.streams {
-            let expected = Topology.pipeline.consumers.filter { $0.stream == stream.name }.count
-            #expect(try await js.streamState(stream.name).consumers == expected, "\(stream.name)")
-        }
-        for consumer in Topology.pipeline.consumers {
-            let state = try await js.consumerState(stream: consumer.stream, durable: consumer.durable)
-            #expect(state.pending == 0)
-        }
-        await environment.shutdown()
-    }
 }

@@ -98,25 +98,33 @@ struct RequestReplyTests {
         await environment.shutdown()
     }
 
-    @Test("a reply over the server's payload limit reaches the requester as a remote error naming the sizes")
-    func replyTooLarge() async throws {
+    @Test("a reply over the server's payload limit arrives in parts and is reassembled byte for byte")
+    func replyInParts() async throws {
         let environment = try await NATSTestEnvironment()
         let connection = environment.connection
         let subject = uniqueName("large.").lowercased()
-        let size = connection.maxPayload + 1
-        let responder = Task { try await connection.serve(subject) { _ in NATSReply(data: Data(count: size)) } }
-        #expect(
-            await eventually {
-                do {
-                    _ = try await connection.request(subject, data: Data(), timeout: .milliseconds(500))
-                    return false
-                } catch NATSError.remote(_, let message) {
-                    return message.contains("\(size) bytes") && message.contains("payload limit")
-                } catch {
-                    return false
-                }
-            })
+        // Three and a half payload limits of bytes that differ by position, so a misordered part shows.
+        let size = connection.maxPayload * 7 / 2
+        let body = Data((0..<size).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ $0 >> 16) })
+        let responder = Task {
+            try await connection.serve(subject) { _ in NATSReply(data: body, headers: ["Schema": "blob/1"]) }
+        }
+        var reply: NATSMessage?
+        _ = await eventually {
+            reply = try? await connection.request(subject, data: Data(), timeout: .seconds(5))
+            return reply != nil
+        }
+        let received = try #require(reply)
+        #expect(received.data.count == size)
+        #expect(received.data == body)
+        #expect(received.headers["Schema"] == "blob/1")
+        #expect(received.headers[NATSHeader.replyChunk] == nil)
+        // A small reply after a large one still comes whole.
+        let small = Task { try await connection.serve(subject + ".small") { _ in NATSReply(data: Data("ok".utf8)) } }
+        _ = await eventually { (try? await connection.request(subject + ".small", data: Data())) != nil }
+        #expect(try await connection.request(subject + ".small", data: Data()).data == Data("ok".utf8))
         responder.cancel()
+        small.cancel()
         await environment.shutdown()
     }
 }

@@ -2,6 +2,7 @@ import Logging
 import Metrics
 import MetricsTestKit
 import Resilience
+import ResilienceTesting
 import Testing
 
 /// The breaker's state machine, driven by a manual clock, with its logs and metrics.

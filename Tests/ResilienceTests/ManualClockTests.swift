@@ -1,4 +1,5 @@
 import Resilience
+import ResilienceTesting
 import Testing
 
 /// The test clock itself: time moves only when advanced or slept, and sleeps are recorded.

@@ -2,6 +2,7 @@ import Logging
 import Metrics
 import MetricsTestKit
 import Resilience
+import ResilienceTesting
 import Testing
 
 /// Retry around a breaker: rejections wait for the breaker's retry-after, within the retry budget.

@@ -2,6 +2,7 @@ import Logging
 import Metrics
 import MetricsTestKit
 import Resilience
+import ResilienceTesting
 import Testing
 
 /// The retry loop: attempt counting, backoff with full jitter, budgets, classification, cancellation, telemetry.

@@ -1,4 +1,5 @@
 import Resilience
+import ResilienceTesting
 import Testing
 
 @Suite("Token bucket")

@@ -1,6 +1,7 @@
 import Contracts
 import Foundation
 import NATSClient
+import Pipeline
 import StorageDatabase
 import TestSupport
 import Testing
@@ -110,16 +111,16 @@ struct CrashSafetyTests {
 
         let database = try IndexDatabase(path: folder.appendingPathComponent("data/index.sqlite").path)
         let all = DateRange(start: SessionDate(Self.range.from)!, end: SessionDate(Self.range.to)!)
-        let points = try database.performance(index: Subjects.defaultIndex, range: all)
+        let points = try database.performance(index: Indexes.defaultID, range: all)
         let results = try points.map { point in
-            var result = try #require(try database.indexResult(index: Subjects.defaultIndex, on: point.date))
+            var result = try #require(try database.indexResult(index: Indexes.defaultID, on: point.date))
             result.replay = nil
             return result
         }
         return Snapshot(
             results: results,
-            changes: try database.changes(index: Subjects.defaultIndex, range: all),
-            sessions: try database.sessionRecords(index: Subjects.defaultIndex, range: all).map { record in
+            changes: try database.changes(index: Indexes.defaultID, range: all),
+            sessions: try database.sessionRecords(index: Indexes.defaultID, range: all).map { record in
                 var record = record
                 record.sequence = 0  // stream positions differ between runs; the content must not
                 return record

@@ -123,21 +123,21 @@ struct DailyScheduleTests {
     @Test("the scheduler catches up at start, then requests each session at its run time")
     func schedulerLoop() async throws {
         let ledger = FakeLedger(last: Self.day("2026-03-04"))
-        let sink = FakeSink(ledger: ledger)
+        let sink = storingPublisher(ledger)
         // Friday 6 March, noon in New York: Thursday the 5th is due, Friday's run comes at 23:00 UTC.
         let clock = FakeWallClock(now: Self.utc("2026-03-06T17:00"), sleepsBeforeCancel: 3)
         let scheduler = DailyScheduler(
-            schedule: Self.schedule, limit: 20, ledger: ledger, sink: sink, clock: clock,
+            schedule: Self.schedule, limit: 20, ledger: ledger, publisher: sink, clock: clock,
             logger: Logger.test("schedule")
         )
         await #expect(throws: CancellationError.self) { try await scheduler.run() }
         #expect(
-            sink.requests.map { "\($0.from)...\($0.to)" } == [
+            sink.published(ReplayRequest.self).map { "\($0.from)...\($0.to)" } == [
                 "2026-03-05...2026-03-05", "2026-03-06...2026-03-06", "2026-03-09...2026-03-09",
                 "2026-03-10...2026-03-10",
             ])
         #expect(
-            sink.requests.allSatisfy {
+            sink.published(ReplayRequest.self).allSatisfy {
                 !$0.refetch && $0.provider == nil && $0.replayID == "scheduled-\($0.from)-\($0.to)"
             })
         // Friday 18:00 EST, then Monday 18:00 EDT (the clock changed on Sunday), then Tuesday.
@@ -148,16 +148,16 @@ struct DailyScheduleTests {
     @Test("a run that cannot reach storage is retried after a delay, not dropped")
     func retriesAFailedRun() async throws {
         let ledger = FakeLedger(last: Self.day("2026-03-04"), failures: 2)
-        let sink = FakeSink(ledger: ledger)
+        let sink = storingPublisher(ledger)
         let clock = FakeWallClock(now: Self.utc("2026-03-06T17:00"), sleepsBeforeCancel: 3)
         let scheduler = DailyScheduler(
-            schedule: Self.schedule, limit: 20, ledger: ledger, sink: sink, clock: clock,
+            schedule: Self.schedule, limit: 20, ledger: ledger, publisher: sink, clock: clock,
             logger: Logger.test("schedule"),
             retryDelays: [.seconds(5), .seconds(60)]
         )
         await #expect(throws: CancellationError.self) { try await scheduler.run() }
         #expect(clock.sleeps.prefix(2) == [Self.utc("2026-03-06T17:00:05"), Self.utc("2026-03-06T17:01:05")])
-        #expect(sink.requests.first.map { "\($0.from)...\($0.to)" } == "2026-03-05...2026-03-05")
+        #expect(sink.published(ReplayRequest.self).first.map { "\($0.from)...\($0.to)" } == "2026-03-05...2026-03-05")
     }
 
     @Test("SCHEDULE_* variables are read and checked")
@@ -212,19 +212,13 @@ final class FakeLedger: StoredSessionLedger {
 
 struct FakeFailure: Error {}
 
-/// Records requests and marks their sessions stored, as the pipeline would.
-final class FakeSink: ReplayRequestSink {
-    private let ledger: FakeLedger
-    private let list = Mutex<[ReplayRequest]>([])
-
-    init(ledger: FakeLedger) { self.ledger = ledger }
-
-    var requests: [ReplayRequest] { list.withLock { $0 } }
-
-    func publish(_ request: ReplayRequest) async throws {
-        list.withLock { $0.append(request) }
-        ledger.stored(through: request.to)
+/// A publisher that records requests and marks their sessions stored, as the pipeline would.
+func storingPublisher(_ ledger: FakeLedger) -> FakePublisher {
+    let publisher = FakePublisher()
+    publisher.onPublish { message in
+        if let request = message as? ReplayRequest { ledger.stored(through: request.to) }
     }
+    return publisher
 }
 
 /// A wall clock that jumps to each requested instant, and cancels after a number of sleeps.

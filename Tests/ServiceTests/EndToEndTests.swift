@@ -5,7 +5,9 @@ import Contracts
 import Foundation
 import IndexBuilderService
 import IndexCtl
+import Logging
 import NATSClient
+import Pipeline
 import ServiceSupport
 import StorageService
 import Synchronization
@@ -45,12 +47,10 @@ struct EndToEndTests {
                 { try await API.run(configuration: configuration, signals: []) { port in apiPort.set(port) } },
             ]
             tasks.set(runs.map { run in Task { try await run() } })
-            let connection = environment.connection
+            let storage = environment.pipeline.storage
             // Ready when storage answers and the API listens.
             _ = await eventually(timeout: .seconds(20)) {
-                (try? await connection.request(
-                    Subjects.storageQuery(.status), data: StatusQuery(index: "ew100").encoded(), timeout: .seconds(1)
-                )) != nil && apiPort.value != nil
+                (try? await storage.ask(StatusQuery(index: "ew100"))) != nil && apiPort.value != nil
             }
         }
 
@@ -166,14 +166,10 @@ struct EndToEndTests {
         #expect(removedA["market_cap"] as? Double == 110)
 
         // Rejected rows are stored with their batch counts: the duplicate, the bad close, the Saturday row.
-        let reply = try await stack.environment.connection.request(
-            Subjects.storageQuery(.sessions),
-            data: SessionsQuery(
-                index: "ew100", range: DateRange(start: SessionDate("2024-01-01")!, end: SessionDate("2024-01-07")!)
-            ).encoded(),
-            timeout: .seconds(5)
-        )
-        let sessions = try SessionsReply.decoded(from: reply.data, headers: reply.headers).sessions
+        let sessions = try await stack.environment.pipeline.storage.ask(
+            SessionsQuery(
+                index: "ew100", range: DateRange(start: SessionDate("2024-01-01")!, end: SessionDate("2024-01-07")!))
+        ).sessions
         #expect(
             sessions.map(\.date.description) == ["2024-01-02", "2024-01-03", "2024-01-04", "2024-01-05", "2024-01-06"])
         #expect(sessions.map(\.rejectedRows) == [0, 1, 1, 0, 1])
@@ -234,18 +230,17 @@ struct EndToEndTests {
         }
         // The first chunk has T0; its duplicate sits in the last chunk.
         rows.append(PriceRow(date: date, ticker: "T0", close: 12, marketCap: 5000))
-        let publisher = PriceBatchPublisher(jetStream: stack.environment.jetStream, payloadLimit: 700)
-        let published = try await publisher.publish(date: date, rows: rows, stocks: [], source: "test")
+        let publisher = try NATSPipeline(
+            connection: stack.environment.connection, logger: Logger.test("chunks"), payloadLimit: 700)
+        let published = try await publisher.publishSession(date: date, rows: rows, stocks: [], source: "test")
         #expect(published.chunks > 2)
-        let connection = stack.environment.connection
+        let storage = stack.environment.pipeline.storage
         var record: SessionRecord?
         _ = await eventually(timeout: .seconds(30)) {
             guard
-                let reply = try? await connection.request(
-                    Subjects.storageQuery(.sessions),
-                    data: SessionsQuery(index: "ew100", range: DateRange(start: date, end: date)).encoded(),
-                    timeout: .seconds(2)
-                ), let sessions = try? SessionsReply.decoded(from: reply.data, headers: reply.headers).sessions
+                let sessions = try? await storage.ask(
+                    SessionsQuery(index: "ew100", range: DateRange(start: date, end: date))
+                ).sessions
             else { return false }
             record = sessions.first
             return record?.isComplete == true && record?.indexBatchID != nil

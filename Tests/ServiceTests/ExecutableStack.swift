@@ -3,6 +3,7 @@ import Contracts
 import Foundation
 import IndexCtl
 import NATSClient
+import Pipeline
 import TestSupport
 import Testing
 import TradingCalendar
@@ -65,11 +66,7 @@ final class ExecutableStack: @unchecked Sendable {
 
     /// Whether `name` answers its ping ready.
     func isReady(_ name: String) async -> Bool {
-        guard
-            let reply = try? await environment.connection.request(
-                Subjects.healthPing(name), data: Data(), timeout: .seconds(1)
-            ), let health = try? HealthReply.decoded(from: reply.data, headers: reply.headers)
-        else { return false }
+        guard let health = try? await environment.pipeline.ping(name, timeout: .seconds(1)) else { return false }
         return health.ready
     }
 
@@ -102,10 +99,7 @@ final class ExecutableStack: @unchecked Sendable {
 
     /// Asks storage.
     func ask<Query: StorageQuery>(_ query: Query) async throws -> Query.Reply {
-        let reply = try await environment.connection.request(
-            Subjects.storageQuery(Query.kind), data: try query.encoded(), headers: query.headers, timeout: .seconds(10)
-        )
-        return try Query.Reply.decoded(from: reply.data, headers: reply.headers)
+        try await environment.pipeline.storage.ask(query)
     }
 
     /// Stops every service and the server, once; keeps the folder (with every log) when `keep`.

@@ -3,6 +3,10 @@ import NATSClient
 import TestSupport
 import Testing
 
+#if canImport(FoundationNetworking)
+    import FoundationNetworking
+#endif
+
 #if canImport(Glibc)
     import Glibc
 #endif
@@ -30,6 +34,12 @@ struct ExecutableTests {
         process.standardOutput = FileHandle.nullDevice
         try process.run()
         try waitUntilListening(port: port, timeout: 20)
+        // One whole exchange before the signal: the bare connect above must have been served, not still being
+        // accepted, when shutdown begins (NIO asserts on a connection activated during shutdown).
+        var probe = URLRequest(url: URL(string: "http://127.0.0.1:\(port)/health")!)
+        probe.setValue("close", forHTTPHeaderField: "Connection")
+        let (_, response) = try await URLSession.shared.data(for: probe)
+        #expect((response as? HTTPURLResponse)?.statusCode == 200)
 
         kill(process.processIdentifier, SIGTERM)
         let exited = await eventually(timeout: .seconds(20)) { !process.isRunning }

@@ -1,6 +1,7 @@
 import Contracts
 import Foundation
 import NATSClient
+import Pipeline
 import ServiceSupport
 import TestSupport
 import Testing
@@ -52,7 +53,7 @@ extension ExecutableStackSuites {
             for next in (sequence + 1)...state.lastSequence {
                 let message = try await stack.environment.jetStream.message(
                     stream: StreamName.pricesRaw, sequence: next)
-                batches.append(try PriceBatch.decoded(from: message.data, headers: message.headers))
+                batches.append(try PriceBatch.decoded(from: message.data, schemaTag: message.headers[schemaHeader]))
             }
             return batches
         }

@@ -2,6 +2,7 @@ import Contracts
 import FetcherService
 import Foundation
 import Logging
+import Pipeline
 import ServiceSupport
 import TestSupport
 import Testing
@@ -50,10 +51,7 @@ extension ExecutableStackSuites {
             #expect(performance.map(\.date) == expected)
 
             // The ledger the scheduler asks: the recent window, then storage's status when the window holds nothing.
-            let ledger = StorageSessionLedger(
-                storage: StorageClient(connection: stack.environment.connection, logger: Logger.test("ledger")),
-                index: "ew100"
-            )
+            let ledger = StorageSessionLedger(storage: stack.environment.pipeline.storage, index: "ew100")
             #expect(try await ledger.lastStoredSession(onOrBefore: recent[6]) == recent[6])
             #expect(try await ledger.lastStoredSession(onOrBefore: recent[7].adding(days: 200)) == expected.last)
             #expect(try await ledger.lastStoredSession(onOrBefore: recent[0].adding(days: -1)) == nil)

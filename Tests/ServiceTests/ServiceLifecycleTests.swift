@@ -5,6 +5,7 @@ import FetcherService
 import Foundation
 import IndexBuilderService
 import NATSClient
+import Pipeline
 import ServiceSupport
 import StorageService
 import Synchronization
@@ -70,18 +71,17 @@ struct ServiceLifecycleTests {
         let metrics = try await get(base + "/metrics")
         #expect(metrics.status == 200)
 
-        let reply = try await environment.connection.request(
-            Subjects.healthPing(name), data: Data(), timeout: .seconds(30))
-        let pong = try HealthReply.decoded(from: reply.data, headers: reply.headers)
+        let pong = try await environment.pipeline.ping(name, timeout: .seconds(30))
         #expect(pong.service == name)
         #expect(pong.ready)
 
         task.cancel()
         _ = await task.result
         // Stopped: nobody answers pings any more.
-        await #expect(throws: NATSError.noResponders(subject: Subjects.healthPing(name))) {
-            _ = try await environment.connection.request(Subjects.healthPing(name), data: Data(), timeout: .seconds(2))
+        let silence = await #expect(throws: PipelineError.self) {
+            _ = try await environment.pipeline.ping(name, timeout: .seconds(2))
         }
+        #expect(silence?.description.contains("no responders on health.ping.\(name)") == true)
         await environment.shutdown()
     }
 

@@ -38,7 +38,7 @@ enum Fixture {
     /// 2024-01-05.
     static let day4 = SessionDate("2024-01-05")!
     /// The index used throughout.
-    static let index = Subjects.defaultIndex
+    static let index = Indexes.defaultID
 
     /// A valid row whose numbers derive from `seed`.
     static func row(_ ticker: String, _ seed: Double, flags: [PriceFlag] = []) -> ValidRow {

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import NATSClient
+import Pipeline
 import Synchronization
 
 /// A running nats-server and a connection to it, for one test.
@@ -11,6 +12,8 @@ package final class NATSTestEnvironment: Sendable {
     package let connection: NATSConnection
     /// JetStream on that connection.
     package let jetStream: JetStream
+    /// The pipeline layer on that connection (publishing, asking storage).
+    package let pipeline: NATSPipeline
 
     /// Starts a server and connects.
     package init(name: String = "test") async throws {
@@ -21,6 +24,7 @@ package final class NATSTestEnvironment: Sendable {
         )
         try await connection.waitUntilConnected(timeout: .seconds(5))
         jetStream = try connection.jetStream()
+        pipeline = try NATSPipeline(connection: connection, logger: Logger.test(name))
     }
 
     /// Connects to a server another part of the test runs; ``shutdown()`` then stops that server too.
@@ -31,6 +35,7 @@ package final class NATSTestEnvironment: Sendable {
         )
         try await connection.waitUntilConnected(timeout: .seconds(5))
         jetStream = try connection.jetStream()
+        pipeline = try NATSPipeline(connection: connection, logger: Logger.test(name))
     }
 
     /// Closes the connection and stops the server.

@@ -4,8 +4,8 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdCore
 import Logging
-import NATSClient
 import NIOCore
+import Pipeline
 import Resilience
 import ServiceLifecycle
 import ServiceSupport
@@ -22,25 +22,28 @@ package enum API: PipelineService {
     }
 
     /// Storage must answer for the API to be ready.
-    package static func readinessChecks(_ context: ServiceContext) -> [ReadinessCheck] {
-        let probe = StorageClient(
-            connection: context.connection, logger: context.logger, timeout: .seconds(1), attempts: 1,
+    package static func readinessChecks(_ runtime: ServiceRuntime) -> [ReadinessCheck] {
+        let probe = NATSStorageClient(
+            connection: runtime.pipeline.connection, logger: runtime.logger, timeout: .seconds(1), attempts: 1,
             name: "storage-readiness"
         )
         let reader = StorageIndexReader(storage: probe)
         return [ReadinessCheck(name: "storage") { await reader.isReachable() }]
     }
 
-    /// The REST server and, beside it, the listener that empties the cache on index events.
-    package static func httpEndpoint(_ context: ServiceContext, _ endpoint: HTTPEndpoint) throws -> any Service {
-        let configuration = context.configuration
-        let storage = StorageClient(connection: context.connection, logger: context.logger, attempts: 2)
+    /// The REST server and, beside it, the listener that empties the cache when answers go stale.
+    package static func httpEndpoint(_ runtime: ServiceRuntime, _ endpoint: HTTPEndpoint) throws -> any Service {
+        let configuration = runtime.configuration
+        let pipeline = runtime.pipeline
+        // Two attempts: an uncached answer should fail fast (503) rather than hang on a storage that is down.
+        let storage = NATSStorageClient(connection: pipeline.connection, logger: runtime.logger, attempts: 2)
         // Readiness has its own client with a short timeout (above); this reader answers the routes.
         let reader = StorageIndexReader(storage: storage)
         let cache = ResponseCache(capacityBytes: configuration.apiCacheBytes)
+        try pipeline.watchDeadLetters()
         let jobs = JobRunner(
-            reader: reader, gateway: JetStreamPipelineGateway(jetStream: context.jetStream),
-            store: JetStreamJobStore(jetStream: context.jetStream), logger: context.logger
+            reader: reader, publisher: pipeline, follower: pipeline.follower(pollInterval: .milliseconds(500)),
+            store: PipelineJobStore(pipeline: pipeline), logger: runtime.logger
         )
         let dependencies = APIDependencies(
             reader: reader, cache: cache, jobs: jobs,
@@ -49,9 +52,8 @@ package enum API: PipelineService {
             endpoint: endpoint
         )
         return APIServer(
-            application: makeApplication(dependencies, logger: context.logger),
-            invalidator: CacheInvalidator(
-                connection: context.connection, cache: cache, jobs: jobs, logger: context.logger)
+            application: makeApplication(dependencies, logger: runtime.logger),
+            invalidator: CacheInvalidator(staleness: try pipeline.staleness(), cache: cache, jobs: jobs)
         )
     }
 
@@ -67,7 +69,7 @@ package enum API: PipelineService {
     }
 
     /// Nothing beyond the HTTP endpoint.
-    package static func parts(_ context: ServiceContext) async throws -> [any Service] { [] }
+    package static func parts(_ runtime: ServiceRuntime) async throws -> [any Service] { [] }
 }
 
 /// What the API's routes are built from.

@@ -1,6 +1,6 @@
 import Contracts
 import Methodology
-import NATSClient
+import Pipeline
 import ServiceLifecycle
 import ServiceSupport
 
@@ -10,21 +10,37 @@ package enum ChangeDetector: PipelineService {
     package static let name = "change-detector"
 
     /// The index-results consumer.
-    package static func parts(_ context: ServiceContext) async throws -> [any Service] {
-        guard let spec = Topology.pipeline.consumer(ConsumerName.changeDetector) else { return [] }
-        let calculator = IndexCalculator(index: Subjects.defaultIndex, size: context.configuration.indexSize)
-        let jetStream = context.jetStream
-        let runner = ConsumerRunner(
-            jetStream: jetStream, spec: spec, options: ConsumerRunnerOptions(batch: 32), logger: context.logger
-        ) { message in
-            let result = try IndexResult.decoded(from: message)
-            guard let event = calculator.compositionEvent(for: result) else { return }
-            let body = try event.encoded()
-            _ = try await jetStream.publish(
-                Subjects.compositionChanged(event.index, event.date), data: body, headers: event.headers,
-                messageID: "changes:\(event.index):\(event.date):\(ContentHash.hex(body))"
-            )
+    package static func parts(_ runtime: ServiceRuntime) async throws -> [any Service] {
+        let stage = ChangeStage(
+            publisher: runtime.pipeline,
+            calculator: IndexCalculator(index: Indexes.defaultID, size: runtime.configuration.indexSize)
+        )
+        let consumer = StageConsumer<IndexResult>(ConsumerName.changeDetector, batch: 32) { await stage.handle($0) }
+        return [runtime.pipeline.runner(consumer, logger: runtime.logger).service]
+    }
+}
+
+/// Turns each index result into its composition event.
+package struct ChangeStage: Sendable {
+    private let publisher: any PipelinePublishing
+    private let calculator: IndexCalculator
+
+    /// A stage publishing through `publisher`.
+    package init(publisher: any PipelinePublishing, calculator: IndexCalculator) {
+        self.publisher = publisher
+        self.calculator = calculator
+    }
+
+    /// Publishes the event of each result (none for a base session or a retraction), in order.
+    package func handle(_ deliveries: [Delivery<IndexResult>]) async -> [MessageOutcome] {
+        var outcomes: [MessageOutcome] = []
+        for delivery in deliveries {
+            outcomes.append(
+                await MessageOutcome.of {
+                    guard let event = calculator.compositionEvent(for: delivery.message) else { return }
+                    try await publisher.publish(event)
+                })
         }
-        return [runner.service]
+        return outcomes
     }
 }

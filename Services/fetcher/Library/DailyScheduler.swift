@@ -2,6 +2,7 @@ import Contracts
 import Foundation
 import Logging
 import Metrics
+import Pipeline
 import TradingCalendar
 
 /// Fetches each session after the close and, at start-up, every session missed since the last stored one.
@@ -9,7 +10,7 @@ import TradingCalendar
 /// A run does not fetch by itself: it publishes a ``ReplayRequest`` for the missing sessions, which the fetcher's
 /// replay consumer then handles like any back-fill. Once JetStream has stored the request, a crash of the fetcher
 /// (during the fetch or before it starts) loses nothing: the request is redelivered to the restarted consumer, and
-/// the fetch goes through the same retries, provider breaker, chunking and dead-lettering as `indexctl backfill`.
+/// the fetch goes through the same redeliveries, chunking and dead-lettering as `indexctl backfill`.
 /// The request's id is derived from the range, so a crash loop publishing it again stores it once.
 package struct DailyScheduler: Sendable {
     /// When runs happen.
@@ -19,7 +20,7 @@ package struct DailyScheduler: Sendable {
     /// The index whose stored sessions count.
     package let index: String
     private let ledger: any StoredSessionLedger
-    private let sink: any ReplayRequestSink
+    private let publisher: any PipelinePublishing
     private let clock: any WallClock
     private let logger: Logger
     private let retryDelays: [Duration]
@@ -33,20 +34,20 @@ package struct DailyScheduler: Sendable {
     ///   - limit: the most missing sessions a run requests; beyond it the run only logs what to back-fill.
     ///   - index: the index definition.
     ///   - ledger: storage's answer to "what is the last stored session".
-    ///   - sink: where replay requests go.
+    ///   - publisher: where replay requests go.
     ///   - clock: the wall clock.
     ///   - retryDelays: waits between attempts of a run that could not reach storage or JetStream (the last one
     ///     repeats), until it succeeds or the next run is due.
     package init(
-        schedule: DailySchedule, limit: Int, index: String = Subjects.defaultIndex, ledger: any StoredSessionLedger,
-        sink: any ReplayRequestSink, clock: any WallClock, logger: Logger,
+        schedule: DailySchedule, limit: Int, index: String = Indexes.defaultID, ledger: any StoredSessionLedger,
+        publisher: any PipelinePublishing, clock: any WallClock, logger: Logger,
         retryDelays: [Duration] = [.seconds(5), .seconds(15), .seconds(60), .seconds(300)]
     ) {
         self.schedule = schedule
         self.limit = limit
         self.index = index
         self.ledger = ledger
-        self.sink = sink
+        self.publisher = publisher
         self.clock = clock
         self.logger = logger
         self.retryDelays = retryDelays.isEmpty ? [.seconds(60)] : retryDelays
@@ -138,7 +139,7 @@ package struct DailyScheduler: Sendable {
             let request = ReplayRequest(
                 replayID: "scheduled-\(first)-\(last)", from: first, to: last, refetch: false, index: index
             )
-            try await sink.publish(request)
+            try await publisher.requestReplay(request)
             requested.increment(by: sessions.count)
             logger.info(
                 "requested missing sessions",

@@ -2,7 +2,7 @@ import Contracts
 import Foundation
 import Logging
 import Metrics
-import NATSClient
+import Pipeline
 import Providers
 import Resilience
 import ServiceLifecycle
@@ -16,40 +16,39 @@ package enum Fetcher: PipelineService {
     package static let name = "fetcher"
 
     /// The replay consumer and, unless `SCHEDULE_ENABLED=false`, the daily scheduler.
-    package static func parts(_ context: ServiceContext) async throws -> [any Service] {
-        let environment = ProcessInfo.processInfo.environment
-        let defaultProvider = try ProviderFactory.make(context.configuration.provider, environment: environment)
-        let storage = StorageClient(connection: context.connection, logger: context.logger)
+    package static func parts(_ runtime: ServiceRuntime) async throws -> [any Service] {
+        let environment = runtime.configuration.environment
+        let defaultProvider = try ProviderFactory.make(runtime.configuration.provider, environment: environment)
+        let pipeline = runtime.pipeline
         let replayer = Replayer(
-            defaultProvider: defaultProvider,
-            environment: environment,
-            publisher: PriceBatchPublisher(jetStream: context.jetStream),
-            storage: storage,
-            logger: context.logger
+            defaultProvider: defaultProvider, environment: environment, publisher: pipeline,
+            storage: pipeline.storage, logger: runtime.logger
         )
-        guard let spec = Topology.pipeline.consumer(ConsumerName.fetcherReplay) else { return [] }
-        let runner = ConsumerRunner(jetStream: context.jetStream, spec: spec, logger: context.logger) { message in
-            let request = try ReplayRequest.decoded(from: message)
-            try await replayer.replay(request)
+        let consumer = StageConsumer<ReplayRequest>(ConsumerName.fetcherReplay, batch: 1) { deliveries in
+            var outcomes: [MessageOutcome] = []
+            for delivery in deliveries {
+                outcomes.append(await MessageOutcome.of { try await replayer.replay(delivery.message) })
+            }
+            return outcomes
         }
-        var parts: [any Service] = [runner.service]
-        if context.configuration.scheduleEnabled {
+        var parts: [any Service] = [pipeline.runner(consumer, logger: runtime.logger).service]
+        if runtime.configuration.scheduleEnabled {
             guard let zone = DailySchedule.newYork else {
                 throw ConfigurationError.invalid(
                     name: "SCHEDULE_ENABLED", value: "true", expected: "false on a system without America/New_York"
                 )
             }
             let scheduler = DailyScheduler(
-                schedule: DailySchedule(time: context.configuration.scheduleTime, timeZone: zone),
-                limit: context.configuration.scheduleCatchUpLimit,
-                ledger: StorageSessionLedger(storage: storage, index: Subjects.defaultIndex),
-                sink: JetStreamReplaySink(jetStream: context.jetStream),
+                schedule: DailySchedule(time: runtime.configuration.scheduleTime, timeZone: zone),
+                limit: runtime.configuration.scheduleCatchUpLimit,
+                ledger: StorageSessionLedger(storage: pipeline.storage, index: Indexes.defaultID),
+                publisher: pipeline,
                 clock: SystemWallClock(),
-                logger: context.logger
+                logger: runtime.logger
             )
             parts.append(TaskService(name: "scheduler") { try await scheduler.run() })
         } else {
-            context.logger.info("schedule off (SCHEDULE_ENABLED=false)")
+            runtime.logger.info("schedule off (SCHEDULE_ENABLED=false)")
         }
         return parts
     }
@@ -59,17 +58,20 @@ package enum Fetcher: PipelineService {
 package struct Replayer: Sendable {
     private let defaultProvider: any PriceProvider
     private let environment: [String: String]
-    fileprivate let publisher: PriceBatchPublisher
-    fileprivate let storage: StorageClient
+    fileprivate let publisher: any PipelinePublishing
+    fileprivate let storage: any StorageAsking
     fileprivate let logger: Logger
     private let calendar = NYSECalendar.standard
     fileprivate let published = Counter(label: "fetcher_sessions_published_total")
     fileprivate let rows = Counter(label: "fetcher_rows_published_total")
+    /// Sessions each unfinished replay has published in this process: a redelivered request resumes after them
+    /// instead of asking the provider again, so a session costs at most one provider call per delivery.
+    fileprivate let progress = ReplayProgress()
 
     /// A replayer publishing through `publisher`.
     package init(
-        defaultProvider: any PriceProvider, environment: [String: String], publisher: PriceBatchPublisher,
-        storage: StorageClient, logger: Logger
+        defaultProvider: any PriceProvider, environment: [String: String], publisher: any PipelinePublishing,
+        storage: any StorageAsking, logger: Logger
     ) {
         self.defaultProvider = defaultProvider
         self.environment = environment
@@ -80,7 +82,9 @@ package struct Replayer: Sendable {
 
     /// Publishes every session of the request's range: a session storage holds is re-published from storage (its
     /// stored batch, unless `refetch`), any other is fetched from the provider. A session the provider fails to
-    /// deliver stops the replay (it is redelivered and resumes: sessions already published are de-duplicated).
+    /// deliver stops the replay with the provider's error: a permanent one (a 4xx, a malformed answer) dead-letters
+    /// the request at once, any other has it redelivered after a delay, and the redelivery resumes after the
+    /// sessions this process already published. There is no retry loop inside: the redelivery is the only one.
     ///
     /// The provider is built only when a session needs it: a replay of stored sessions never touches it.
     package func replay(_ request: ReplayRequest) async throws {
@@ -101,11 +105,12 @@ package struct Replayer: Sendable {
                 "replay.refetch": "\(request.refetch)",
             ]
         )
-        var run = ReplayRun(replayer: self, request: request, storedDates: storedDates)
+        let published = await progress.published(request.replayID)
+        var run = ReplayRun(replayer: self, request: request, storedDates: storedDates, alreadyPublished: published)
         // Consecutive sessions to fetch go to the provider together (the simulated market generates a range far
         // faster than day by day); stored ones go back out one by one, in calendar order with the rest.
         var pending: [SessionDate] = []
-        for date in sessions {
+        for date in sessions where !published.contains(date) {
             if request.refetch || !storedDates.contains(date) {
                 pending.append(date)
                 continue
@@ -115,6 +120,7 @@ package struct Replayer: Sendable {
             try await run.republish(date)
         }
         try await run.fetch(pending)
+        await progress.finish(request.replayID)
         logger.info(
             "replay published",
             metadata: [
@@ -141,7 +147,8 @@ private struct ReplayRun {
     let request: ReplayRequest
     let storedDates: Set<SessionDate>
     var provider: (any PriceProvider)?
-    var retrier: Retrier?
+    /// Sessions published by an earlier delivery of the request in this process.
+    let alreadyPublished: Set<SessionDate>
     /// Sessions published.
     var count = 0
     /// Of which re-published from storage.
@@ -149,10 +156,12 @@ private struct ReplayRun {
     /// Metadata travels once per replay and then only for stocks new or changed since.
     var sentStocks: [String: StockInfo] = [:]
 
-    init(replayer: Replayer, request: ReplayRequest, storedDates: Set<SessionDate>) {
+    init(replayer: Replayer, request: ReplayRequest, storedDates: Set<SessionDate>, alreadyPublished: Set<SessionDate>)
+    {
         self.replayer = replayer
         self.request = request
         self.storedDates = storedDates
+        self.alreadyPublished = alreadyPublished
     }
 
     /// Fetches consecutive sessions from the provider and publishes them.
@@ -161,20 +170,14 @@ private struct ReplayRun {
         let provider = try self.provider ?? replayer.provider(for: request)
         self.provider = provider
         if let simulated = provider as? SimulatedProvider {
-            for session in simulated.market.sessions(from: first, to: last) {
+            for session in simulated.market.sessions(from: first, to: last)
+            where !alreadyPublished.contains(session.date) {
                 try await handle(session.date, session, source: provider.name)
             }
             return
         }
-        let retrier =
-            self.retrier
-            ?? Retrier(
-                name: "provider.\(provider.name)", policy: RetryPolicy(maxAttempts: 5, maxDelay: .seconds(5)),
-                logger: replayer.logger
-            )
-        self.retrier = retrier
         for date in dates {
-            try await handle(date, try await retrier.run { try await provider.session(date) }, source: provider.name)
+            try await handle(date, try await provider.session(date), source: provider.name)
         }
     }
 
@@ -193,19 +196,10 @@ private struct ReplayRun {
     /// batch id (so storage sees the same batch again and rewrites nothing), marked as a replay not refetched.
     mutating func republish(_ date: SessionDate) async throws {
         try Task.checkCancellation()
-        let chunkRows = Replayer.storedChunkRows
-        let head = try await replayer.storage.ask(StoredBatchQuery(date: date, chunk: 0, chunkRows: chunkRows))
-        var rows = head.rows
-        for chunk in 1..<max(1, head.chunk.count) {
-            let part = try await replayer.storage.ask(StoredBatchQuery(date: date, chunk: chunk, chunkRows: chunkRows))
-            // The day was replaced while it was read: fail, the redelivered request reads it again.
-            guard part.batchID == head.batchID, part.chunk.count == head.chunk.count else {
-                throw StoredBatchChanged(date: date)
-            }
-            rows += part.rows
-        }
+        let stored = try await replayer.storage.ask(StoredBatchQuery(date: date)).batch
         try await publish(
-            date: date, rows: rows, stocks: head.stocks, source: head.source, batchID: head.batchID, refetched: false
+            date: date, rows: stored.rows, stocks: stored.stocks, source: stored.source, batchID: stored.batchID,
+            refetched: false
         )
         republished += 1
     }
@@ -214,7 +208,7 @@ private struct ReplayRun {
         date: SessionDate, rows: [PriceRow], stocks: [StockInfo], source: String, batchID: String?, refetched: Bool
     ) async throws {
         let stocks = stocks.filter { sentStocks[$0.ticker] != $0 }
-        let result = try await replayer.publisher.publish(
+        let result = try await replayer.publisher.publishSession(
             date: date, rows: rows, stocks: stocks, source: source,
             replay: ReplayMark(replayID: request.replayID, refetched: refetched), batchID: batchID
         )
@@ -222,17 +216,24 @@ private struct ReplayRun {
         replayer.published.increment()
         replayer.rows.increment(by: result.rows)
         count += 1
+        await replayer.progress.record(date, for: request.replayID)
     }
 }
 
-/// A stored day changed between two chunks of a read.
-struct StoredBatchChanged: Error, CustomStringConvertible {
-    let date: SessionDate
-    var description: String { "the stored batch of \(date) changed while it was read for a replay" }
-}
+/// The sessions published so far by the unfinished replays of this process.
+actor ReplayProgress {
+    private var published: [String: Set<SessionDate>] = [:]
 
-extension Replayer {
-    /// Rows per chunk when reading a stored day back: about 75 bytes each in the binary encoding, well under the
-    /// 1 MB default payload limit.
-    static let storedChunkRows = 5000
+    /// The sessions `replayID` has published.
+    func published(_ replayID: String) -> Set<SessionDate> { published[replayID] ?? [] }
+
+    /// Records a published session.
+    func record(_ date: SessionDate, for replayID: String) {
+        // Bounded: a process that sees thousands of failing replays forgets the oldest progress, not its memory.
+        if published[replayID] == nil, published.count >= 1000 { published.removeAll() }
+        published[replayID, default: []].insert(date)
+    }
+
+    /// Forgets a finished replay.
+    func finish(_ replayID: String) { published[replayID] = nil }
 }

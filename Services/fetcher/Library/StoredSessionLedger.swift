@@ -1,5 +1,5 @@
 import Contracts
-import ServiceSupport
+import Pipeline
 import TradingCalendar
 
 /// What the scheduler asks storage: the last stored session.
@@ -10,14 +10,14 @@ package protocol StoredSessionLedger: Sendable {
 
 /// The ledger over storage's `sessions` query.
 package struct StorageSessionLedger: StoredSessionLedger {
-    private let storage: StorageClient
+    private let storage: any StorageAsking
     private let index: String
     private let calendar: NYSECalendar
     /// Calendar days looked at first: a healthy schedule finds its last session in this window, in one small reply.
     private let window: Int
 
     /// A ledger asking `storage` about `index`.
-    package init(storage: StorageClient, index: String, calendar: NYSECalendar = .standard, window: Int = 62) {
+    package init(storage: any StorageAsking, index: String, calendar: NYSECalendar = .standard, window: Int = 62) {
         self.storage = storage
         self.index = index
         self.calendar = calendar

@@ -3,7 +3,7 @@ import Foundation
 import Logging
 import Methodology
 import Metrics
-import NATSClient
+import Pipeline
 import ServiceLifecycle
 import ServiceSupport
 import TradingCalendar
@@ -14,37 +14,32 @@ package enum IndexBuilder: PipelineService {
     package static let name = "index-builder"
 
     /// The validated-prices consumer and the loop that retries sessions waiting for a missing one.
-    package static func parts(_ context: ServiceContext) async throws -> [any Service] {
-        guard let spec = Topology.pipeline.consumer(ConsumerName.indexBuilder) else { return [] }
+    package static func parts(_ runtime: ServiceRuntime) async throws -> [any Service] {
+        let pipeline = runtime.pipeline
         let stage = BuildStage(
-            jetStream: context.jetStream,
-            storage: StorageClient(connection: context.connection, logger: context.logger),
-            calculator: IndexCalculator(index: Subjects.defaultIndex, size: context.configuration.indexSize),
-            ackWait: spec.ackWait,
-            logger: context.logger
+            publisher: pipeline, storage: pipeline.storage, probe: pipeline,
+            calculator: IndexCalculator(index: Indexes.defaultID, size: runtime.configuration.indexSize),
+            logger: runtime.logger
         )
-        let runner = ConsumerRunner(
-            jetStream: context.jetStream, spec: spec, options: ConsumerRunnerOptions(batch: 16), logger: context.logger,
-            batchHandler: { await stage.handle($0) }
-        )
+        let consumer = StageConsumer<ValidatedBatch>(ConsumerName.indexBuilder, batch: 16) { await stage.handle($0) }
         let waiting = TaskService(name: "waiting-sessions") { try await stage.retryWaiting() }
-        return [runner.service, waiting]
+        return [pipeline.runner(consumer, logger: runtime.logger).service, waiting]
     }
 }
 
 /// Builds sessions as their prices arrive, over a view of storage that includes what this process has published
 /// and the arrivals it holds, so it never waits for storage to catch up.
 package actor BuildStage {
-    private let jetStream: JetStream
-    private let storage: StorageClient
+    private let publisher: any PipelinePublishing
+    private let storage: any StorageAsking
+    private let probe: any PipelineProbe
     private let engine: IndexBuildEngine
     private let index: String
-    private let ackWait: Duration
     private let logger: Logger
     private let calendar = NYSECalendar.standard
     private var view: StorageView?
     /// Arrivals that wait for a missing session, by date: acknowledged once a build covers them.
-    private var held: [SessionDate: (batch: ValidatedBatch, message: JetStreamMessage)] = [:]
+    private var held: [SessionDate: Delivery<ValidatedBatch>] = [:]
     /// The highest stream sequence handled per date: an older redelivery must not undo a newer batch.
     private var latestSequence: [SessionDate: UInt64] = [:]
     /// Whether this process has rebuilt the series since it started (see `handle`).
@@ -52,33 +47,32 @@ package actor BuildStage {
     private let built = Counter(label: "index_builder_results_published_total")
     private let waitingGauge = Gauge(label: "index_builder_sessions_waiting")
 
-    /// A stage.
+    /// A stage publishing results through `publisher`, reading storage through `storage`.
     package init(
-        jetStream: JetStream, storage: StorageClient, calculator: IndexCalculator, ackWait: Duration, logger: Logger
+        publisher: any PipelinePublishing, storage: any StorageAsking, probe: any PipelineProbe,
+        calculator: IndexCalculator, logger: Logger
     ) {
-        self.jetStream = jetStream
+        self.publisher = publisher
         self.storage = storage
+        self.probe = probe
         self.engine = IndexBuildEngine(calculator: calculator, calendar: .standard)
         self.index = calculator.index
-        self.ackWait = ackWait
         self.logger = logger
     }
 
-    /// Handles a fetched batch of validated-price messages in order.
-    package func handle(_ messages: [JetStreamMessage]) async -> [MessageOutcome] {
+    /// The sessions held until a missing session arrives.
+    package var heldSessions: [SessionDate] { held.keys.sorted() }
+
+    /// Handles a fetched batch of validated batches in order.
+    package func handle(_ deliveries: [Delivery<ValidatedBatch>]) async -> [MessageOutcome] {
         var outcomes: [MessageOutcome] = []
-        for message in messages { outcomes.append(await handle(message)) }
+        for delivery in deliveries { outcomes.append(await handle(delivery)) }
         return outcomes
     }
 
-    private func handle(_ message: JetStreamMessage) async -> MessageOutcome {
-        let batch: ValidatedBatch
-        do {
-            batch = try ValidatedBatch.decoded(from: message.data, headers: message.headers)
-        } catch {
-            return .permanent("\(error)")
-        }
-        let sequence = message.metadata.streamSequence
+    private func handle(_ delivery: Delivery<ValidatedBatch>) async -> MessageOutcome {
+        let batch = delivery.message
+        let sequence = delivery.control.streamSequence
         if let latest = latestSequence[batch.date], latest > sequence { return .done }
         guard calendar.isSession(batch.date) else { return .done }
         do {
@@ -89,12 +83,12 @@ package actor BuildStage {
             latestSequence[batch.date] = sequence
             // A redelivery may follow a crash in the middle of publishing a plan, which incremental building cannot
             // see: the first one after a start rebuilds the whole series from stored rows; later ones need not.
-            let mode: BuildMode = message.metadata.deliveries > 1 && !rebuiltSinceStart ? .rebuild : .incremental
+            let mode: BuildMode = delivery.control.deliveries > 1 && !rebuiltSinceStart ? .rebuild : .incremental
             if try await build(batch, mode: mode) {
                 if mode == .rebuild { rebuiltSinceStart = true }
                 return .done
             }
-            held[batch.date] = (batch, message)
+            held[batch.date] = delivery
             waitingGauge.record(held.count)
             return .deferred
         } catch {
@@ -118,11 +112,7 @@ package actor BuildStage {
         }
         for var result in plan.results {
             result.replay = batch.replay
-            let body = try result.encoded()
-            _ = try await jetStream.publish(
-                Subjects.indexComputed(index, result.date), data: body, headers: result.headers,
-                messageID: "index:\(index):\(result.date):\(ContentHash.hex(body))"
-            )
+            try await publisher.publish(result)
             await view.published(result)
             built.increment()
         }
@@ -138,7 +128,7 @@ package actor BuildStage {
     /// Acknowledges held arrivals that a plan computed; rebuilds the others that can now go ahead.
     private func releaseHeld(coveredBy plan: BuildPlan) async throws {
         for date in plan.results.map(\.date) {
-            if let entry = held.removeValue(forKey: date) { try? await entry.message.ack() }
+            if let entry = held.removeValue(forKey: date) { try? await entry.control.ack() }
         }
         waitingGauge.record(held.count)
     }
@@ -149,15 +139,15 @@ package actor BuildStage {
         while true {
             try await Task.sleep(for: .seconds(1))
             ticks += 1
-            for entry in held.values { try? entry.message.inProgress() }
+            for entry in held.values { try? entry.control.inProgress() }
             guard !held.isEmpty, ticks % 2 == 0 else { continue }
             // Storage may know sessions this process has not seen (stored before a restart): look again.
             if let view { try? await view.refreshRecords() }
             for date in held.keys.sorted() {
                 guard let entry = held[date] else { continue }
                 do {
-                    if try await build(entry.batch, mode: .incremental) {
-                        if let done = held.removeValue(forKey: date) { try? await done.message.ack() }
+                    if try await build(entry.message, mode: .incremental) {
+                        if let done = held.removeValue(forKey: date) { try? await done.control.ack() }
                     }
                 } catch {
                     logger.warning("retrying a waiting session failed", metadata: ["error": "\(error)"])
@@ -172,7 +162,7 @@ package actor BuildStage {
         // Results this process published before a restart may still be on their way into storage; the engine must
         // not read a stale one, so the first view waits until storage has taken every index result.
         try await waitForStoredResults()
-        let created = try await StorageView.load(storage: storage, index: index, held: held.values.map(\.batch))
+        let created = try await StorageView.load(storage: storage, index: index, held: held.values.map(\.message))
         view = created
         return created
     }
@@ -183,14 +173,9 @@ extension BuildStage {
     fileprivate func waitForStoredResults() async throws {
         var waited = 0
         while true {
-            let state = try await jetStream.consumerState(stream: StreamName.index, durable: ConsumerName.storageIndex)
-            if state.isIdle { return }
+            if try await probe.isIdle(consumer: ConsumerName.storageIndex) { return }
             waited += 1
-            if waited % 100 == 1 {
-                logger.info(
-                    "waiting for storage to store earlier index results", metadata: ["nats.pending": "\(state.pending)"]
-                )
-            }
+            if waited % 100 == 1 { logger.info("waiting for storage to store earlier index results") }
             try await Task.sleep(for: .milliseconds(50))
         }
     }
@@ -199,7 +184,7 @@ extension BuildStage {
 /// Storage as the engine sees it: stored session records and results, overlaid with the arrivals and results of
 /// this process (which storage may not have written yet).
 actor StorageView: BuildStore {
-    private let storage: StorageClient
+    private let storage: any StorageAsking
     private let index: String
     private var records: [SessionDate: SessionRecord]
     /// The dates of `records`, ascending; rebuilt only after a date is added (the engine asks for every record on
@@ -208,7 +193,7 @@ actor StorageView: BuildStore {
     private var results: [SessionDate: IndexResult] = [:]
     private var arrivals: [SessionDate: ValidatedBatch] = [:]
 
-    private init(storage: StorageClient, index: String, records: [SessionDate: SessionRecord]) {
+    private init(storage: any StorageAsking, index: String, records: [SessionDate: SessionRecord]) {
         self.storage = storage
         self.index = index
         self.records = records
@@ -224,7 +209,7 @@ actor StorageView: BuildStore {
     }
 
     /// Loads every stored session record once.
-    static func load(storage: StorageClient, index: String, held: [ValidatedBatch]) async throws -> StorageView {
+    static func load(storage: any StorageAsking, index: String, held: [ValidatedBatch]) async throws -> StorageView {
         let reply = try await storage.ask(SessionsQuery(index: index, range: .coverage))
         let view = StorageView(
             storage: storage, index: index,

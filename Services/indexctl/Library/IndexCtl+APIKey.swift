@@ -24,7 +24,7 @@ extension IndexCtl {
             @Option(name: .customLong("keys-file"), help: "The key file (API_KEYS_FILE; default DATA_DIR/api-keys).")
             var keysFile: String?
 
-                func run() throws {
+            func run() throws {
                 let path = try keysFile ?? APIKeyFile.path(ServiceConfiguration())
                 do {
                     let key = try APIKeyFile.create(name: name, path: path)
@@ -44,7 +44,7 @@ extension IndexCtl {
             @Option(name: .customLong("keys-file"), help: "The key file (API_KEYS_FILE; default DATA_DIR/api-keys).")
             var keysFile: String?
 
-                func run() throws {
+            func run() throws {
                 let path = try keysFile ?? APIKeyFile.path(ServiceConfiguration())
                 do {
                     for entry in try APIKeyStore.read(path) { print(entry.name) }

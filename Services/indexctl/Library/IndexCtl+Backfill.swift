@@ -1,7 +1,7 @@
 import ArgumentParser
 import Contracts
 import Foundation
-import NATSClient
+import Pipeline
 import ServiceSupport
 import TradingCalendar
 
@@ -71,41 +71,21 @@ extension IndexCtl {
             let sessions = calendar.sessions(from: start, to: end)
             guard !sessions.isEmpty else { throw OperatorError("no NYSE session in \(start)...\(end)") }
 
-            let watch = try DeadLetterWatch(connection: client.connection)
-            defer { watch.stop() }
+            // Dead letters count from before the request is published, so none of the run's can be missed.
+            try client.pipeline.watchDeadLetters()
             let replayID = "backfill-\(UUID().uuidString.lowercased())"
-            let request = ReplayRequest(replayID: replayID, from: start, to: end, provider: provider, refetch: refetch)
-            let subject = Subjects.replayRequested(replayID)
-            _ = try await client.jetStream.publish(
-                subject, data: try request.encoded(), headers: request.headers, messageID: replayID
+            let request = ReplayRequest(
+                replayID: replayID, from: start, to: end, provider: provider, refetch: refetch, index: client.index
             )
+            let since = Date()
+            try await client.pipeline.requestReplay(request)
             FileHandle.standardError.write(
                 Data("replay \(replayID): \(sessions.count) sessions \(start)...\(end)\n".utf8))
-            let expected = Dictionary(sessions.map { ($0, String?.none) }, uniquingKeysWith: { $1 })
-            try await SessionTracker(
-                client: client, watch: watch, expected: expected, extraSubjects: [subject],
-                stallTimeout: .seconds(timeout), label: "backfill"
-            ).run()
-            try await client.waitForReplay(timeout: .seconds(timeout))
-            try await client.waitForDrain(timeout: .seconds(timeout))
-            if let letter = watch.matching(dates: Set(sessions), subjects: [subject]).first {
-                throw OperatorError("dead-lettered: \(letter.subject): \(letter.reason)")
-            }
+            try await client.follow(
+                .replay(request, since: since, stallWhileQueued: true), stallTimeout: .seconds(timeout),
+                label: "backfill"
+            )
             print(try await client.summary(DateRange(start: start, end: end)))
-        }
-    }
-}
-
-extension PipelineClient {
-    /// Waits until the fetcher has finished every replay request (nothing pending or unacknowledged).
-    func waitForReplay(timeout: Duration) async throws {
-        let deadline = ContinuousClock.now + timeout
-        while true {
-            let state = try? await jetStream.consumerState(
-                stream: StreamName.replay, durable: ConsumerName.fetcherReplay)
-            if state?.isIdle == true { return }
-            if ContinuousClock.now > deadline { throw OperatorError("the fetcher did not finish the replay in time") }
-            try await Task.sleep(for: .milliseconds(100))
         }
     }
 }

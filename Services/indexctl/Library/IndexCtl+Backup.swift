@@ -1,7 +1,7 @@
 import ArgumentParser
 import Contracts
 import Foundation
-import Logging
+import Pipeline
 import ServiceSupport
 
 extension IndexCtl {
@@ -36,17 +36,14 @@ extension IndexCtl {
                 let url = try natsURL ?? ServiceConfiguration().natsURL
                 let client = try await PipelineClient.connect(natsURL: url)
                 defer { Task { await client.close() } }
-                var logger = Logger(label: "indexctl")
-                logger.logLevel = .error
-                // One attempt with a long wait: a copy of a large database takes a while, and a retry would
-                // start it over.
-                let storage = StorageClient(
-                    connection: client.connection, logger: logger, timeout: .milliseconds(Int(timeout * 1000)),
-                    attempts: 1
-                )
                 let reply: BackupReply
                 do {
-                    reply = try await storage.ask(BackupQuery(destination: destination, index: client.index))
+                    // One attempt with a long wait: a copy of a large database takes a while, and a retry would
+                    // start it over.
+                    reply = try await client.storage.send(
+                        BackupCommand(destination: destination, index: client.index),
+                        timeout: .milliseconds(Int64(timeout * 1000))
+                    )
                 } catch {
                     throw OperatorError("storage could not back up to \(destination): \(error)")
                 }

@@ -1,7 +1,7 @@
 import ArgumentParser
 import Contracts
 import Foundation
-import NATSClient
+import Pipeline
 import Providers
 import ServiceSupport
 import TradingCalendar
@@ -57,9 +57,8 @@ extension IndexCtl {
             let stored = try await client.storedSessions()
             try Self.checkContiguity(first: first, last: last, fileDates: Set(byDate.keys), stored: stored)
 
-            let watch = try DeadLetterWatch(connection: client.connection)
-            defer { watch.stop() }
-            let publisher = PriceBatchPublisher(jetStream: client.jetStream)
+            try client.pipeline.watchDeadLetters()
+            let since = Date()
             var dates = Set(byDate.keys)
             // A session of the file's range without rows is not an index session, unless storage already has it.
             for session in calendar.sessions(from: first, to: last)
@@ -73,18 +72,21 @@ extension IndexCtl {
                 // Each stock's metadata travels once, with the first session it appears in.
                 let stocks = data.stocks(for: rows).filter { !sentStocks.contains($0.ticker) }
                 sentStocks.formUnion(stocks.map(\.ticker))
-                let published = try await publisher.publish(date: date, rows: rows, stocks: stocks, source: "csv")
+                let published = try await client.pipeline.publishSession(
+                    date: date, rows: rows, stocks: stocks, source: "csv"
+                )
                 expected[date] = .some(published.batchID)
             }
             FileHandle.standardError.write(
                 Data(
                     "published \(expected.count) batches (\(data.rowCount) rows) from \(prices)\n".utf8
                 ))
-            try await SessionTracker(
-                client: client, watch: watch, expected: expected, extraSubjects: [],
+            try await client.follow(
+                FollowTarget(
+                    index: client.index, sessions: expected, replayID: nil, since: since, stallWhileQueued: true
+                ),
                 stallTimeout: .seconds(timeout), label: "ingest"
-            ).run()
-            try await client.waitForDrain(timeout: .seconds(timeout))
+            )
             print(try await client.summary(DateRange(start: first, end: last)))
         }
 

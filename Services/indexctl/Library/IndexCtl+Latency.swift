@@ -1,7 +1,7 @@
 import ArgumentParser
 import Contracts
 import Foundation
-import NATSClient
+import Pipeline
 import ServiceSupport
 import TradingCalendar
 
@@ -36,13 +36,12 @@ extension IndexCtl {
                 let replayID = "latency-\(UUID().uuidString.lowercased())"
                 let request = ReplayRequest(replayID: replayID, from: date, to: date)
                 let started = ContinuousClock.now
-                _ = try await client.jetStream.publish(
-                    Subjects.replayRequested(replayID), data: try request.encoded(), headers: request.headers,
-                    messageID: replayID
-                )
+                try await client.pipeline.requestReplay(request)
                 while true {
-                    let record = try await client.records(DateRange(start: date, end: date))[date]
-                    if let record, record.isComplete { break }
+                    let records = try await client.storage.ask(
+                        SessionsQuery(index: client.index, range: DateRange(start: date, end: date))
+                    ).sessions
+                    if records.first(where: { $0.date == date })?.isComplete == true { break }
                     if ContinuousClock.now - started > .seconds(30) {
                         throw OperatorError("\(date) was not computed in 30 s")
                     }

@@ -2,7 +2,7 @@ import ArgumentParser
 import Contracts
 import Foundation
 import Logging
-import NATSClient
+import Pipeline
 import ServiceSupport
 
 extension IndexCtl {
@@ -29,17 +29,11 @@ extension IndexCtl {
             let url = natsURL ?? configuration.natsURL
             var logger = Logger(label: "indexctl")
             logger.logLevel = .error  // the answer table is the output; connection chatter is not
-            let connection = try await NATSConnection.connect(
-                NATSConnectionOptions(url: url, name: "indexctl", maxReconnect: 0, retryOnFailedConnect: false),
-                logger: logger
-            )
+            let pipeline = try await NATSPipeline.connectTool(url: url, name: "indexctl", logger: logger)
             var failed = false
             for service in Self.services {
                 do {
-                    let reply = try await connection.request(
-                        Subjects.healthPing(service), data: Data(), timeout: .milliseconds(Int(timeout * 1000))
-                    )
-                    let health = try HealthReply.decoded(from: reply.data, headers: reply.headers)
+                    let health = try await pipeline.ping(service, timeout: .milliseconds(Int64(timeout * 1000)))
                     print("\(service)\t\(health.ready ? "ready" : "not ready")\tup \(Int(health.uptimeSeconds))s")
                     failed = failed || !health.ready
                 } catch {
@@ -47,7 +41,7 @@ extension IndexCtl {
                     failed = true
                 }
             }
-            await connection.close()
+            await pipeline.close()
             if failed { throw ExitCode(1) }
         }
     }

@@ -45,7 +45,7 @@ extension IndexCtl {
         /// Restores `backup` into `dataDirectory`; returns the line to print.
         static func restore(from backup: String, dataDirectory: String) throws -> String {
             let files = FileManager.default
-            let index = Subjects.defaultIndex
+            let index = Indexes.defaultID
             guard files.fileExists(atPath: backup) else { throw OperatorError("no backup file at \(backup)") }
             try files.createDirectory(atPath: dataDirectory, withIntermediateDirectories: true)
             let target = databasePath(dataDirectory: dataDirectory)

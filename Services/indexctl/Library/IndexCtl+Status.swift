@@ -2,7 +2,7 @@ import ArgumentParser
 import Contracts
 import Foundation
 import Logging
-import NATSClient
+import Pipeline
 import ServiceSupport
 
 extension IndexCtl {
@@ -28,27 +28,17 @@ extension IndexCtl {
             let url = try natsURL ?? ServiceConfiguration().natsURL
             var logger = Logger(label: "indexctl")
             logger.logLevel = .error
-            let connection: NATSConnection
+            let pipeline: NATSPipeline
             do {
-                connection = try await NATSConnection.connect(
-                    NATSConnectionOptions(url: url, name: "indexctl", maxReconnect: 0, retryOnFailedConnect: false),
-                    logger: logger
-                )
+                pipeline = try await NATSPipeline.connectTool(url: url, name: "indexctl", logger: logger)
             } catch {
                 FileHandle.standardError.write(Data("indexctl status: cannot reach NATS at \(url): \(error)\n".utf8))
                 throw ExitCode(1)
             }
-            let report: StatusReport
-            do {
-                report = try await StatusReport.gather(
-                    connection: connection, timeout: .milliseconds(Int64(max(0.1, timeout) * 1000))
-                )
-            } catch {
-                await connection.close()
-                FileHandle.standardError.write(Data("indexctl status: \(error)\n".utf8))
-                throw ExitCode(1)
-            }
-            await connection.close()
+            let report = await StatusReport.gather(
+                pipeline: pipeline, timeout: .milliseconds(Int64(max(0.1, timeout) * 1000))
+            )
+            await pipeline.close()
             print(json ? try report.json() : report.table())
         }
     }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Contracts
 import Foundation
+import Pipeline
 import ServiceSupport
 import TradingCalendar
 

@@ -1,39 +1,36 @@
 import Contracts
 import Foundation
 import Logging
-import NATSClient
+import Pipeline
 import ServiceSupport
 import Synchronization
 import TradingCalendar
 
-/// What `indexctl` needs of the live services: NATS, JetStream, storage queries, and a watch on dead letters.
+/// What `indexctl` needs of the live services: the pipeline (publishing, storage, following) for one index.
 struct PipelineClient {
-    let connection: NATSConnection
-    let jetStream: JetStream
-    let storage: StorageClient
+    let pipeline: NATSPipeline
     let index: String
 
+    /// Storage, as every command asks it.
+    var storage: any StorageAsking { pipeline.storage }
+
     /// Connects, failing fast with a clear message when NATS or storage is not there.
-    static func connect(natsURL: String, index: String = Subjects.defaultIndex) async throws -> PipelineClient {
+    static func connect(natsURL: String, index: String = Indexes.defaultID) async throws -> PipelineClient {
         var logger = Logger(label: "indexctl")
         logger.logLevel = .error
-        let connection: NATSConnection
+        let pipeline: NATSPipeline
         do {
-            connection = try await NATSConnection.connect(
-                NATSConnectionOptions(url: natsURL, name: "indexctl", retryOnFailedConnect: false), logger: logger
-            )
+            pipeline = try await NATSPipeline.connectTool(url: natsURL, name: "indexctl", logger: logger)
         } catch {
             throw OperatorError("cannot reach NATS at \(natsURL) (is the stack up? make up): \(error)")
         }
-        let storage = StorageClient(connection: connection, logger: logger, timeout: .seconds(15), attempts: 3)
         do {
-            _ = try await storage.ask(StatusQuery(index: index))
+            _ = try await pipeline.storage.ask(StatusQuery(index: index))
         } catch {
-            await connection.close()
+            await pipeline.close()
             throw OperatorError("the storage service does not answer on NATS at \(natsURL): \(error)")
         }
-        return PipelineClient(
-            connection: connection, jetStream: try connection.jetStream(), storage: storage, index: index)
+        return PipelineClient(pipeline: pipeline, index: index)
     }
 
     /// Every NYSE session with a stored price batch.
@@ -42,68 +39,31 @@ struct PipelineClient {
         return Set(records.map(\.date).filter(NYSECalendar.standard.isSession))
     }
 
-    /// Stored records of a range, by date.
-    func records(_ range: DateRange) async throws -> [SessionDate: SessionRecord] {
-        let records = try await storage.ask(SessionsQuery(index: index, range: range)).sessions
-        return Dictionary(records.map { ($0.date, $0) }, uniquingKeysWith: { $1 })
-    }
-
-    /// Waits until every pipeline consumer has nothing pending and nothing unacknowledged, twice in a row.
-    func waitForDrain(timeout: Duration) async throws {
-        let consumers = Topology.pipeline.stageConsumers
-        let deadline = ContinuousClock.now + timeout
-        var quiet = 0
-        while quiet < 2 {
-            var busy = false
-            for consumer in consumers {
-                // Unreachable (a broker restart) counts as busy.
-                let state = try? await jetStream.consumerState(stream: consumer.stream, durable: consumer.durable)
-                if !(state?.isIdle ?? false) { busy = true }
+    /// Follows a run to its end with a progress line, turning its failure into the operator's one line.
+    func follow(_ target: FollowTarget, stallTimeout: Duration, label: String) async throws {
+        let progress = ProgressLine(Progress(label: label, total: target.sessions.count))
+        defer { progress.finish() }
+        do {
+            try await pipeline.follower().follow(target, stallTimeout: stallTimeout) { now in
+                progress.update(now.done)
             }
-            quiet = busy ? 0 : quiet + 1
-            if ContinuousClock.now > deadline {
-                throw OperatorError("the pipeline did not drain within \(timeout)")
-            }
-            try await Task.sleep(for: .milliseconds(100))
+        } catch let failure as FollowFailure {
+            throw OperatorError("\(failure)")
         }
     }
 
-    func close() async { await connection.close() }
+    func close() async { await pipeline.close() }
 }
 
-/// Collects dead letters published while a command runs.
-final class DeadLetterWatch: Sendable {
-    private final class Letters: Sendable {
-        let list = Mutex<[(subject: String, reason: String)]>([])
-    }
+/// The progress line, shared with the follower's callback.
+final class ProgressLine: Sendable {
+    private let progress: Mutex<Progress>
 
-    private let letters = Letters()
-    private let task: Task<Void, Never>
+    init(_ progress: Progress) { self.progress = Mutex(progress) }
 
-    init(connection: NATSConnection) throws {
-        let subscription = try connection.subscribe(Subjects.Wildcard.deadLetters)
-        let letters = self.letters
-        task = Task {
-            for await message in subscription {
-                let subject = message.headers[NATSHeader.deadLetterSubject] ?? String(message.subject.dropFirst(4))
-                let reason = message.headers[NATSHeader.deadLetterReason] ?? "no reason given"
-                letters.list.withLock { $0.append((subject, reason)) }
-            }
-        }
-        // The subscription must be registered before anything is published.
-    }
+    func update(_ done: Int) { progress.withLock { $0.update(done) } }
 
-    /// Dead letters whose subject names a date in `dates`, or the given extra subjects.
-    func matching(dates: Set<SessionDate>, subjects: Set<String> = []) -> [(subject: String, reason: String)] {
-        letters.list.withLock { all in
-            all.filter { letter in
-                subjects.contains(letter.subject)
-                    || Subjects.sessionDate(of: letter.subject).map(dates.contains) == true
-            }
-        }
-    }
-
-    func stop() { task.cancel() }
+    func finish() { progress.withLock { $0.finish() } }
 }
 
 /// A failure the operator gets as one clear line and a non-zero exit.

@@ -1,7 +1,7 @@
 import Contracts
 import Foundation
-import Logging
 import NATSClient
+import Pipeline
 import ServiceSupport
 import TradingCalendar
 
@@ -71,42 +71,30 @@ package struct StatusReport: Codable, Sendable, Equatable {
     /// Why storage did not answer.
     package var storageError: String?
 
-    /// The subjects whose dates say how far each streamed stage got.
-    static let stagedStreams: [(stage: String, stream: String, filter: String)] = [
-        ("raw published", StreamName.pricesRaw, Subjects.Wildcard.pricesRaw),
-        ("validated", StreamName.pricesValid, Subjects.Wildcard.pricesValid),
-        ("computed", StreamName.index, Subjects.Wildcard.indexComputed),
-    ]
-
-    /// The streams whose subjects end in a session date, with their wildcard.
-    static let datedStreams: [String: String] = [
-        StreamName.pricesRaw: Subjects.Wildcard.pricesRaw,
-        StreamName.pricesValid: Subjects.Wildcard.pricesValid,
-        StreamName.pricesRejected: Subjects.Wildcard.pricesRejected,
-        StreamName.index: Subjects.Wildcard.indexComputed,
-        StreamName.composition: Subjects.Wildcard.compositionChanged,
+    /// The streams whose latest session says how far each streamed stage got.
+    static let stagedStreams: [(stage: String, stream: String)] = [
+        ("raw published", StreamName.pricesRaw),
+        ("validated", StreamName.pricesValid),
+        ("computed", StreamName.index),
     ]
 
     /// Asks JetStream, every service and storage; what does not answer is reported, not thrown.
     /// - Parameters:
-    ///   - connection: a connection to the stack's NATS.
+    ///   - pipeline: the stack's pipeline.
     ///   - index: the index whose stored sessions are reported.
     ///   - timeout: how long to wait for each service and for storage.
     package static func gather(
-        connection: NATSConnection, index: String = Subjects.defaultIndex, timeout: Duration = .seconds(2)
-    ) async throws -> StatusReport {
-        let jetStream = try connection.jetStream()
+        pipeline: NATSPipeline, index: String = Indexes.defaultID, timeout: Duration = .seconds(2)
+    ) async -> StatusReport {
         var streams: [StreamRow] = []
         var latestByStream: [String: SessionDate] = [:]
         for spec in Topology.pipeline.streams {
             var row = StreamRow(name: spec.name)
             do {
-                row.state = try await jetStream.streamState(spec.name)
-                if let filter = datedStreams[spec.name] {
-                    let subjects = try await jetStream.streamSubjects(spec.name, filter: filter)
-                    row.lastSession = subjects.keys.compactMap(Subjects.sessionDate(of:)).max()
-                    latestByStream[spec.name] = row.lastSession
-                }
+                let overview = try await pipeline.overview(of: spec)
+                row.state = overview.state
+                row.lastSession = overview.lastSession
+                latestByStream[spec.name] = overview.lastSession
             } catch {
                 row.error = "\(error)"
             }
@@ -116,7 +104,7 @@ package struct StatusReport: Codable, Sendable, Equatable {
         for spec in Topology.pipeline.consumers {
             var row = ConsumerRow(stream: spec.stream, durable: spec.durable)
             do {
-                row.state = try await jetStream.consumerState(stream: spec.stream, durable: spec.durable)
+                row.state = try await pipeline.state(of: spec)
             } catch {
                 row.error = "\(error)"
             }
@@ -125,8 +113,7 @@ package struct StatusReport: Codable, Sendable, Equatable {
         var services: [ServiceRow] = []
         for service in IndexCtl.Ping.services {
             do {
-                let reply = try await connection.request(Subjects.healthPing(service), data: Data(), timeout: timeout)
-                let health = try HealthReply.decoded(from: reply.data, headers: reply.headers)
+                let health = try await pipeline.ping(service, timeout: timeout)
                 services.append(
                     ServiceRow(
                         service: service, up: true, ready: health.ready, uptimeSeconds: health.uptimeSeconds,
@@ -140,11 +127,10 @@ package struct StatusReport: Codable, Sendable, Equatable {
         var storage: StatusReply?
         var storageError: String?
         do {
-            let query = StatusQuery(index: index)
-            let reply = try await connection.request(
-                Subjects.storageQuery(.status), data: try query.encoded(), headers: query.headers, timeout: timeout
-            )
-            storage = try StatusReply.decoded(from: reply.data, headers: reply.headers)
+            storage = try await NATSStorageClient(
+                connection: pipeline.connection, logger: pipeline.logger, timeout: timeout, attempts: 1,
+                name: "storage-status"
+            ).ask(StatusQuery(index: index))
         } catch {
             storageError = "\(error)"
         }

@@ -3,15 +3,15 @@ import Foundation
 import Logging
 import StorageDatabase
 
-/// Answers a ``BackupQuery``: an online copy of the live database that is checked before it is handed over.
+/// Carries out a ``BackupCommand``: an online copy of the live database that is checked before it is handed over.
 ///
 /// The copy is written next to the destination under a temporary name, opened on its own and checked with
 /// `PRAGMA integrity_check`; only a copy that checks `ok` is renamed to the destination, so a failed or interrupted
 /// backup never leaves a file that looks like a good one.
 package enum DatabaseBackup {
     /// Takes the backup; blocks the calling thread for the length of the copy.
-    package static func run(_ query: BackupQuery, database: IndexDatabase, logger: Logger) throws -> BackupReply {
-        let destination = query.destination
+    package static func run(_ command: BackupCommand, database: IndexDatabase, logger: Logger) throws -> BackupReply {
+        let destination = command.destination
         guard destination.hasPrefix("/") else {
             throw BackupError("the backup destination must be an absolute path, got \(destination)")
         }
@@ -27,7 +27,7 @@ package enum DatabaseBackup {
             // A scope, so the copy's connections are closed (and its WAL checkpointed) before the rename.
             let (integrity, status) = try {
                 let copy = try IndexDatabase(path: partial, readerCount: 1, logger: logger)
-                return (try copy.integrityCheck(), try copy.status(index: query.index))
+                return (try copy.integrityCheck(), try copy.status(index: command.index))
             }()
             guard integrity == "ok" else {
                 throw BackupError("the copy failed its integrity check: \(integrity)")

@@ -2,70 +2,60 @@ import Contracts
 import Dispatch
 import Foundation
 import Logging
-import NATSClient
+import Pipeline
+import Resilience
 import ServiceLifecycle
 import ServiceSupport
 import StorageDatabase
 
-/// The `storage` service: the single writer of the database; answers storage queries.
+/// The `storage` service: the single writer of the database; answers storage requests.
 package enum Storage: PipelineService {
     package static let abstract = "The single writer of the SQLite database; answers storage queries."
     package static let name = "storage"
 
-    /// The database path under `DATA_DIR`.
-    package static func databasePath(_ configuration: ServiceConfiguration) -> String {
-        (configuration.dataDirectory as NSString).appendingPathComponent("index.sqlite")
-    }
-
-    /// Four writers (prices, rejections, index results, composition changes), the query responders and the
+    /// Four writers (prices, rejections, index results, composition changes), the request responders and the
     /// dead-letter watcher.
-    package static func parts(_ context: ServiceContext) async throws -> [any Service] {
-        let environment = ProcessInfo.processInfo.environment
-        let synchronous: SynchronousMode = environment["SQLITE_SYNCHRONOUS"]?.lowercased() == "normal" ? .normal : .full
+    package static func parts(_ runtime: ServiceRuntime) async throws -> [any Service] {
+        let settings = try StorageSettings(runtime.configuration)
         let database = try IndexDatabase(
-            path: databasePath(context.configuration), synchronous: synchronous, logger: context.logger
+            path: settings.databasePath, synchronous: settings.synchronous, logger: runtime.logger
         )
-        context.logger.info("database open", metadata: ["storage.path": "\(database.path)"])
-        let connection = context.connection
-        let store = StorageStage(database: database, logger: context.logger) { indexes in
-            // After the commit: API caches drop their answers for these indexes.
-            for index in indexes {
-                try? connection.publish(Subjects.indexStored(index), data: Data(index.utf8))
-            }
-        }
-        let jetStream = context.jetStream
-        let options = ConsumerRunnerOptions(batch: 64)
-        func runner(_ consumer: String, _ handler: @escaping @Sendable ([JetStreamMessage]) async -> [MessageOutcome])
-            -> TaskService?
-        {
-            guard let spec = Topology.pipeline.consumer(consumer) else { return nil }
-            return ConsumerRunner(
-                jetStream: jetStream, spec: spec, options: options, logger: context.logger, batchHandler: handler
-            ).service
-        }
-        var parts: [any Service] = [
-            runner(ConsumerName.storagePrices) { await store.storePrices($0) },
-            runner(ConsumerName.storageRejections) { await store.storeRejections($0) },
-            runner(ConsumerName.storageIndex) { await store.storeIndexResults($0) },
-            runner(ConsumerName.storageComposition) { await store.storeCompositionEvents($0) },
-        ].compactMap { $0 }
-        let responder = QueryResponder(database: database, logger: context.logger)
-        parts.append(
-            TaskService(name: "storage-queries") {
-                try await responder.serve(on: context.connection)
-            })
-        if let spec = Topology.pipeline.consumer(ConsumerName.deadLetterWatcher) {
-            let watcher = ConsumerRunner(
-                jetStream: jetStream, spec: spec, logger: context.logger,
-                handler: DeadLetters.advisoryHandler(jetStream: jetStream, logger: context.logger)
-            )
-            parts.append(watcher.service)
-        }
+        runtime.logger.info("database open", metadata: ["storage.path": "\(database.path)"])
+        let pipeline = runtime.pipeline
+        // After each commit of index data: API caches drop their answers for these indexes.
+        let store = StorageStage(database: database, logger: runtime.logger) { pipeline.announceStored(indexes: $0) }
+        let consumers: [any Service] = [
+            pipeline.runner(
+                StageConsumer<ValidatedBatch>(ConsumerName.storagePrices, batch: 64) { await store.storePrices($0) },
+                logger: runtime.logger
+            ).service,
+            pipeline.runner(
+                StageConsumer<RejectionBatch>(ConsumerName.storageRejections, batch: 64) {
+                    await store.storeRejections($0)
+                },
+                logger: runtime.logger
+            ).service,
+            pipeline.runner(
+                StageConsumer<IndexResult>(ConsumerName.storageIndex, batch: 64) { await store.storeIndexResults($0) },
+                logger: runtime.logger
+            ).service,
+            pipeline.runner(
+                StageConsumer<CompositionEvent>(ConsumerName.storageComposition, batch: 64) {
+                    await store.storeCompositionEvents($0)
+                },
+                logger: runtime.logger
+            ).service,
+        ]
+        let responder = StorageAnswers(database: database, logger: runtime.logger).responder
+        var parts = consumers
+        parts.append(TaskService(name: "storage-requests") { try await pipeline.serve(responder) })
+        if let watcher = pipeline.deadLetterWatcher(logger: runtime.logger) { parts.append(watcher.service) }
         return parts
     }
 }
 
-/// Decodes pipeline messages and writes each fetched batch of them in one transaction.
+/// Writes each fetched batch of pipeline messages in one transaction and reports every message done only after
+/// the commit.
 package struct StorageStage: Sendable {
     private let database: IndexDatabase
     private let logger: Logger
@@ -82,108 +72,76 @@ package struct StorageStage: Sendable {
         self.committed = committed
     }
 
-    /// Stores validated price batches (replacing their days) with their stream sequences.
-    package func storePrices(_ messages: [JetStreamMessage]) async -> [MessageOutcome] {
-        await write(
-            messages,
-            decode: { message in
-                (
-                    try ValidatedBatch.decoded(from: message.data, headers: message.headers),
-                    message.metadata.streamSequence
-                )
-            }
-        ) { database, items in
-            try database.storeValidated(items.map(\.0), sequences: items.map(\.1))
+    /// Stores validated price batches (replacing their days) with their stream positions.
+    package func storePrices(_ deliveries: [Delivery<ValidatedBatch>]) async -> [MessageOutcome] {
+        await write(deliveries) { database, batches in
+            try database.storeValidated(batches.map(\.message), sequences: batches.map(\.control.streamSequence))
         }
     }
 
     /// Stores rejections with their reasons.
-    package func storeRejections(_ messages: [JetStreamMessage]) async -> [MessageOutcome] {
-        await write(messages, decode: { try RejectionBatch.decoded(from: $0.data, headers: $0.headers) }) {
-            try $0.storeRejections($1)
-        }
+    package func storeRejections(_ deliveries: [Delivery<RejectionBatch>]) async -> [MessageOutcome] {
+        await write(deliveries) { database, batches in try database.storeRejections(batches.map(\.message)) }
     }
 
     /// Stores index results (and retractions).
-    package func storeIndexResults(_ messages: [JetStreamMessage]) async -> [MessageOutcome] {
-        let outcomes = await write(messages, decode: { try IndexResult.decoded(from: $0.data, headers: $0.headers) }) {
-            try $0.storeIndexResults($1)
+    package func storeIndexResults(_ deliveries: [Delivery<IndexResult>]) async -> [MessageOutcome] {
+        let outcomes = await write(deliveries) { database, results in
+            try database.storeIndexResults(results.map(\.message))
         }
-        notify(messages, outcomes)
+        notify(zip(deliveries.map(\.message.index), outcomes))
         return outcomes
     }
 
     /// Stores composition events.
-    package func storeCompositionEvents(_ messages: [JetStreamMessage]) async -> [MessageOutcome] {
-        let outcomes = await write(
-            messages,
-            decode: {
-                try CompositionEvent.decoded(from: $0.data, headers: $0.headers)
-            }
-        ) {
-            try $0.storeCompositionEvents($1)
+    package func storeCompositionEvents(_ deliveries: [Delivery<CompositionEvent>]) async -> [MessageOutcome] {
+        let outcomes = await write(deliveries) { database, events in
+            try database.storeCompositionEvents(events.map(\.message))
         }
-        notify(messages, outcomes)
+        notify(zip(deliveries.map(\.message.index), outcomes))
         return outcomes
     }
 
-    /// Tells `committed` the indexes of the messages stored (the index is the subject's third token).
-    private func notify(_ messages: [JetStreamMessage], _ outcomes: [MessageOutcome]) {
+    /// Tells `committed` the indexes of the messages stored.
+    private func notify(_ stored: some Sequence<(String, MessageOutcome)>) {
         var indexes: Set<String> = []
-        for (message, outcome) in zip(messages, outcomes) {
-            guard case .done = outcome else { continue }
-            let tokens = message.subject.split(separator: ".")
-            if tokens.count >= 3 { indexes.insert(String(tokens[2])) }
+        for (index, outcome) in stored {
+            if case .done = outcome { indexes.insert(index) }
         }
         if !indexes.isEmpty { committed(indexes) }
     }
 
-    /// Decodes every message (an undecodable one is dead-lettered), writes the rest in one transaction, and reports
-    /// every decoded message done only after the commit.
-    private func write<Item: Sendable>(
-        _ messages: [JetStreamMessage],
-        decode: (JetStreamMessage) throws -> Item,
-        _ body: @escaping @Sendable (IndexDatabase, [Item]) throws -> Void
+    /// Writes every delivery in one transaction; when that fails, one at a time, so one bad message does not hold
+    /// back the rest.
+    private func write<Message: Sendable>(
+        _ deliveries: [Delivery<Message>],
+        _ body: @escaping @Sendable (IndexDatabase, [Delivery<Message>]) throws -> Void
     ) async -> [MessageOutcome] {
-        var outcomes = [MessageOutcome](repeating: .done, count: messages.count)
-        var items: [Item] = []
-        var positions: [Int] = []
-        for (position, message) in messages.enumerated() {
-            do {
-                items.append(try decode(message))
-                positions.append(position)
-            } catch {
-                outcomes[position] = .permanent("\(error)")
-            }
-        }
-        guard !items.isEmpty else { return outcomes }
+        guard !deliveries.isEmpty else { return [] }
         let database = self.database
-        let decoded = items
         do {
-            try await runBlocking(on: Self.writeQueue) { try body(database, decoded) }
+            try await runBlocking(on: Self.writeQueue) { try body(database, deliveries) }
             logger.debug(
                 "stored",
                 metadata: [
-                    "storage.messages": "\(items.count)",
-                    "nats.stream_seq": "\(positions.map { messages[$0].metadata.streamSequence })",
-                    "pipeline.subject": "\(messages.first?.subject ?? "")",
+                    "storage.messages": "\(deliveries.count)",
+                    "nats.stream_seq": "\(deliveries.map(\.control.streamSequence))",
                 ]
             )
+            return Array(repeating: .done, count: deliveries.count)
         } catch {
-            logger.error("write failed", metadata: ["error": "\(error)", "storage.messages": "\(items.count)"])
-            guard items.count > 1 else {
-                for position in positions { outcomes[position] = .failed(error) }
-                return outcomes
-            }
-            // One bad message must not hold back the rest: write them one at a time, failing only the culprit.
-            for (item, position) in zip(items, positions) {
+            logger.error("write failed", metadata: ["error": "\(error)", "storage.messages": "\(deliveries.count)"])
+            guard deliveries.count > 1 else { return [.failed(error)] }
+            var outcomes: [MessageOutcome] = []
+            for delivery in deliveries {
                 do {
-                    try await runBlocking(on: Self.writeQueue) { try body(database, [item]) }
+                    try await runBlocking(on: Self.writeQueue) { try body(database, [delivery]) }
+                    outcomes.append(.done)
                 } catch {
-                    outcomes[position] = .failed(error)
+                    outcomes.append(.failed(error))
                 }
             }
+            return outcomes
         }
-        return outcomes
     }
 }

@@ -12,28 +12,17 @@ package struct StoredBatchReader: Sendable {
         self.database = database
     }
 
-    /// Chunk `query.chunk` of the stored batch of `query.date`.
+    /// The stored batch of `date`, rebuilt.
     ///
     /// The whole day is rebuilt and validated again (without history: flags are not compared, the validator sets
-    /// them again from stored closes) before a chunk goes out: a day whose rebuilt rows would not give the stored
-    /// valid rows and rejections is refused rather than replayed differently.
-    package func answer(_ query: StoredBatchQuery) throws -> PriceBatch {
-        guard query.chunkRows > 0, query.chunk >= 0 else {
-            throw StoredBatchError.badRequest("chunk \(query.chunk) of \(query.chunkRows) rows")
-        }
-        guard let day = try database.storedDay(on: query.date) else { throw StoredDayError.notStored(query.date) }
+    /// them again from stored closes) before it goes out: a day whose rebuilt rows would not give the stored valid
+    /// rows and rejections is refused rather than replayed differently.
+    package func batch(_ date: SessionDate) throws -> PriceBatch {
+        guard let day = try database.storedDay(on: date) else { throw StoredDayError.notStored(date) }
         let rows = try day.rawRows()
         try Self.verify(rows, against: day)
-        let count = max(1, (rows.count + query.chunkRows - 1) / query.chunkRows)
-        guard query.chunk < count else {
-            throw StoredBatchError.badRequest("chunk \(query.chunk) of a batch in \(count) chunk(s)")
-        }
-        let start = min(rows.count, query.chunk * query.chunkRows)
-        let end = min(rows.count, start + query.chunkRows)
         return PriceBatch(
-            batchID: day.record.batchID, date: query.date, source: day.record.source,
-            chunk: ChunkInfo(index: query.chunk, count: count), rows: Array(rows[start..<end]),
-            stocks: query.chunk == 0 ? day.stocks : []
+            batchID: day.record.batchID, date: date, source: day.record.source, rows: rows, stocks: day.stocks
         )
     }
 
@@ -54,19 +43,6 @@ package struct StoredBatchReader: Sendable {
         }
         guard unflagged(outcome.valid) == unflagged(day.valid) else {
             throw StoredDayError.inconsistent(date: day.record.date, detail: "the rebuilt rows validate differently")
-        }
-    }
-}
-
-/// A stored-batch query that cannot be answered as asked.
-package enum StoredBatchError: Error, CustomStringConvertible {
-    /// The chunk asked for does not exist.
-    case badRequest(String)
-
-    /// One line.
-    package var description: String {
-        switch self {
-        case .badRequest(let detail): "bad stored-batch query: \(detail)"
         }
     }
 }

@@ -1,8 +1,7 @@
 import Contracts
 import Logging
 import Methodology
-import NATSClient
-import Resilience
+import Pipeline
 import ServiceLifecycle
 import ServiceSupport
 import TradingCalendar
@@ -14,73 +13,66 @@ package enum Validator: PipelineService {
     package static let name = "validator"
 
     /// The raw-prices consumer.
-    package static func parts(_ context: ServiceContext) async throws -> [any Service] {
-        guard let spec = Topology.pipeline.consumer(ConsumerName.validator) else { return [] }
-        let stage = ValidationStage(
-            jetStream: context.jetStream,
-            storage: StorageClient(connection: context.connection, logger: context.logger),
-            logger: context.logger
-        )
-        let runner = ConsumerRunner(
-            jetStream: context.jetStream, spec: spec, options: ConsumerRunnerOptions(batch: 16), logger: context.logger,
-            batchHandler: { await stage.handle($0) }
-        )
-        return [runner.service]
+    package static func parts(_ runtime: ServiceRuntime) async throws -> [any Service] {
+        let pipeline = runtime.pipeline
+        let stage = ValidationStage(publisher: pipeline, storage: pipeline.storage, logger: runtime.logger)
+        let consumer = StageConsumer<PriceBatch>(ConsumerName.validator, batch: 16) { await stage.handle($0) }
+        return [pipeline.runner(consumer, logger: runtime.logger).service]
     }
 }
 
 /// Validates batches in arrival order, reassembling chunked sessions and keeping the tickers' recent closes.
 package actor ValidationStage {
-    private let jetStream: JetStream
-    private let storage: StorageClient
+    private let publisher: any PipelinePublishing
+    private let storage: any StorageAsking
     private let logger: Logger
     private let calendar = NYSECalendar.standard
+    private let clock: @Sendable () -> ContinuousClock.Instant
     private var history = TickerHistory()
     /// Chunks held until their siblings arrive, by batch id and chunk index.
-    private var pending: [String: [Int: (batch: PriceBatch, message: JetStreamMessage)]] = [:]
+    private var pending: [String: [Int: Delivery<PriceBatch>]] = [:]
     /// When each held batch last received a chunk: a batch whose other chunks never come is dropped (its held
-    /// messages, never acknowledged, are redelivered by the server and dead-lettered after max-deliver).
+    /// messages, never acknowledged, are redelivered by the broker and dead-lettered after max-deliver).
     private var pendingSince: [String: ContinuousClock.Instant] = [:]
     private static let pendingLimit = Duration.seconds(600)
 
-    /// A stage publishing on `jetStream` and reading history from `storage` when it cannot use its own.
-    package init(jetStream: JetStream, storage: StorageClient, logger: Logger) {
-        self.jetStream = jetStream
+    /// A stage publishing through `publisher` and reading history from `storage` when it cannot use its own.
+    package init(
+        publisher: any PipelinePublishing, storage: any StorageAsking, logger: Logger,
+        clock: @escaping @Sendable () -> ContinuousClock.Instant = { ContinuousClock.now }
+    ) {
+        self.publisher = publisher
         self.storage = storage
         self.logger = logger
+        self.clock = clock
     }
 
-    /// Handles a fetched batch of raw messages, in order.
-    package func handle(_ messages: [JetStreamMessage]) async -> [MessageOutcome] {
+    /// The chunked batches held for their missing chunks, by batch id: how many chunks of each are here.
+    package var heldChunks: [String: Int] { pending.mapValues(\.count) }
+
+    /// Handles a fetched batch of raw batches, in order.
+    package func handle(_ deliveries: [Delivery<PriceBatch>]) async -> [MessageOutcome] {
         var outcomes: [MessageOutcome] = []
-        for message in messages {
-            outcomes.append(await handle(message))
+        for delivery in deliveries {
+            outcomes.append(await handle(delivery))
         }
         return outcomes
     }
 
-    private func handle(_ message: JetStreamMessage) async -> MessageOutcome {
-        let batch: PriceBatch
-        do {
-            batch = try PriceBatch.decoded(from: message.data, headers: message.headers)
-        } catch {
-            return .permanent("\(error)")
-        }
+    private func handle(_ delivery: Delivery<PriceBatch>) async -> MessageOutcome {
+        let batch = delivery.message
         guard batch.chunk.count > 1 else {
-            do {
+            return await MessageOutcome.of {
                 try await validateAndPublish(batch.date, batch: batch, rows: batch.rows, stocks: batch.stocks)
-                return .done
-            } catch {
-                return .failed(error)
             }
         }
-        let now = ContinuousClock.now
+        let now = clock()
         for (batchID, since) in pendingSince where now - since > Self.pendingLimit {
             pending[batchID] = nil
             pendingSince[batchID] = nil
         }
         var parts = pending[batch.batchID, default: [:]]
-        parts[batch.chunk.index] = (batch, message)
+        parts[batch.chunk.index] = delivery
         guard parts.count == batch.chunk.count else {
             pending[batch.batchID] = parts
             pendingSince[batch.batchID] = now
@@ -89,18 +81,19 @@ package actor ValidationStage {
         pending[batch.batchID] = nil
         pendingSince[batch.batchID] = nil
         let ordered = parts.keys.sorted().compactMap { parts[$0] }
-        do {
+        let siblings = ordered.filter { $0.message.chunk.index != batch.chunk.index }
+        let outcome = await MessageOutcome.of {
             try await validateAndPublish(
-                batch.date, batch: batch, rows: ordered.flatMap(\.batch.rows), stocks: ordered.flatMap(\.batch.stocks)
+                batch.date, batch: batch, rows: ordered.flatMap(\.message.rows),
+                stocks: ordered.flatMap(\.message.stocks)
             )
-        } catch {
-            // Let every chunk come back: hand the siblings back now, fail this one.
-            for part in ordered where part.message !== message { try? part.message.nak() }
-            return .failed(error)
         }
-        for part in ordered where part.message !== message {
-            try? await part.message.ack()
+        guard case .done = outcome else {
+            // Let every chunk come back: hand the siblings back now; this one ends with the outcome.
+            for part in siblings { try? part.control.nak(delay: .zero) }
+            return outcome
         }
+        for part in siblings { try? await part.control.ack() }
         return .done
     }
 
@@ -110,24 +103,18 @@ package actor ValidationStage {
         let isSession = calendar.isSession(date)
         if isSession { try await prepareHistory(for: date) }
         let outcome = Validation.validate(rows: rows, calendar: calendar, history: history)
-        let validated = ValidatedBatch(
-            batchID: batch.batchID, date: date, source: batch.source, replay: batch.replay, rows: outcome.valid,
-            stocks: stocks, receivedRows: rows.count, rejectedRows: outcome.rejections.count
-        )
-        let suffix = batch.replay.map { ":\($0.replayID)" } ?? ""
         if !outcome.rejections.isEmpty {
-            let rejected = RejectionBatch(
-                batchID: batch.batchID, date: date, source: batch.source, rejections: outcome.rejections
-            )
-            _ = try await jetStream.publish(
-                Subjects.pricesRejected(date), data: try rejected.encoded(), headers: rejected.headers,
-                messageID: "rejected:\(batch.batchID)\(suffix)"
-            )
+            try await publisher.publish(
+                RejectionBatch(
+                    batchID: batch.batchID, date: date, source: batch.source, replay: batch.replay,
+                    rejections: outcome.rejections
+                ))
         }
-        _ = try await jetStream.publish(
-            Subjects.pricesValid(date), data: try validated.encoded(), headers: validated.headers,
-            messageID: "valid:\(batch.batchID)\(suffix)"
-        )
+        try await publisher.publish(
+            ValidatedBatch(
+                batchID: batch.batchID, date: date, source: batch.source, replay: batch.replay, rows: outcome.valid,
+                stocks: stocks, receivedRows: rows.count, rejectedRows: outcome.rejections.count
+            ))
         if isSession { history.record(date: date, rows: outcome.valid) }
         logger.debug(
             "validated",
@@ -138,21 +125,15 @@ package actor ValidationStage {
         )
     }
 
-    /// Keeps the in-memory history when it ends at the previous session; otherwise reloads the window from storage.
+    /// Keeps the in-memory history when it ends at the previous session; otherwise reloads the window from storage
+    /// in one request (a large market's window arrives in parts, reassembled by the pipeline layer).
     private func prepareHistory(for date: SessionDate) async throws {
         if let asOf = history.asOf, asOf == calendar.previousSession(before: date) { return }
         guard let window = TickerHistory.window(before: date, calendar: calendar) else {
             history = TickerHistory()
             return
         }
-        // One session per request: the whole window of a large market (30 sessions of thousands of closes) is far
-        // over NATS's payload limit, one session's closes are well under it. A few requests run at once.
-        let storage = self.storage
-        let sessions = calendar.sessions(from: window.start, to: window.end)
-        let parts = try await BoundedConcurrency.map(sessions, limit: 4) { date in
-            try await storage.ask(PriceHistoryQuery(range: DateRange(start: date, end: date))).closes
-        }
-        let closes = parts.flatMap { $0 }
-        history = TickerHistory(closes: closes)
+        let closes = try await storage.ask(PriceHistoryQuery(range: window))
+        history = TickerHistory(closes: closes.closes)
     }
 }

@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import Providers
 import Resilience
+import ResilienceTesting
 import Synchronization
 import Testing
 import TradingCalendar

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import Providers
 import Resilience
+import ResilienceTesting
 import Synchronization
 
 /// Builders shared by the vendor suites.

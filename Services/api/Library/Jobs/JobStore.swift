@@ -1,6 +1,6 @@
 import Contracts
 import Foundation
-import NATSClient
+import Pipeline
 import Synchronization
 
 /// Where build jobs are kept, so that a job outlives the API process that accepted it.
@@ -11,22 +11,16 @@ package protocol JobStore: Sendable {
     func load(_ id: String) async throws -> JobRecord?
 }
 
-/// Jobs on the `JOBS` stream: every state change is a message on `jobs.state.<id>`; the latest is the job.
-package struct JetStreamJobStore: JobStore {
-    private let jetStream: JetStream
+/// Jobs on the `JOBS` stream: every state change is a message on the job's subject; the latest is the job.
+package struct PipelineJobStore: JobStore {
+    private let pipeline: NATSPipeline
 
-    /// A store on `jetStream`.
-    package init(jetStream: JetStream) { self.jetStream = jetStream }
+    /// A store on `pipeline`.
+    package init(pipeline: NATSPipeline) { self.pipeline = pipeline }
 
-    package func save(_ job: JobRecord) async throws {
-        _ = try await jetStream.publish(Subjects.jobState(job.id), data: try job.encoded(), headers: job.headers)
-    }
+    package func save(_ job: JobRecord) async throws { try await pipeline.publish(job) }
 
-    package func load(_ id: String) async throws -> JobRecord? {
-        guard let message = try await jetStream.lastMessage(stream: StreamName.jobs, subject: Subjects.jobState(id))
-        else { return nil }
-        return try JobRecord.decoded(from: message.data, headers: message.headers)
-    }
+    package func load(_ id: String) async throws -> JobRecord? { try await pipeline.latestJob(id) }
 }
 
 /// Jobs in memory, for tests.

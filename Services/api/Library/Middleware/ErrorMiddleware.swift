@@ -2,7 +2,8 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import Logging
-import NATSClient
+import Pipeline
+import Resilience
 
 /// Turns every error into the JSON error body: the API's own errors as they are, Hummingbird's (unknown route,
 /// body too large) with their status, storage trouble as 503, anything else as a logged 500.
@@ -35,17 +36,43 @@ package struct ErrorMiddleware: RouterMiddleware {
                 ? "no route \(request.method) \(request.uri.path)"
                 : ((error as? HTTPError)?.body ?? status.reasonPhrase)
             return APIError(status, code: code, message: message).response
-        } catch let error as NATSError {
-            if case .remote(_, let message) = error {
-                context.logger.error("storage refused a query", metadata: ["error": "\(message)"])
+        } catch let error as PipelineError {
+            switch error {
+            case .unavailable(let dependency, let reason):
+                context.logger.warning("a dependency is unavailable", metadata: ["error": "\(reason)"])
+                return APIError(
+                    .serviceUnavailable, code: "\(Self.code(for: dependency))_unavailable",
+                    message: "\(dependency) is not reachable; try again shortly"
+                ).with(header: .retryAfter, Self.retryAfter(error)).response
+            case .refused(_, let reason), .malformedReply(_, let reason):
+                context.logger.error("storage could not answer", metadata: ["error": "\(reason)"])
                 return APIError(.internalServerError, code: "storage_error", message: "storage could not answer")
                     .response
             }
-            return APIError(.serviceUnavailable, code: "storage_unavailable", message: "storage is not reachable")
-                .with(header: .retryAfter, "1").response
+        } catch let error as JobError {
+            switch error {
+            case .noSessions:
+                return APIError(.unprocessableContent, code: "no_sessions", message: error.description).response
+            case .notQueued(let reason):
+                context.logger.error("a build could not be queued", metadata: ["error": "\(reason)"])
+                return APIError(
+                    .serviceUnavailable, code: "pipeline_unavailable",
+                    message: "the build could not be queued (NATS JetStream did not accept it); try again"
+                ).with(header: .retryAfter, "1").response
+            }
         } catch {
             context.logger.error("request failed", metadata: ["error": "\(error)"])
             return APIError(.internalServerError, code: "internal_error", message: "the request failed").response
         }
+    }
+
+    /// `storage` or `nats` for the error code.
+    static func code(for dependency: String) -> String {
+        dependency.lowercased().hasPrefix("storage") ? "storage" : "nats"
+    }
+
+    /// Whole seconds, at least 1.
+    static func retryAfter(_ error: some RetryAfterProviding) -> String {
+        String(max(1, error.retryAfter?.components.seconds ?? 1))
     }
 }

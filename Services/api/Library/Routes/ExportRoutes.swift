@@ -2,7 +2,6 @@ import Contracts
 import Foundation
 import HTTPTypes
 import Hummingbird
-import NATSClient
 import Resilience
 import SpreadsheetExport
 import TradingCalendar

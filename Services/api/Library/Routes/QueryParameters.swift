@@ -91,11 +91,11 @@ struct QueryParameters {
 /// Index definitions the API serves.
 enum IndexNames {
     /// The known definitions.
-    static let known: Set<String> = [Subjects.defaultIndex]
+    static let known: Set<String> = [Indexes.defaultID]
 
     /// `name`, or the default when absent; an unknown one is 404.
     static func resolve(_ name: String?) throws -> String {
-        let index = name ?? Subjects.defaultIndex
+        let index = name ?? Indexes.defaultID
         guard known.contains(index) else {
             throw APIError(.notFound, code: "unknown_index", message: "no index named '\(index)'")
         }

@@ -7,6 +7,8 @@ package protocol IndexReader: Sendable {
     func performance(index: String, range: DateRange) async throws -> [PerformancePoint]
     /// The constituents at the latest index session on or before `date` (that session, or nil when none).
     func composition(index: String, date: SessionDate) async throws -> CompositionReply
+    /// The composition of every index session in `range`, in date order (one storage request for the range).
+    func compositions(index: String, range: DateRange) async throws -> [SessionComposition]
     /// The composition events of the sessions in `range`.
     func changes(index: String, range: DateRange) async throws -> [CompositionEvent]
     /// The stored session records of `range`.

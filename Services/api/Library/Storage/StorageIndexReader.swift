@@ -1,13 +1,13 @@
 import Contracts
-import ServiceSupport
+import Pipeline
 import TradingCalendar
 
-/// ``IndexReader`` over storage's NATS queries.
+/// ``IndexReader`` over storage's queries.
 package struct StorageIndexReader: IndexReader {
-    private let storage: StorageClient
+    private let storage: any StorageAsking
 
     /// A reader asking `storage`.
-    package init(storage: StorageClient) {
+    package init(storage: any StorageAsking) {
         self.storage = storage
     }
 
@@ -19,6 +19,10 @@ package struct StorageIndexReader: IndexReader {
         try await storage.ask(CompositionQuery(index: index, date: date))
     }
 
+    package func compositions(index: String, range: DateRange) async throws -> [SessionComposition] {
+        try await storage.ask(CompositionsQuery(index: index, range: range)).sessions
+    }
+
     package func changes(index: String, range: DateRange) async throws -> [CompositionEvent] {
         try await storage.ask(ChangesQuery(index: index, range: range)).changes
     }
@@ -28,6 +32,6 @@ package struct StorageIndexReader: IndexReader {
     }
 
     package func isReachable() async -> Bool {
-        (try? await storage.ask(StatusQuery(index: Subjects.defaultIndex))) != nil
+        (try? await storage.ask(StatusQuery(index: Indexes.defaultID))) != nil
     }
 }

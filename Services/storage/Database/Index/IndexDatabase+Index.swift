@@ -43,6 +43,11 @@ private enum IndexSQL {
         FROM index_constituents c LEFT JOIN stocks s ON s.ticker = c.ticker
         WHERE c.index_id = ? AND c.date = ? ORDER BY c.rank
         """
+    static let constituentDetailsInRange = """
+        SELECT c.date, c.ticker, c.rank, c.weight, c.market_cap, c.close, s.name, s.sector
+        FROM index_constituents c LEFT JOIN stocks s ON s.ticker = c.ticker
+        WHERE c.index_id = ? AND c.date BETWEEN ? AND ? ORDER BY c.date, c.rank
+        """
     static let level = """
         SELECT previous_date, level, daily_return, source_batch_id, previous_tickers, departures, replay_id,
             replay_refetched
@@ -176,6 +181,27 @@ extension IndexDatabase {
                 )
             }
             return CompositionReply(asOf: asOf, constituents: details)
+        }
+    }
+
+    /// The composition of every stored session of a range, in date order, constituents by rank.
+    package func compositions(index: String, range: DateRange) throws -> [SessionComposition] {
+        try read { connection in
+            var sessions: [SessionComposition] = []
+            let values: [SQLiteValue] = [.text(index), .text(range.start.description), .text(range.end.description)]
+            try connection.cached(IndexSQL.constituentDetailsInRange).bindAndForEach(values) { row in
+                let date = try row.date(at: 0)
+                if sessions.last?.date != date { sessions.append(SessionComposition(date: date, constituents: [])) }
+                sessions[sessions.count - 1].constituents.append(
+                    ConstituentDetail(
+                        constituent: Constituent(
+                            ticker: row.string(at: 1), rank: row.int(at: 2), weight: row.double(at: 3),
+                            marketCap: row.double(at: 4), close: row.double(at: 5)
+                        ),
+                        name: row.optionalString(at: 6), sector: row.optionalString(at: 7)
+                    ))
+            }
+            return sessions
         }
     }
 

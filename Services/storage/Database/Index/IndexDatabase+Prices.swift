@@ -223,7 +223,7 @@ extension IndexDatabase {
     ///   - date: the session.
     ///   - index: the index whose stored result fills the record's `indexBatchID`.
     package func validRows(
-        on date: SessionDate, index: String = Subjects.defaultIndex
+        on date: SessionDate, index: String = Indexes.defaultID
     ) throws -> (record: SessionRecord, rows: [ValidRow])? {
         try read { connection in
             guard let record = try Self.sessionRecords(index: index, from: date, to: date, in: connection).first

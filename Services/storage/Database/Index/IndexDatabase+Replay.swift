@@ -121,7 +121,7 @@ package enum StoredDayError: Error, CustomStringConvertible {
 
 extension IndexDatabase {
     /// The current batch of `date` as stored, in one read snapshot; nil when no batch is stored for the date.
-    package func storedDay(on date: SessionDate, index: String = Subjects.defaultIndex) throws -> StoredDay? {
+    package func storedDay(on date: SessionDate, index: String = Indexes.defaultID) throws -> StoredDay? {
         try read { connection in
             let day = date.description
             guard

@@ -1,3 +1,4 @@
+import Resilience
 import Synchronization
 
 /// A test clock whose time moves only when told to, so timing-dependent code runs instantly and deterministically.

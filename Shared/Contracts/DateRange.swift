@@ -1,6 +1,26 @@
 import TradingCalendar
 
-extension DateRange {
+/// A date range, both ends included.
+package struct DateRange: Codable, Sendable, Equatable, Hashable {
+    /// The first date.
+    package var start: SessionDate
+    /// The last date.
+    package var end: SessionDate
+
+    /// A range.
+    package init(start: SessionDate, end: SessionDate) {
+        self.start = start
+        self.end = end
+    }
+
+    /// Every date the trading calendar covers.
+    package static var coverage: DateRange {
+        DateRange(start: NYSECalendar.coverage.lowerBound, end: NYSECalendar.coverage.upperBound)
+    }
+
+    /// Whether `date` is in the range.
+    package func contains(_ date: SessionDate) -> Bool { start <= date && date <= end }
+
     /// The range a replay of `self` must cover so that the stored series stays one continuous series: "building a
     /// later range fills any gap first", and an earlier range reaches up to the stored base.
     ///

@@ -1,19 +1,8 @@
 import Foundation
 import Logging
 import Metrics
-
-/// A failure that redelivery cannot fix, such as a payload that does not decode: the message is dead-lettered
-/// at once instead of being retried up to `maxDeliver` times.
-package struct PermanentFailure: Error, CustomStringConvertible {
-    /// Why the message can never be handled.
-    package var reason: String
-
-    /// A permanent failure with its reason.
-    package init(_ reason: String) { self.reason = reason }
-
-    /// The reason.
-    package var description: String { reason }
-}
+import NATSClient
+import Resilience
 
 /// What became of one message of a batch handed to a batch handler.
 package enum MessageOutcome: Sendable {
@@ -25,6 +14,21 @@ package enum MessageOutcome: Sendable {
     case permanent(String)
     /// The handler keeps the message and will end it itself (for example a chunk waiting for its siblings).
     case deferred
+
+    /// The outcome of running `body`: returning is `done`, a ``PermanentError`` is `permanent`, any other error is
+    /// `failed`.
+    package static func of(
+        isolation: isolated (any Actor)? = #isolation, _ body: () async throws -> Void
+    ) async -> MessageOutcome {
+        do {
+            try await body()
+            return .done
+        } catch let failure as any PermanentError {
+            return .permanent(failure.description)
+        } catch {
+            return .failed(error)
+        }
+    }
 }
 
 /// How a ``ConsumerRunner`` fetches and retries.
@@ -57,7 +61,7 @@ package struct ConsumerRunnerOptions: Sendable {
 /// Runs a handler over a durable pull consumer until cancelled.
 ///
 /// A message is acknowledged only after the handler returns, so the handler must make its effect durable
-/// (a committed write, a publish acknowledged downstream) before returning. A ``PermanentFailure`` dead-letters
+/// (a committed write, a publish acknowledged downstream) before returning. A ``PermanentError`` dead-letters
 /// the message at once; any other error asks for redelivery with a delay, and the last permitted delivery
 /// dead-letters it to `dlq.<subject>` with the reason.
 package final class ConsumerRunner: Sendable {
@@ -75,7 +79,7 @@ package final class ConsumerRunner: Sendable {
 
     /// A runner handling one message at a time; call ``run()`` in a task.
     ///
-    /// The handler returning is `done`; throwing ``PermanentFailure`` is `permanent`; any other error is `failed`.
+    /// The handler returning is `done`; throwing a ``PermanentError`` is `permanent`; any other error is `failed`.
     package convenience init(
         jetStream: JetStream,
         spec: ConsumerSpec,
@@ -88,14 +92,7 @@ package final class ConsumerRunner: Sendable {
             batchHandler: { messages in
                 var outcomes: [MessageOutcome] = []
                 for message in messages {
-                    do {
-                        try await handler(message)
-                        outcomes.append(.done)
-                    } catch let failure as PermanentFailure {
-                        outcomes.append(.permanent(failure.reason))
-                    } catch {
-                        outcomes.append(.failed(error))
-                    }
+                    outcomes.append(await MessageOutcome.of { try await handler(message) })
                 }
                 return outcomes
             })
@@ -205,12 +202,14 @@ package final class ConsumerRunner: Sendable {
                 let reason = "failed on all \(deliveries) deliveries; last error: \(error)"
                 await deadLetter(message, reason: reason, logger: logger)
             } else {
-                let delay = options.nakDelay(deliveries)
+                // A dependency's own hint (a vendor's Retry-After) is honoured when it asks for longer.
+                let hint = (error as? any RetryAfterProviding)?.retryAfter ?? .zero
+                let delay = max(options.nakDelay(deliveries), hint)
                 logger.warning(
                     "handler failed; redelivery requested",
                     metadata: [
                         "error": "\(error)", "nats.deliveries": "\(deliveries)",
-                        "nats.delay_ms": "\(delay.milliseconds)",
+                        "nats.delay": "\(delay)",
                     ]
                 )
                 naked.increment()

@@ -1,5 +1,7 @@
 import Foundation
 import Logging
+import NATSClient
+import Resilience
 
 /// Publishing to `dlq.<subject>` and rescuing messages whose deliveries ran out without a final answer.
 package enum DeadLetters {

@@ -1,10 +1,10 @@
+import Contracts
 import TradingCalendar
 
-/// Every subject of the system, built in one place: `<domain>.<event>.<key>`. No service spells a subject.
+/// Every subject of the system, built in one place: `<domain>.<event>.<key>`. No service spells or parses a subject:
+/// the pipeline layer maps messages to subjects (``PipelineMessage``) and subjects back to what they name
+/// (``DeadLetter``).
 package enum Subjects {
-    /// The default index: equal-weighted top 100.
-    package static let defaultIndex = "ew100"
-
     /// Raw price batches from a provider, by session.
     package static func pricesRaw(_ date: SessionDate) -> String { "prices.raw.\(date)" }
     /// Validated price batches, by session.
@@ -26,12 +26,13 @@ package enum Subjects {
     package static func indexStored(_ index: String) -> String { "index.stored.\(index)" }
     /// The latest state of a build job (`POST /build-index`), one subject per job.
     package static func jobState(_ jobID: String) -> String { "jobs.state.\(jobID)" }
-    /// A storage query of this kind (request/reply, not a stream).
-    package static func storageQuery(_ kind: StorageQueryKind) -> String { "storage.query.\(kind.rawValue)" }
+    /// A storage request of this kind (request/reply, not a stream): `storage.query.<kind>` for queries,
+    /// `storage.command.<kind>` for commands.
+    package static func storageRequest(_ kind: StorageRequestKind) -> String {
+        "storage.\(kind.isCommand ? "command" : "query").\(kind.rawValue)"
+    }
     /// A liveness ping answered by every service (request/reply).
     package static func healthPing(_ service: String) -> String { "health.ping.\(service)" }
-    /// Where a message that cannot be handled goes, with its reason.
-    package static func deadLetter(_ subject: String) -> String { "dlq.\(subject)" }
 
     /// Wildcards of each stream.
     package enum Wildcard {
@@ -47,8 +48,6 @@ package enum Subjects {
         package static let compositionChanged = "composition.changed.>"
         /// Every index event: computed results and storage's commits.
         package static let indexEvents = "index.>"
-        /// Every index stored notification.
-        package static let indexStored = "index.stored.>"
         /// All job states.
         package static let jobStates = "jobs.state.>"
         /// All replay requests.
@@ -57,33 +56,16 @@ package enum Subjects {
         package static let deadLetters = "dlq.>"
     }
 
-    /// The session date that ends a pipeline subject (`prices.raw.2024-01-02` gives 2024-01-02).
-    package static func sessionDate(of subject: String) -> SessionDate? {
-        guard let last = subject.split(separator: ".").last else { return nil }
-        return SessionDate(last)
+    /// What a pipeline subject names: its session date (the last token of `prices.*`, `index.computed.*` and
+    /// `composition.changed.*` subjects) and its replay id (`replay.requested.<id>`).
+    static func address(of subject: String) -> (date: SessionDate?, replayID: String?) {
+        let tokens = subject.split(separator: ".", omittingEmptySubsequences: false)
+        if tokens.count == 3, tokens[0] == "replay", tokens[1] == "requested" { return (nil, String(tokens[2])) }
+        let isSessionSubject =
+            (tokens.count == 3 && tokens[0] == "prices")
+            || (tokens.count == 4 && tokens[0] == "index" && tokens[1] == "computed")
+            || (tokens.count == 4 && tokens[0] == "composition" && tokens[1] == "changed")
+        guard isSessionSubject, let last = tokens.last else { return (nil, nil) }
+        return (SessionDate(last), nil)
     }
-}
-
-/// The kinds of storage query, each answered on `storage.query.<kind>`.
-package enum StorageQueryKind: String, Sendable, CaseIterable, Codable {
-    /// Index levels and returns over a range.
-    case performance
-    /// The constituents on (or before) a date.
-    case composition
-    /// Sessions with composition changes over a range.
-    case changes
-    /// The stored sessions over a range, with their row counts.
-    case sessions
-    /// One session's stored valid rows.
-    case sessionPrices = "session-prices"
-    /// Stored valid closes over a range.
-    case priceHistory = "price-history"
-    /// One stored index result.
-    case indexResult = "index-result"
-    /// The last stored session per stage.
-    case status
-    /// One stored session as a raw batch again, to re-publish it on replay.
-    case storedBatch = "stored-batch"
-    /// An online backup of the database to a file.
-    case backup
 }

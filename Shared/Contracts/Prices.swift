@@ -1,6 +1,7 @@
 import TradingCalendar
 
-/// One row a provider delivers for a session; any numeric field may be missing or not finite (the validator decides).
+// The price family: what a provider delivers for a session, and what the validator makes of it.
+
 package struct PriceRow: Codable, Sendable, Equatable {
     /// The session date the provider gave.
     package var date: SessionDate
@@ -90,9 +91,8 @@ package struct ChunkInfo: Codable, Sendable, Equatable {
 }
 
 /// `prices.raw.<date>`: one session's rows from a provider.
-package struct PriceBatch: WireMessage, Equatable {
-    package static let schema = "price-batch"
-    package static let version = 1
+package struct PriceBatch: KindedMessage, Equatable {
+    package static let kind = MessageKind.priceBatch
 
     /// A content hash of the whole session (equal for every chunk): identifies the delivery.
     package var batchID: String
@@ -186,9 +186,8 @@ package struct ValidRow: Codable, Sendable, Equatable {
 }
 
 /// `prices.valid.<date>`: one session's valid rows.
-package struct ValidatedBatch: WireMessage, Equatable {
-    package static let schema = "validated-batch"
-    package static let version = 1
+package struct ValidatedBatch: KindedMessage, Equatable {
+    package static let kind = MessageKind.validatedBatch
 
     /// The raw batch this came from.
     package var batchID: String
@@ -241,9 +240,10 @@ package struct Rejection: Codable, Sendable, Equatable {
 }
 
 /// `prices.rejected.<date>`: one batch's rejections, to be stored with their reasons.
-package struct RejectionBatch: WireMessage, Equatable {
-    package static let schema = "rejection-batch"
-    package static let version = 1
+package struct RejectionBatch: KindedMessage, Equatable {
+    package static let kind = MessageKind.rejectionBatch
+    /// 2: the replay mark travels with the rejections, as with the valid rows.
+    package static let version = 2
 
     /// The raw batch they came from.
     package var batchID: String
@@ -251,185 +251,19 @@ package struct RejectionBatch: WireMessage, Equatable {
     package var date: SessionDate
     /// The provider.
     package var source: String
+    /// Set when part of a replay.
+    package var replay: ReplayMark?
     /// The rejected rows.
     package var rejections: [Rejection]
 
     /// A rejection batch.
-    package init(batchID: String, date: SessionDate, source: String, rejections: [Rejection]) {
+    package init(
+        batchID: String, date: SessionDate, source: String, replay: ReplayMark? = nil, rejections: [Rejection]
+    ) {
         self.batchID = batchID
         self.date = date
         self.source = source
-        self.rejections = rejections
-    }
-}
-
-/// One constituent of the index at a session's close.
-package struct Constituent: Codable, Sendable, Equatable {
-    /// The ticker.
-    package var ticker: String
-    /// 1-based rank by market cap (ties by ticker).
-    package var rank: Int
-    /// Its weight, 1 / |C(d)|.
-    package var weight: Double
-    /// Market cap at the close.
-    package var marketCap: Double
-    /// Close price.
-    package var close: Double
-
-    /// A constituent.
-    package init(ticker: String, rank: Int, weight: Double, marketCap: Double, close: Double) {
-        self.ticker = ticker
-        self.rank = rank
-        self.weight = weight
-        self.marketCap = marketCap
-        self.close = close
-    }
-}
-
-/// `index.computed.<index>.<date>`: the level, return and composition of one session.
-///
-/// A result with no constituents is a retraction: the date is no longer an index session (its new batch has no
-/// valid row), and storage removes what it had for it.
-package struct IndexResult: WireMessage, Equatable {
-    package static let schema = "index-result"
-    package static let version = 1
-
-    /// The index definition (`ew100`).
-    package var index: String
-    /// The session.
-    package var date: SessionDate
-    /// The previous index session, nil at the base.
-    package var previousDate: SessionDate?
-    /// The level, 1000 at the base.
-    package var level: Double
-    /// R(d); 0 at the base.
-    package var dailyReturn: Double
-    /// C(d), by rank.
-    package var constituents: [Constituent]
-    /// C(p)'s tickers by their rank at p (empty at the base).
-    package var previousTickers: [String]
-    /// C(p) \ C(d), each with its rank and market cap at d where it has a valid row at d.
-    package var departures: [CompositionChange]
-    /// The price batch of d the result was computed from.
-    package var sourceBatchID: String
-    /// Set when part of a replay.
-    package var replay: ReplayMark?
-
-    /// An index result.
-    package init(
-        index: String, date: SessionDate, previousDate: SessionDate?, level: Double, dailyReturn: Double,
-        constituents: [Constituent], previousTickers: [String] = [], departures: [CompositionChange] = [],
-        sourceBatchID: String = "", replay: ReplayMark? = nil
-    ) {
-        self.index = index
-        self.date = date
-        self.previousDate = previousDate
-        self.level = level
-        self.dailyReturn = dailyReturn
-        self.constituents = constituents
-        self.previousTickers = previousTickers
-        self.departures = departures
-        self.sourceBatchID = sourceBatchID
         self.replay = replay
-    }
-
-    /// Whether this retracts the session (no valid row any more).
-    package var isRetraction: Bool { constituents.isEmpty }
-
-    /// Whether this is the base session of the series.
-    package var isBase: Bool { previousDate == nil }
-}
-
-/// A ticker that entered or left the index, with rank and market cap at the session where known.
-package struct CompositionChange: Codable, Sendable, Equatable {
-    /// The ticker.
-    package var ticker: String
-    /// Its rank at the session, where it has a valid row.
-    package var rank: Int?
-    /// Its market cap at the session, where it has a valid row.
-    package var marketCap: Double?
-
-    /// A change entry.
-    package init(ticker: String, rank: Int?, marketCap: Double?) {
-        self.ticker = ticker
-        self.rank = rank
-        self.marketCap = marketCap
-    }
-}
-
-/// `composition.changed.<index>.<date>`: who entered and left at a session (none for the base session).
-package struct CompositionEvent: WireMessage, Equatable {
-    package static let schema = "composition-event"
-    package static let version = 1
-
-    /// The index definition.
-    package var index: String
-    /// The session.
-    package var date: SessionDate
-    /// The previous index session.
-    package var previousDate: SessionDate
-    /// C(d) \ C(p).
-    package var added: [CompositionChange]
-    /// C(p) \ C(d).
-    package var removed: [CompositionChange]
-
-    /// A composition event.
-    package init(
-        index: String, date: SessionDate, previousDate: SessionDate, added: [CompositionChange],
-        removed: [CompositionChange]
-    ) {
-        self.index = index
-        self.date = date
-        self.previousDate = previousDate
-        self.added = added
-        self.removed = removed
-    }
-}
-
-/// `replay.requested.<id>`: fetch and compute a range again.
-package struct ReplayRequest: WireMessage, Equatable {
-    package static let schema = "replay-request"
-    package static let version = 1
-
-    /// The run's id; also in every message the replay produces.
-    package var replayID: String
-    /// First date of the range.
-    package var from: SessionDate
-    /// Last date of the range.
-    package var to: SessionDate
-    /// The provider to fetch from; nil for the fetcher's configured one.
-    package var provider: String?
-    /// Fetch sessions again even when stored.
-    package var refetch: Bool
-    /// The index definition.
-    package var index: String
-
-    /// A replay request.
-    package init(
-        replayID: String, from: SessionDate, to: SessionDate, provider: String? = nil, refetch: Bool = false,
-        index: String = Subjects.defaultIndex
-    ) {
-        self.replayID = replayID
-        self.from = from
-        self.to = to
-        self.provider = provider
-        self.refetch = refetch
-        self.index = index
-    }
-
-    private enum CodingKeys: String, CodingKey {
-        case replayID, from, to, provider, refetch, index
-    }
-
-    /// Decodes a request; `refetch` (added after the first requests were written) defaults to false and `index` to
-    /// the default index, so requests published by older tools still decode.
-    package init(from decoder: any Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        replayID = try container.decode(String.self, forKey: .replayID)
-        from = try container.decode(SessionDate.self, forKey: .from)
-        to = try container.decode(SessionDate.self, forKey: .to)
-        provider = try container.decodeIfPresent(String.self, forKey: .provider)
-        refetch = try container.decodeIfPresent(Bool.self, forKey: .refetch) ?? false
-        index = try container.decodeIfPresent(String.self, forKey: .index) ?? Subjects.defaultIndex
+        self.rejections = rejections
     }
 }

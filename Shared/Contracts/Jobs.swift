@@ -2,10 +2,9 @@ import Foundation
 import TradingCalendar
 
 /// A build job (`POST /build-index`): a replay of a range and how far the pipeline has got with it. Every state
-/// change is published on `jobs.state.<id>`; the latest message is the job.
-package struct JobRecord: WireMessage, Equatable {
-    package static let schema = "job"
-    package static let version = 1
+/// change is saved; the latest saved state is the job.
+package struct JobRecord: KindedMessage, Equatable {
+    package static let kind = MessageKind.job
 
     /// Where a job is.
     package enum Status: String, Codable, Sendable, CaseIterable {

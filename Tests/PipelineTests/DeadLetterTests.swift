@@ -1,6 +1,7 @@
 import Contracts
 import Foundation
 import NATSClient
+import Pipeline
 import Synchronization
 import TestSupport
 import Testing
@@ -106,7 +107,7 @@ struct DeadLetterTests {
             logger: .test("worker")
         ) { message in
             attempts.increment()
-            _ = try PriceBatch.decoded(from: message)
+            _ = try PriceBatch.decoded(from: message.data, schemaTag: message.headers[schemaHeader])
         }
         let task = Task { try await runner.run() }
         _ = try await fixture.environment.jetStream.publish(

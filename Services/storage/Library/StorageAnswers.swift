@@ -1,0 +1,74 @@
+import Contracts
+import Foundation
+import Logging
+import Pipeline
+import Resilience
+import StorageDatabase
+
+/// What storage answers, request by request, from the database's read connections (and the backup command).
+package struct StorageAnswers: Sendable {
+    private let database: IndexDatabase
+    private let logger: Logger
+
+    /// Answers over `database`.
+    package init(database: IndexDatabase, logger: Logger) {
+        self.database = database
+        self.logger = logger
+    }
+
+    /// The responder for every request kind; each answer runs off the concurrency pool (SQLite blocks).
+    package var responder: StorageResponder {
+        let database = self.database
+        let logger = self.logger
+        var responder = StorageResponder()
+        responder.on(PerformanceQuery.self) { query in
+            try await runBlocking {
+                PerformanceReply(points: try database.performance(index: query.index, range: query.range))
+            }
+        }
+        responder.on(CompositionQuery.self) { query in
+            try await runBlocking { try database.composition(index: query.index, on: query.date) }
+        }
+        responder.on(CompositionsQuery.self) { query in
+            try await runBlocking {
+                CompositionsReply(sessions: try database.compositions(index: query.index, range: query.range))
+            }
+        }
+        responder.on(ChangesQuery.self) { query in
+            try await runBlocking {
+                ChangesReply(changes: try database.changes(index: query.index, range: query.range))
+            }
+        }
+        responder.on(SessionsQuery.self) { query in
+            try await runBlocking {
+                SessionsReply(sessions: try database.sessionRecords(index: query.index, range: query.range))
+            }
+        }
+        responder.on(SessionPricesQuery.self) { query in
+            try await runBlocking {
+                let stored = try database.validRows(on: query.date)
+                return SessionPricesReply(record: stored?.record, rows: stored?.rows ?? [])
+            }
+        }
+        responder.on(PriceHistoryQuery.self) { query in
+            try await runBlocking { PriceHistoryReply(closes: try database.closes(range: query.range)) }
+        }
+        responder.on(IndexResultQuery.self) { query in
+            try await runBlocking {
+                IndexResultReply(result: try database.indexResult(index: query.index, on: query.date))
+            }
+        }
+        responder.on(StatusQuery.self) { query in
+            try await runBlocking { try database.status(index: query.index) }
+        }
+        responder.on(StoredBatchQuery.self) { query in
+            try await runBlocking {
+                StoredBatchReply(batch: try StoredBatchReader(database: database).batch(query.date))
+            }
+        }
+        responder.on(BackupCommand.self) { command in
+            try await runBlocking { try DatabaseBackup.run(command, database: database, logger: logger) }
+        }
+        return responder
+    }
+}

@@ -1,0 +1,124 @@
+import TradingCalendar
+
+// The index family: what the index-builder computes per session, and what the change-detector derives.
+
+/// One constituent of the index at a session's close.
+package struct Constituent: Codable, Sendable, Equatable {
+    /// The ticker.
+    package var ticker: String
+    /// 1-based rank by market cap (ties by ticker).
+    package var rank: Int
+    /// Its weight, 1 / |C(d)|.
+    package var weight: Double
+    /// Market cap at the close.
+    package var marketCap: Double
+    /// Close price.
+    package var close: Double
+
+    /// A constituent.
+    package init(ticker: String, rank: Int, weight: Double, marketCap: Double, close: Double) {
+        self.ticker = ticker
+        self.rank = rank
+        self.weight = weight
+        self.marketCap = marketCap
+        self.close = close
+    }
+}
+
+/// `index.computed.<index>.<date>`: the level, return and composition of one session.
+///
+/// A result with no constituents is a retraction: the date is no longer an index session (its new batch has no
+/// valid row), and storage removes what it had for it.
+package struct IndexResult: KindedMessage, Equatable {
+    package static let kind = MessageKind.indexResult
+
+    /// The index definition (`ew100`).
+    package var index: String
+    /// The session.
+    package var date: SessionDate
+    /// The previous index session, nil at the base.
+    package var previousDate: SessionDate?
+    /// The level, 1000 at the base.
+    package var level: Double
+    /// R(d); 0 at the base.
+    package var dailyReturn: Double
+    /// C(d), by rank.
+    package var constituents: [Constituent]
+    /// C(p)'s tickers by their rank at p (empty at the base).
+    package var previousTickers: [String]
+    /// C(p) \ C(d), each with its rank and market cap at d where it has a valid row at d.
+    package var departures: [CompositionChange]
+    /// The price batch of d the result was computed from.
+    package var sourceBatchID: String
+    /// Set when part of a replay.
+    package var replay: ReplayMark?
+
+    /// An index result.
+    package init(
+        index: String, date: SessionDate, previousDate: SessionDate?, level: Double, dailyReturn: Double,
+        constituents: [Constituent], previousTickers: [String] = [], departures: [CompositionChange] = [],
+        sourceBatchID: String = "", replay: ReplayMark? = nil
+    ) {
+        self.index = index
+        self.date = date
+        self.previousDate = previousDate
+        self.level = level
+        self.dailyReturn = dailyReturn
+        self.constituents = constituents
+        self.previousTickers = previousTickers
+        self.departures = departures
+        self.sourceBatchID = sourceBatchID
+        self.replay = replay
+    }
+
+    /// Whether this retracts the session (no valid row any more).
+    package var isRetraction: Bool { constituents.isEmpty }
+
+    /// Whether this is the base session of the series.
+    package var isBase: Bool { previousDate == nil }
+}
+
+/// A ticker that entered or left the index, with rank and market cap at the session where known.
+package struct CompositionChange: Codable, Sendable, Equatable {
+    /// The ticker.
+    package var ticker: String
+    /// Its rank at the session, where it has a valid row.
+    package var rank: Int?
+    /// Its market cap at the session, where it has a valid row.
+    package var marketCap: Double?
+
+    /// A change entry.
+    package init(ticker: String, rank: Int?, marketCap: Double?) {
+        self.ticker = ticker
+        self.rank = rank
+        self.marketCap = marketCap
+    }
+}
+
+/// `composition.changed.<index>.<date>`: who entered and left at a session (none for the base session).
+package struct CompositionEvent: KindedMessage, Equatable {
+    package static let kind = MessageKind.compositionEvent
+
+    /// The index definition.
+    package var index: String
+    /// The session.
+    package var date: SessionDate
+    /// The previous index session.
+    package var previousDate: SessionDate
+    /// C(d) \ C(p).
+    package var added: [CompositionChange]
+    /// C(p) \ C(d).
+    package var removed: [CompositionChange]
+
+    /// A composition event.
+    package init(
+        index: String, date: SessionDate, previousDate: SessionDate, added: [CompositionChange],
+        removed: [CompositionChange]
+    ) {
+        self.index = index
+        self.date = date
+        self.previousDate = previousDate
+        self.added = added
+        self.removed = removed
+    }
+}

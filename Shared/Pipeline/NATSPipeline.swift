@@ -1,0 +1,164 @@
+import Contracts
+import Foundation
+import Logging
+import NATSClient
+import Resilience
+
+/// The pipeline over NATS JetStream: publishing, asking storage, following runs, consuming and serving, and the
+/// announcements that keep caches honest. Every service and tool talks to the others through one of these.
+package final class NATSPipeline: PipelinePublishing, PipelineProbe, Sendable {
+    /// The connection (for the host's own health pings and connection events).
+    package let connection: NATSConnection
+    /// JetStream on it.
+    package let jetStream: JetStream
+    /// Storage, through retry and a breaker.
+    package let storage: NATSStorageClient
+    /// The dead letters seen since ``watchDeadLetters()``.
+    package let deadLetters: DeadLetterFeed
+    /// The logger of the process it serves.
+    package let logger: Logger
+
+    private let payloadLimitOverride: Int?
+
+    /// The pipeline on `connection`; `storage` defaults to a client with the usual retries. `payloadLimit` lowers
+    /// the size at which a session is split into chunks (the server's limit by default).
+    package init(
+        connection: NATSConnection, logger: Logger, storage: NATSStorageClient? = nil, payloadLimit: Int? = nil
+    ) throws {
+        self.connection = connection
+        self.payloadLimitOverride = payloadLimit
+        self.jetStream = try connection.jetStream()
+        self.storage = storage ?? NATSStorageClient(connection: connection, logger: logger)
+        self.deadLetters = DeadLetterFeed()
+        self.logger = logger
+    }
+
+    // MARK: Publishing
+
+    package var payloadLimit: Int { payloadLimitOverride ?? max(64 * 1024, connection.maxPayload - 16 * 1024) }
+
+    package func publish<Message: PipelineMessage>(_ message: Message) async throws {
+        let body = try message.encoded()
+        do {
+            _ = try await jetStream.publish(
+                message.subject, data: body, headers: [schemaHeader: Message.schemaTag],
+                messageID: message.messageID(body: body)
+            )
+        } catch let error as NATSError {
+            throw PipelineError.unavailable(dependency: "NATS JetStream", reason: error.description)
+        }
+    }
+
+    /// Tells every cache that storage committed new data for `indexes` (core NATS, after the commit).
+    package func announceStored(indexes: Set<String>) {
+        for index in indexes {
+            try? connection.publish(Subjects.indexStored(index), data: Data(index.utf8))
+        }
+    }
+
+    // MARK: Following
+
+    /// Starts collecting dead letters; call before publishing anything a follower waits for.
+    package func watchDeadLetters() throws {
+        try deadLetters.start(on: connection)
+    }
+
+    /// A follower over this pipeline (dead letters count from ``watchDeadLetters()`` on).
+    package func follower(pollInterval: Duration = .milliseconds(200)) -> ReplayFollower {
+        ReplayFollower(storage: storage, probe: self, deadLetters: deadLetters, pollInterval: pollInterval)
+    }
+
+    package func isReplayPending(_ replayID: String) async throws -> Bool {
+        // The replay stream is a work queue: the fetcher's acknowledgement removes the request.
+        try await transport {
+            try await jetStream.lastMessage(stream: StreamName.replay, subject: Subjects.replayRequested(replayID))
+                != nil
+        }
+    }
+
+    package func isDrained() async throws -> Bool {
+        for consumer in Topology.pipeline.stageConsumers where !(try await isIdle(consumer: consumer.durable)) {
+            return false
+        }
+        return true
+    }
+
+    package func isIdle(consumer: String) async throws -> Bool {
+        guard let spec = Topology.pipeline.consumer(consumer) else { return true }
+        return try await transport {
+            try await jetStream.consumerState(stream: spec.stream, durable: spec.durable).isIdle
+        }
+    }
+
+    /// The latest saved state of a job, or nil.
+    package func latestJob(_ id: String) async throws -> JobRecord? {
+        try await transport {
+            guard
+                let message = try await jetStream.lastMessage(stream: StreamName.jobs, subject: Subjects.jobState(id))
+            else { return nil }
+            return try JobRecord.decoded(from: message.data, schemaTag: message.headers[schemaHeader])
+        }
+    }
+
+    // MARK: Consuming and serving
+
+    /// The runner of a stage: fetch, decode, hand to the stage, then ack, redeliver or dead-letter.
+    package func runner<Message>(
+        _ stage: StageConsumer<Message>, options: ConsumerRunnerOptions? = nil, logger: Logger
+    ) -> ConsumerRunner {
+        let handler = stage.handler
+        return ConsumerRunner(
+            jetStream: jetStream, spec: stage.consumer, options: options ?? ConsumerRunnerOptions(batch: stage.batch),
+            logger: logger, batchHandler: { await StageConsumer<Message>.handle($0, with: handler) }
+        )
+    }
+
+    /// The watcher that dead-letters messages whose deliveries ran out without a final answer (storage runs it).
+    package func deadLetterWatcher(logger: Logger) -> ConsumerRunner? {
+        guard let spec = Topology.pipeline.consumer(ConsumerName.deadLetterWatcher) else { return nil }
+        return ConsumerRunner(
+            jetStream: jetStream, spec: spec, logger: logger,
+            handler: DeadLetters.advisoryHandler(jetStream: jetStream, logger: logger)
+        )
+    }
+
+    /// Answers storage requests with `responder` until cancelled.
+    package func serve(_ responder: StorageResponder, concurrency: Int = 4) async throws {
+        try await responder.serve(on: connection, concurrency: concurrency)
+    }
+
+    /// Everything that makes cached answers stale, as it happens: index results computed, storage's commits and
+    /// composition changes, and a reconnect (events may have been missed while the connection was down).
+    package func staleness() throws -> AsyncStream<Void> {
+        let subscriptions = [
+            try connection.subscribe(Subjects.Wildcard.indexEvents),
+            try connection.subscribe(Subjects.Wildcard.compositionChanged),
+        ]
+        let events = connection.events()
+        return AsyncStream { continuation in
+            let task = Task {
+                await withTaskGroup(of: Void.self) { group in
+                    for subscription in subscriptions {
+                        group.addTask { for await _ in subscription { continuation.yield() } }
+                    }
+                    group.addTask { for await event in events where event == .reconnected { continuation.yield() } }
+                    await group.waitForAll()
+                }
+                continuation.finish()
+            }
+            continuation.onTermination = { _ in
+                task.cancel()
+                for subscription in subscriptions { subscription.unsubscribe() }
+            }
+        }
+    }
+
+    /// Runs a broker call, turning its failure into the domain's.
+    func transport<T>(_ body: () async throws -> T) async throws -> T {
+        do {
+            return try await body()
+        } catch let error as NATSError {
+            throw PipelineError.unavailable(dependency: "NATS JetStream", reason: error.description)
+        }
+    }
+}

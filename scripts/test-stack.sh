@@ -84,6 +84,41 @@ status=$(in_stack A "$STACK" status)
 wait_ready B
 pass "down stopped every process of A, none of B, and not a stranger named in a stale pid file"
 
+# Errors tell the truth: with storage killed, then the broker too, an uncached query is a 503 JSON error with
+# Retry-After (never a 500); after `up` the same query answers 200 with the stored series.
+SIM_TICKERS=50 "$BIN_DIR/indexctl" backfill --nats-url "$NATS_B" --from 2024-01-02 --to 2024-01-12 \
+    >"$WORK/b-backfill.txt" 2>&1 || fail "back-fill of B: $(cat "$WORK/b-backfill.txt")"
+# Each query names another range, so none is answered from the API's cache.
+query=0
+# Call as `query=$((query + 1)); code=$(uncached_get)`: the command substitution runs in a subshell.
+uncached_get() {
+    curl -sS --max-time 60 -D "$WORK/headers-$query.txt" -o "$WORK/body-$query.json" -w '%{http_code}' \
+        "http://127.0.0.1:$API_B/index-performance?start_date=2024-01-0$((query + 1))&end_date=2024-01-12"
+}
+expect_unavailable() {
+    local code
+    query=$((query + 1))
+    code=$(uncached_get)
+    [ "$code" = 503 ] || fail "$1: GET answered $code, not 503: $(cat "$WORK/body-$query.json")"
+    grep -qi '^retry-after: [0-9]' "$WORK/headers-$query.txt" || fail "$1: a 503 without Retry-After"
+    jq -e '.error.code | test("_unavailable$")' "$WORK/body-$query.json" >/dev/null \
+        || fail "$1: not a JSON error naming the unavailable dependency: $(cat "$WORK/body-$query.json")"
+    pass "$1: an uncached GET is 503 $(jq -r .error.code "$WORK/body-$query.json") with $(grep -i '^retry-after' \
+        "$WORK/headers-$query.txt" | tr -d '\r')"
+}
+kill -9 "$(pid_file_of B storage)"
+expect_unavailable "storage killed"
+kill -9 "$(pid_file_of B nats-server)"
+expect_unavailable "storage and nats-server killed"
+in_stack B "$STACK" up >/dev/null
+wait_ready B
+query=$((query + 1))
+code=$(uncached_get)
+[ "$code" = 200 ] || fail "after up, GET answered $code: $(cat "$WORK/body-$query.json")"
+[ "$(jq '.performance | length' "$WORK/body-$query.json")" -gt 3 ] || fail "after up, no series: $(cat "$WORK/body-$query.json")"
+pass "after up, the same kind of query answers 200 with the stored series"
+for process in "${PROCESSES[@]}"; do PID_B[$process]=$(pid_file_of B "$process"); done
+
 in_stack B "$STACK" down >/dev/null
 for process in "${PROCESSES[@]}"; do alive "${PID_B[$process]}" && fail "down left B's $process running"; done
 pass "down stopped B"

@@ -63,22 +63,6 @@ package final class CircuitBreaker: Sendable {
         return value
     }
 
-    /// Asks for permission to make one call, for callers that cannot wrap the call in a closure; a `true` must be
-    /// followed by exactly one `onSuccess()` or `onError(_:)`.
-    package func tryAcquirePermission() -> Bool {
-        (try? acquire()) != nil
-    }
-
-    /// Records a permitted call that succeeded.
-    package func onSuccess() {
-        record(.success, epoch: nil)
-    }
-
-    /// Records a permitted call that failed, classified by `recordError` and `isIgnored`.
-    package func onError(_ error: any Error) {
-        record(outcome(of: error), epoch: nil)
-    }
-
     /// Forces the breaker closed with an empty window, for operators who know the dependency has recovered.
     package func reset() {
         let change = core.withLock { core in

@@ -194,8 +194,8 @@ struct TestAPI {
     var published: [ReplayRequest] { publisher.published(ReplayRequest.self) }
 
     /// A dead letter arrives.
-    func deadLettered(subject: String, reason: String) {
-        deadLetters.record(DeadLetter(subject: subject, reason: reason, receivedAt: Date()))
+    func deadLettered(subject: String, reason: String, at time: Date = Date()) {
+        deadLetters.record(DeadLetter(subject: subject, reason: reason, receivedAt: time))
     }
 
     func dependencies() throws -> APIDependencies {

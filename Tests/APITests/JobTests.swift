@@ -81,8 +81,8 @@ struct JobTests {
     @Test("a dead letter for a session of the job fails it with the reason; an older one does not")
     func deadLetter() async throws {
         let api = try TestAPI()
-        api.deadLettered(subject: "prices.raw.2024-01-03", reason: "from an earlier run")
-        try await Task.sleep(for: .milliseconds(5))
+        api.deadLettered(
+            subject: "prices.raw.2024-01-03", reason: "from an earlier run", at: Date(timeIntervalSinceNow: -60))
         try await api.test { client in
             let body = try await client.post(
                 "/build-index", json: #"{"start_date": "2024-01-02", "end_date": "2024-01-05"}"#,

@@ -90,9 +90,11 @@ struct SecurityTests {
         let api = try TestAPI()
         try await api.test { client in
             let later = try APIKeyFile.create(name: "later", path: api.keysPath)
-            try await Task.sleep(for: .milliseconds(20))
-            let response = try await client.post("/build-index", json: Self.build, headers: [.apiKey: later])
-            #expect(response.status == .accepted)
+            // Polled with a deadline: the store notices the file's change on a request after it was written.
+            let accepted = try await eventually(timeout: .seconds(10)) {
+                try await client.post("/build-index", json: Self.build, headers: [.apiKey: later]).status == .accepted
+            }
+            #expect(accepted)
         }
     }
 

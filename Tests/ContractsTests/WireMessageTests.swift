@@ -32,13 +32,30 @@ struct WireMessageTests {
         #expect(PriceBatch.schemaTag == "price-batch/1")
     }
 
-    @Test("equal content encodes to equal bytes (message ids can be derived from it)")
+    @Test("equal content encodes to equal bytes, built apart or decoded and re-encoded; other content differs")
     func deterministicEncoding() throws {
-        let result = IndexResult(
-            index: "ew100", date: day, previousDate: nil, level: 1000, dailyReturn: 0,
-            constituents: [Constituent(ticker: "A", rank: 1, weight: 1, marketCap: 10, close: 2)]
-        )
-        #expect(try result.encoded() == result.encoded())
+        func result(close: Double) -> IndexResult {
+            IndexResult(
+                index: "ew100", date: day, previousDate: SessionDate("2023-12-29")!, level: 1000.125, dailyReturn: 0.01,
+                constituents: [
+                    Constituent(ticker: "A", rank: 1, weight: 0.5, marketCap: 10, close: close),
+                    Constituent(ticker: "B", rank: 2, weight: 0.5, marketCap: 9, close: 3),
+                ]
+            )
+        }
+        let bytes = try result(close: 2).encoded()
+        #expect(try result(close: 2).encoded() == bytes)
+        let decoded = try IndexResult.decoded(from: bytes, schemaTag: IndexResult.schemaTag)
+        #expect(try decoded.encoded() == bytes)
+        #expect(try result(close: 2.000_000_000_1).encoded() != bytes)
+
+        // A JSON-encoded message too: optional fields and nested values come out in one order.
+        let request = ReplayRequest(replayID: "r", from: day, to: day, provider: "fmp", refetch: true, index: "ew100")
+        let json = try request.encoded()
+        #expect(try ReplayRequest.decoded(from: json, schemaTag: ReplayRequest.schemaTag).encoded() == json)
+        #expect(
+            try ReplayRequest(replayID: "r", from: day, to: day, provider: "fmp", refetch: true, index: "ew100")
+                .encoded() == json)
     }
 
     @Test("every payload type decodes what it encodes")

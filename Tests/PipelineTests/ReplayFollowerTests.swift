@@ -119,7 +119,8 @@ struct ReplayFollowerTests {
         fixture.letters.record(
             DeadLetter(subject: "prices.raw.2024-02-01", reason: "another range", receivedAt: Date()))
         let run = fixture.follow()
-        try await Task.sleep(for: .milliseconds(30))
+        // The run is under way (it reported) and not failed by the older letters.
+        #expect(await eventually { !fixture.progress.value.isEmpty })
         fixture.letters.record(
             DeadLetter(subject: "prices.valid.2024-01-03", reason: "malformed validated-batch", receivedAt: Date()))
         await #expect(throws: FollowFailure.self) { try await run.value }
@@ -167,7 +168,7 @@ struct ReplayFollowerTests {
         let fixture = Fixture()
         fixture.storage.fail(with: PipelineError.unavailable(dependency: "storage", reason: "restarting"))
         let run = fixture.follow(stallTimeout: .seconds(30))
-        try await Task.sleep(for: .milliseconds(30))
+        #expect(await eventually { fixture.storage.asked.count >= 2 })
         for day in Self.days { fixture.records.complete(day) }
         fixture.storage.fail(with: nil)
         try await run.value

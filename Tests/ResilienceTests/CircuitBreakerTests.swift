@@ -48,6 +48,29 @@ struct CircuitBreakerTests {
         }
     }
 
+    /// Whether a call is rejected without running (an admitted call runs and succeeds).
+    func rejects(_ breaker: CircuitBreaker) async -> Bool {
+        do {
+            _ = try await breaker.run { 1 }
+            return false
+        } catch {
+            return error is CircuitBreakerError
+        }
+    }
+
+    /// Starts a call that is admitted and stays in flight until `gate` opens; returns once it runs.
+    func admit(_ breaker: CircuitBreaker, through gate: Gate) async -> Task<Int, any Error> {
+        var arrivals = gate.arrivals.makeAsyncIterator()
+        let call = Task {
+            try await breaker.run { () -> Int in
+                await gate.enter()
+                return 1
+            }
+        }
+        await arrivals.next()
+        return call
+    }
+
     /// Makes calls that run and fail with `error`; a rejection instead is a test failure.
     func fail(_ breaker: CircuitBreaker, with error: any Error = TransientError(), times: Int = 1) async {
         for _ in 0..<times {
@@ -159,7 +182,7 @@ struct CircuitBreakerTests {
         await #expect(throws: CircuitBreakerError.open(name: "vendor", retryAfter: .seconds(6))) {
             try await breaker.run { operationCalls.next() }
         }
-        #expect(breaker.tryAcquirePermission() == false)
+        #expect(await rejects(breaker))
 
         #expect(operationCalls.value == 0)
         #expect(breaker.snapshot.notPermittedCalls == 2)
@@ -221,7 +244,7 @@ struct CircuitBreakerTests {
         await #expect(throws: CircuitBreakerError.open(name: "vendor", retryAfter: nil)) {
             try await breaker.run { operationCalls.next() }
         }
-        #expect(breaker.tryAcquirePermission() == false)
+        #expect(await rejects(breaker))
         #expect(breaker.state == .halfOpen)
 
         gate.open()
@@ -281,13 +304,16 @@ struct CircuitBreakerTests {
             try await breaker.run { 1 }
         }
         clock.advance(by: Self.wait - .nanoseconds(1))
-        #expect(breaker.tryAcquirePermission() == false)
+        #expect(await rejects(breaker))
         clock.advance(by: .nanoseconds(1))
-        #expect(breaker.tryAcquirePermission())
+        let gate = Gate()
+        let trial = await admit(breaker, through: gate)
         #expect(breaker.state == .halfOpen)
         #expect(
             changes.values == [[.closed, .open], [.open, .halfOpen], [.halfOpen, .open], [.open, .halfOpen]]
         )
+        gate.open()
+        #expect(try await trial.value == 1)
     }
 
     @Test
@@ -304,14 +330,16 @@ struct CircuitBreakerTests {
         await arrivals.next()
         await openBreaker(breaker)
         clock.advance(by: Self.wait)
-        #expect(breaker.tryAcquirePermission())
+        let trialGate = Gate()
+        let trial = await admit(breaker, through: trialGate)
 
         // The straggler was admitted while closed; its failure must not decide the half-open trial.
         gate.open()
         await #expect(throws: TransientError.self) { try await straggler.value }
         #expect(breaker.state == .halfOpen)
 
-        breaker.onSuccess()
+        trialGate.open()
+        #expect(try await trial.value == 1)
         #expect(breaker.state == .closed)
     }
 
@@ -364,29 +392,7 @@ struct CircuitBreakerTests {
         #expect(breaker.state == .closed)
     }
 
-    // MARK: Low-level API and reset
-
-    @Test
-    func lowLevelCallsDriveTheSameStateMachine() async throws {
-        let breaker = makeBreaker(trialCalls: 1)
-
-        for _ in 0..<4 {
-            #expect(breaker.tryAcquirePermission())
-            breaker.onError(TransientError())
-        }
-        #expect(breaker.state == .open)
-        #expect(breaker.tryAcquirePermission() == false)
-
-        clock.advance(by: Self.wait)
-        #expect(breaker.tryAcquirePermission())
-        #expect(breaker.tryAcquirePermission() == false)
-        breaker.onSuccess()
-
-        #expect(breaker.state == .closed)
-        #expect(try calls("failure") == 4)
-        #expect(try calls("success") == 1)
-        #expect(try calls("not_permitted") == 2)
-    }
+    // MARK: Reset
 
     @Test
     func resetClosesAnOpenBreakerWithAnEmptyWindow() async throws {
@@ -447,7 +453,7 @@ struct CircuitBreakerTests {
 
         try await succeed(breaker, times: 2)
         await fail(breaker, times: 2)
-        #expect(breaker.tryAcquirePermission() == false)
+        #expect(await rejects(breaker))
 
         #expect(metrics.counters.count == before)
     }

@@ -31,10 +31,14 @@ struct ManualClockTests {
     }
 
     @Test
-    func systemClockIsMonotonic() {
+    func systemClockSleepsAtLeastTheDurationAndStopsOnCancellation() async throws {
         let clock = SystemResilienceClock()
-        let first = clock.now()
-        let second = clock.now()
-        #expect(second >= first)
+        let start = clock.now()
+        try await clock.sleep(for: .milliseconds(20))
+        #expect(clock.now() - start >= .milliseconds(20))
+
+        let sleeper = Task { try await clock.sleep(for: .seconds(3600)) }
+        sleeper.cancel()
+        await #expect(throws: CancellationError.self) { try await sleeper.value }
     }
 }

@@ -69,7 +69,8 @@ struct ResilientTests {
             configuration: .init(minimumNumberOfCalls: 1, waitDurationInOpenState: .seconds(1)),
             clock: clock, logger: logs.logger, factory: metrics
         )
-        breaker.onError(TransientError())
+        await #expect(throws: TransientError.self) { try await breaker.run { () -> Int in throw TransientError() } }
+        #expect(breaker.state == .open)
         let policy = RetryPolicy(maxAttempts: 2, random: Jitter.lower, shouldRetry: { _ in false })
         let resilient = Resilient(policy: policy, breaker: breaker, clock: clock, logger: logs.logger, factory: metrics)
 

@@ -21,7 +21,7 @@ extension ExecutableStackSuites {
             defer { Task { [passed] in await stack.shutdown(keep: !passed) } }
             try await stack.indexctl(["backfill", "--from", "2024-03-04", "--to", "2024-03-08", "--timeout", "60"])
 
-            let report = try await StatusReport.gather(pipeline: stack.environment.pipeline)
+            let report = await StatusReport.gather(pipeline: stack.environment.pipeline)
             #expect(report.streams.map(\.name) == Topology.pipeline.streams.map(\.name))
             func stream(_ name: String) -> StatusReport.StreamRow? { report.streams.first { $0.name == name } }
             let raw = try #require(stream(StreamName.pricesRaw)?.state)
@@ -99,7 +99,7 @@ extension ExecutableStackSuites {
 
             // A service that is down is reported down, not skipped.
             #expect(await stack.stop("change-detector"))
-            let degraded = try await StatusReport.gather(
+            let degraded = await StatusReport.gather(
                 pipeline: stack.environment.pipeline, timeout: .milliseconds(500))
             let detector = try #require(degraded.services.first { $0.service == "change-detector" })
             #expect(!detector.up && !detector.ready && detector.error != nil)

@@ -56,16 +56,6 @@ struct IndexStorageTests {
         #expect(try database.status(index: Fixture.index).indexSessions == 3)
     }
 
-    @Test("the previous result is the latest stored strictly before the date")
-    func previousResult() throws {
-        let results = try storeThreeSessions()
-        #expect(try database.previousIndexResult(index: Fixture.index, before: Fixture.day1) == nil)
-        #expect(try database.previousIndexResult(index: Fixture.index, before: Fixture.day2) == results[0])
-        #expect(try database.previousIndexResult(index: Fixture.index, before: Fixture.day3) == results[1])
-        #expect(
-            try database.previousIndexResult(index: Fixture.index, before: SessionDate("2030-01-01")!) == results[2])
-    }
-
     @Test("a retraction deletes the level, constituents and composition event of its date only")
     func retraction() throws {
         _ = try storeThreeSessions()

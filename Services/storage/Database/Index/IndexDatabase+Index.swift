@@ -37,7 +37,6 @@ private enum IndexSQL {
         WHERE index_id = ? AND date BETWEEN ? AND ? ORDER BY date
         """
     static let latestOnOrBefore = "SELECT max(date) FROM index_levels WHERE index_id = ? AND date <= ?"
-    static let latestBefore = "SELECT max(date) FROM index_levels WHERE index_id = ? AND date < ?"
     static let constituentDetails = """
         SELECT c.ticker, c.rank, c.weight, c.market_cap, c.close, s.name, s.sector
         FROM index_constituents c LEFT JOIN stocks s ON s.ticker = c.ticker
@@ -247,17 +246,6 @@ extension IndexDatabase {
     package func indexResult(index: String, on date: SessionDate) throws -> IndexResult? {
         try read { connection in
             try Self.indexResult(index: index, on: date, in: connection)
-        }
-    }
-
-    /// The stored result of the latest session of `index` strictly before `date`: the state to build `date` from.
-    package func previousIndexResult(index: String, before date: SessionDate) throws -> IndexResult? {
-        try read { connection in
-            let found = try connection.queryFirst(IndexSQL.latestBefore, [.text(index), .text(date.description)]) {
-                try $0.optionalDate(at: 0)
-            }
-            guard let previous = found ?? nil else { return nil }
-            return try Self.indexResult(index: index, on: previous, in: connection)
         }
     }
 

@@ -64,7 +64,7 @@ struct NATSIntegrationTests {
             cache.store("k", body: ByteBuffer(string: "x"), generation: cache.generation)
             #expect(cache.count == 1)
             // The subscription may not be registered yet the first time: publish until the cache empties.
-            let emptied = try await eventually(timeout: .seconds(5), every: .milliseconds(50)) {
+            let emptied = try await eventually(every: .milliseconds(50)) {
                 try environment.connection.publish(subject, data: Data("ew100".utf8))
                 return cache.count == 0
             }

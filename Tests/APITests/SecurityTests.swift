@@ -91,7 +91,7 @@ struct SecurityTests {
         try await api.test { client in
             let later = try APIKeyFile.create(name: "later", path: api.keysPath)
             // Polled with a deadline: the store notices the file's change on a request after it was written.
-            let accepted = try await eventually(timeout: .seconds(10)) {
+            let accepted = try await eventually {
                 try await client.post("/build-index", json: Self.build, headers: [.apiKey: later]).status == .accepted
             }
             #expect(accepted)

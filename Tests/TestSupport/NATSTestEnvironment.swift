@@ -61,8 +61,11 @@ extension Logger {
 }
 
 /// Polls `condition` until it holds or `timeout` passes; returns whether it held.
+///
+/// The default deadline is generous on purpose: it costs nothing when the condition comes true (the poll returns
+/// at once), and on a loaded two-core machine the test's own tasks can wait seconds for a thread.
 package func eventually(
-    timeout: Duration = .seconds(10),
+    timeout: Duration = .seconds(60),
     every interval: Duration = .milliseconds(25),
     _ condition: () async throws -> Bool
 ) async rethrows -> Bool {

@@ -63,7 +63,7 @@ struct ServerRestartTests {
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await reader.value }
             group.addTask {
-                try await Task.sleep(for: .seconds(30))
+                try await Task.sleep(for: .seconds(120))
                 reader.cancel()
             }
             try await group.next()

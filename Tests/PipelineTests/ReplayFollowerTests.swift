@@ -157,10 +157,22 @@ struct ReplayFollowerTests {
         let fixture = Fixture()
         fixture.probe.setPending("r-1", true)
         let run = fixture.follow(stallTimeout: .milliseconds(60), stallWhileQueued: false)
+        let ended = Locked(false)
+        let watcher = Task {
+            _ = try? await run.value
+            ended.set(true)
+        }
+        let queued = FollowProgress(total: 3, done: 0, replayPending: true)
+        #expect(await eventually { fixture.progress.value.last == queued })
+        // Several stall timeouts later, with polls in between, the run still waits.
+        let asked = fixture.storage.asked.count
+        #expect(await eventually { fixture.storage.asked.count >= asked + 50 })
         try await Task.sleep(for: .milliseconds(200))
-        #expect(fixture.progress.value.last == FollowProgress(total: 3, done: 0, replayPending: true))
+        #expect(ended.value == false)
+        #expect(fixture.progress.value.last == queued)
         fixture.storage.fail(with: PipelineError.unavailable(dependency: "storage", reason: "no responders"))
         await #expect(throws: FollowFailure.self) { try await run.value }
+        await watcher.value
     }
 
     @Test("storage briefly down is no failure: the run resumes when it answers again")

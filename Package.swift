@@ -48,7 +48,7 @@ let services: [(exe: String, lib: String, folder: String, deps: [Target.Dependen
     ),
     (
         "indexctl", "IndexCtl", "indexctl",
-        ["Pipeline", "NATSClient", "Contracts", "Providers", "TradingCalendar", "StorageDatabase", log]
+        ["Pipeline", "NATSClient", "Contracts", "Methodology", "Providers", "TradingCalendar", "StorageDatabase", log]
     ),
 ]
 

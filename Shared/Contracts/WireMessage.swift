@@ -150,6 +150,10 @@ package enum WireCoding {
         return decoder
     }()
 
+    /// Foundation's defaults, for JSON this project reads but does not write: vendor answers, NATS advisories, the
+    /// API's request bodies.
+    package static let standardDecoder = JSONDecoder()
+
     /// A decoding error in one line, with the path to the bad field.
     package static func describe(_ error: any Error) -> String {
         guard let error = error as? DecodingError else { return "\(error)" }

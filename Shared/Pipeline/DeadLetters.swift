@@ -1,3 +1,4 @@
+import Contracts
 import Foundation
 import Logging
 import NATSClient
@@ -50,7 +51,7 @@ package enum DeadLetters {
         { advisoryMessage in
             let advisory: MaxDeliveriesAdvisory
             do {
-                advisory = try JSONDecoder().decode(MaxDeliveriesAdvisory.self, from: advisoryMessage.data)
+                advisory = try WireCoding.standardDecoder.decode(MaxDeliveriesAdvisory.self, from: advisoryMessage.data)
             } catch {
                 throw PermanentFailure("unreadable max-deliveries advisory: \(error)")
             }

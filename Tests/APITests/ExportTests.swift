@@ -7,6 +7,7 @@ import NIOCore
 import Synchronization
 import TestSupport
 import Testing
+import TradingCalendar
 
 @Suite("Exports")
 struct ExportTests {
@@ -114,6 +115,49 @@ struct ExportTests {
             let response = try await client.post("/export-data", json: body, headers: [.apiKey: api.key])
             #expect(response.status.code == status, "\(body)")
             #expect(response.errorCode == code, "\(body)")
+        }
+    }
+
+    @Test("an export asks storage three times however many sessions it spans, and has each session's composition")
+    func boundedStorageRequests() async throws {
+        for sessions in [5, 300] {
+            let api = try TestAPI()
+            let first = SessionDate("2023-01-02")!
+            let dates = (0..<sessions).map { first.adding(days: $0) }
+            api.reader.state.withLock { state in
+                state.points = dates.enumerated().map {
+                    PerformancePoint(date: $1, level: 1000 + Double($0), dailyReturn: $0 == 0 ? 0 : 0.001)
+                }
+                // A new composition every seventh session; the others carry theirs.
+                state.compositions = [:]
+                for (offset, date) in dates.enumerated() where offset % 7 == 0 {
+                    state.compositions[date] = [
+                        FakeIndexReader.member("T\(offset)", rank: 1, cap: 1e12, close: Double(offset) + 0.5),
+                        FakeIndexReader.member("BBB", rank: 2, cap: 1e11, close: 7.25),
+                    ]
+                }
+                state.changes = []
+            }
+            let last = dates[sessions - 1]
+            let body = #"{"start_date": "\#(first)", "end_date": "\#(last)", "format": "json"}"#
+            let (export, requests) = try await api.test { client in
+                let response = try await client.post("/export-data", json: body, headers: [.apiKey: api.key])
+                #expect(response.status == .ok)
+                return (response, api.reader.calls)
+            }
+            #expect(requests == 3, "\(sessions) sessions")
+            let compositions = try #require(try export.json["compositions"] as? [[String: Any]])
+            #expect(compositions.map { $0["date"] as? String } == dates.map(\.description))
+            // Each session's constituents are the ones the per-date query answers.
+            for (offset, date) in dates.enumerated() where offset % 5 == 0 {
+                let expected = try await api.reader.composition(index: "ew100", date: date).constituents
+                let tickers = (compositions[offset]["constituents"] as? [[String: Any]])?.map {
+                    $0["ticker"] as? String
+                }
+                #expect(tickers == expected.map(\.constituent.ticker), "\(date)")
+                let closes = (compositions[offset]["constituents"] as? [[String: Any]])?.map { $0["close"] as? Double }
+                #expect(closes == expected.map(\.constituent.close), "\(date)")
+            }
         }
     }
 }

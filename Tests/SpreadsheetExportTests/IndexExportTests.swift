@@ -12,7 +12,7 @@ import TradingCalendar
         let first = SessionDate(year: 2024, month: 2, day: 27)!
         let dates = [first, first.adding(days: 1), first.adding(days: 2), first.adding(days: 5)]
         var level = 1000.0
-        var performance: [IndexExport.PerformancePoint] = []
+        var performance: [IndexExport.PerformanceRow] = []
         for (offset, date) in dates.enumerated() {
             let daily = offset == 0 ? 0 : [0.012_345_678_901_234_5, -0.003_3, 1.0 / 7][offset - 1]
             level *= 1 + daily

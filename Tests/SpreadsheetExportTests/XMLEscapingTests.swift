@@ -78,7 +78,7 @@ import TradingCalendar
     }
 
     private func escaped(_ text: String, attribute: Bool = false) -> String {
-        var buffer = ByteBuffer(capacity: 64)
+        var buffer = ByteWriter(capacity: 64)
         buffer.append(xmlEscaped: text, attribute: attribute)
         return String(decoding: buffer.bytes, as: UTF8.self)
     }

@@ -131,6 +131,42 @@ struct IndexStorageTests {
         #expect(before == CompositionReply(asOf: nil, constituents: []))
     }
 
+    @Test("the range query answers every stored session's composition, as the per-date query does, in one pass")
+    func compositionsOfARange() throws {
+        try database.storeValidated([
+            Fixture.batch(
+                "p1", Fixture.day1, rows: [Fixture.row("A", 1), Fixture.row("B", 2)],
+                stocks: [Fixture.stock("A"), StockInfo(ticker: "B", name: "Bee", sector: "Energy", exchange: "NASDAQ")])
+        ])
+        _ = try storeThreeSessions()
+        // From the Sunday before the first session to the Saturday after the last; then from day 2 only.
+        for range in [
+            DateRange(start: SessionDate("2023-12-31")!, end: SessionDate("2024-01-06")!),
+            DateRange(start: Fixture.day2, end: SessionDate("2024-01-06")!),
+        ] {
+            let sessions = try database.compositions(index: Fixture.index, range: range)
+            var answered: [SessionComposition] = []
+            var day = range.start
+            while day <= range.end {
+                let single = try database.composition(index: Fixture.index, on: day)
+                if let asOf = single.asOf, asOf == day {
+                    answered.append(SessionComposition(date: day, constituents: single.constituents))
+                } else if let asOf = single.asOf, range.contains(asOf) {
+                    // A date the composition is carried to (the Saturday): the range holds it at its session.
+                    #expect(sessions.first { $0.date == asOf }?.constituents == single.constituents, "\(day)")
+                }
+                day = day.adding(days: 1)
+            }
+            #expect(sessions == answered)
+            #expect(sessions.map(\.date) == [Fixture.day1, Fixture.day2, Fixture.day3].filter(range.contains))
+        }
+        // The names and sectors are the per-date query's too: B has its metadata, D none.
+        let all = try database.compositions(index: Fixture.index, range: Fixture.all)
+        #expect(all[0].constituents[1].name == "Bee" && all[0].constituents[1].sector == "Energy")
+        #expect(all[1].constituents[2].constituent.ticker == "D" && all[1].constituents[2].name == nil)
+        #expect(try database.compositions(index: "other", range: Fixture.all).isEmpty)
+    }
+
     @Test("changes lists only sessions with a change, in date order, entries by rank")
     func changes() throws {
         let day5 = SessionDate("2024-01-08")!

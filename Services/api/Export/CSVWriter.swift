@@ -7,11 +7,11 @@ import TradingCalendar
 /// empty fields, dates as `YYYY-MM-DD`. Text is kept whole (control characters included) since CSV can carry it.
 package struct CSVWriter: Sendable {
     /// The bytes written so far.
-    private var buffer: ByteBuffer
+    private var buffer: ByteWriter
 
     /// An empty document with room for about `capacity` bytes.
     package init(capacity: Int = 4096) {
-        buffer = ByteBuffer(capacity: capacity)
+        buffer = ByteWriter(capacity: capacity)
     }
 
     /// Appends a header or data row of text fields.

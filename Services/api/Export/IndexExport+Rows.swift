@@ -3,7 +3,7 @@ import TradingCalendar
 // The row types of an export, one per table.
 extension IndexExport {
     /// An index level and its returns on one session.
-    package struct PerformancePoint: Sendable, Equatable {
+    package struct PerformanceRow: Sendable, Equatable {
         /// The session.
         package var date: SessionDate
         /// The index level.

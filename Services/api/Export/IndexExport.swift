@@ -5,7 +5,7 @@ import TradingCalendar
 /// Plain values, so the API fills it from storage replies and the writers here never see a wire type.
 package struct IndexExport: Sendable, Equatable {
     /// One row per index session, in date order.
-    package var performance: [PerformancePoint]
+    package var performance: [PerformanceRow]
     /// One row per constituent per session, by date then rank.
     package var compositions: [CompositionRow]
     /// One row per ticker that entered or left, by date.
@@ -15,7 +15,7 @@ package struct IndexExport: Sendable, Equatable {
 
     /// An export of the given tables.
     package init(
-        performance: [PerformancePoint], compositions: [CompositionRow], changes: [ChangeRow],
+        performance: [PerformanceRow], compositions: [CompositionRow], changes: [ChangeRow],
         summary: [SummaryEntry]
     ) {
         self.performance = performance

@@ -23,7 +23,7 @@ struct SharedStringTable {
     /// `xl/sharedStrings.xml`.
     func xml() -> [UInt8] {
         let textBytes = strings.reduce(0) { $0 + $1.utf8.count }
-        var buffer = ByteBuffer(capacity: textBytes + strings.count * 48 + 512)
+        var buffer = ByteWriter(capacity: textBytes + strings.count * 48 + 512)
         buffer.append(XLSXParts.xmlDeclaration)
         buffer.append("<sst xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\" count=\"")
         buffer.append(decimal: references)

@@ -22,7 +22,7 @@ enum WorksheetXMLWriter {
         let widths = try columnWidths(of: sheet)
         let letters = (0..<columnCount).map(columnLetters)
 
-        var buffer = ByteBuffer(capacity: 4096 + columnCount * 64 + sheet.rows.count * (16 + columnCount * 36))
+        var buffer = ByteWriter(capacity: 4096 + columnCount * 64 + sheet.rows.count * (16 + columnCount * 36))
         buffer.append(XLSXParts.xmlDeclaration)
         buffer.append("<worksheet xmlns=\"")
         buffer.append(XLSXParts.mainNamespace)
@@ -138,7 +138,7 @@ enum WorksheetXMLWriter {
     }
 
     /// Writes `<c r="A1"` (closing quote included) followed by `attributes`.
-    private static func openCell(_ buffer: inout ByteBuffer, _ letters: [UInt8], _ row: Int, attributes: StaticString) {
+    private static func openCell(_ buffer: inout ByteWriter, _ letters: [UInt8], _ row: Int, attributes: StaticString) {
         buffer.append("<c r=\"")
         buffer.append(bytes: letters)
         buffer.append(decimal: row)

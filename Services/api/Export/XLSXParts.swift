@@ -7,7 +7,7 @@ enum XLSXParts {
 
     /// `[Content_Types].xml` for `sheetCount` worksheets.
     static func contentTypes(sheetCount: Int) -> [UInt8] {
-        var buffer = ByteBuffer(capacity: 1024 + sheetCount * 160)
+        var buffer = ByteWriter(capacity: 1024 + sheetCount * 160)
         buffer.append(xmlDeclaration)
         buffer.append("<Types xmlns=\"http://schemas.openxmlformats.org/package/2006/content-types\">")
         buffer.append(
@@ -32,7 +32,7 @@ enum XLSXParts {
 
     /// `_rels/.rels`: the package's entry point, the workbook.
     static func packageRelationships() -> [UInt8] {
-        var buffer = ByteBuffer(capacity: 512)
+        var buffer = ByteWriter(capacity: 512)
         buffer.append(xmlDeclaration)
         buffer.append("<Relationships xmlns=\"http://schemas.openxmlformats.org/package/2006/relationships\">")
         buffer.append("<Relationship Id=\"rId1\" ")
@@ -44,7 +44,7 @@ enum XLSXParts {
 
     /// `xl/workbook.xml`: the sheet names in tab order; sheet N is relationship `rIdN`.
     static func workbook(sheetNames: [String]) -> [UInt8] {
-        var buffer = ByteBuffer(capacity: 512 + sheetNames.count * 96)
+        var buffer = ByteWriter(capacity: 512 + sheetNames.count * 96)
         buffer.append(xmlDeclaration)
         buffer.append("<workbook xmlns=\"")
         buffer.append(mainNamespace)
@@ -66,7 +66,7 @@ enum XLSXParts {
     /// `xl/_rels/workbook.xml.rels`: the sheets as `rId1...rIdN`, then styles and shared strings.
     static func workbookRelationships(sheetCount: Int) -> [UInt8] {
         let relationships = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/"
-        var buffer = ByteBuffer(capacity: 512 + sheetCount * 160)
+        var buffer = ByteWriter(capacity: 512 + sheetCount * 160)
         buffer.append(xmlDeclaration)
         buffer.append("<Relationships xmlns=\"http://schemas.openxmlformats.org/package/2006/relationships\">")
         for number in 1...max(sheetCount, 1) {
@@ -95,7 +95,7 @@ enum XLSXParts {
     /// `xl/styles.xml` with three cell styles, which the sheets refer to by index in their `s` attribute:
     /// 0 plain (General), 1 dates (custom format 164, `yyyy-mm-dd`), 2 header (bold).
     static func styles() -> [UInt8] {
-        var buffer = ByteBuffer(capacity: 2048)
+        var buffer = ByteWriter(capacity: 2048)
         buffer.append(xmlDeclaration)
         buffer.append("<styleSheet xmlns=\"")
         buffer.append(mainNamespace)

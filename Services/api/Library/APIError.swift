@@ -41,7 +41,7 @@ package struct APIError: HTTPResponseError, CustomStringConvertible {
     /// The JSON response.
     package var response: Response {
         let body = ErrorBody(error: .init(code: code, message: message))
-        let data = (try? JSONEncoder().encode(body)) ?? Data()
+        let data = (try? JSONBody.encoder.encode(body)) ?? []
         var headers = headers
         headers[.contentType] = "application/json"
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Contracts
 import Foundation
+import Methodology
 import Pipeline
 import ServiceSupport
 import TradingCalendar
@@ -54,13 +55,22 @@ extension PipelineClient {
         let events = try await storage.ask(ChangesQuery(index: index, range: DateRange(start: first, end: last)))
             .changes
             .filter { !$0.added.isEmpty || !$0.removed.isEmpty }
-        let totalReturn = lastPoint.level / firstPoint.level - 1
+        let analytics = RangeAnalytics(points: points)
+        func percent(_ value: Double?) -> String { value.map { String(format: "%+.2f %%", $0 * 100) } ?? "-" }
+        func session(_ move: RangeAnalytics.SessionReturn?) -> String {
+            move.map { "\(percent($0.dailyReturn)) on \($0.date)" } ?? "-"
+        }
         var lines = [
             "index          \(index)",
             "sessions       \(status.indexSessions) (\(first) ... \(last))",
             "latest level   \(String(format: "%.4f", lastPoint.level)) on \(lastPoint.date)",
-            "total return   \(String(format: "%+.2f", totalReturn * 100)) % since \(firstPoint.date) "
+            "total return   \(percent(analytics.totalReturn)) since \(firstPoint.date) "
                 + "(level \(String(format: "%.4f", firstPoint.level)))",
+            "volatility     \(analytics.annualizedVolatility.map { String(format: "%.2f %%", $0 * 100) } ?? "-") "
+                + "annualized",
+            "max drawdown   \(percent(analytics.maxDrawdown))",
+            "best session   \(session(analytics.bestSession))",
+            "worst session  \(session(analytics.worstSession))",
             "changes        \(events.count) sessions with a composition change",
         ]
         for event in events.suffix(latestChanges).reversed() {

@@ -147,10 +147,14 @@ package struct StatusReport: Codable, Sendable, Equatable {
 
     /// The report as JSON (sorted keys, indented), for scripts.
     package func json() throws -> String {
+        String(decoding: try Self.encoder.encode(self), as: UTF8.self)
+    }
+
+    private static let encoder: JSONEncoder = {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
-        return String(decoding: try encoder.encode(self), as: UTF8.self)
-    }
+        return encoder
+    }()
 
     /// The report as aligned tables, for people.
     package func table() -> String {

@@ -139,7 +139,7 @@ package struct FMPProvider: PriceProvider {
         } catch let error as VendorError where error.kind == .notFound {
             return []
         }
-        if let refusal = try? JSONDecoder().decode(FMPWire.ErrorMessage.self, from: data) {
+        if let refusal = try? WireCoding.standardDecoder.decode(FMPWire.ErrorMessage.self, from: data) {
             throw http.error(path, query: query, .rejected(status: 200, message: http.redact(refusal.message)))
         }
         return try http.decode([T].self, from: data, endpoint: path, query: query)

@@ -1,3 +1,4 @@
+import Contracts
 import Foundation
 import Logging
 import Resilience
@@ -73,7 +74,7 @@ package struct VendorHTTP: Sendable {
         throws(VendorError) -> T
     {
         do {
-            return try JSONDecoder().decode(type, from: data)
+            return try WireCoding.standardDecoder.decode(type, from: data)
         } catch let error as DecodingError {
             throw VendorError(vendor: vendor, endpoint: Self.endpoint(path, query: query), kind: Self.kind(of: error))
         } catch {

@@ -284,12 +284,12 @@ enum OpenAPIDocument {
                 }
               },
               "Health": {
-                "type": "object", "required": ["status", "service", "uptime_seconds"],
-                "properties": {"status": {"type": "string"}, "service": {"type": "string"}, "uptime_seconds": {"type": "number"}}
+                "type": "object", "required": ["service", "status", "uptime_seconds"],
+                "properties": {"service": {"type": "string"}, "status": {"type": "string"}, "uptime_seconds": {"type": "number"}}
               },
               "Ready": {
-                "type": "object", "required": ["ready", "service", "checks"],
-                "properties": {"ready": {"type": "boolean"}, "service": {"type": "string"}, "checks": {"type": "object", "additionalProperties": {"type": "boolean"}}}
+                "type": "object", "required": ["checks", "ready", "service"],
+                "properties": {"checks": {"type": "object", "additionalProperties": {"type": "boolean"}}, "ready": {"type": "boolean"}, "service": {"type": "string"}}
               }
             }
           }

@@ -85,18 +85,27 @@ struct ExportData: Sendable {
     var compositions: [(date: SessionDate, members: [CompositionBody.Member])]
     var changes: ChangesBody
 
-    /// Reads the range: levels, every session's composition (a few at a time), and the changes.
+    /// Reads the range in three storage requests, however long it is: levels, every session's composition (one
+    /// range query, its reply in parts when large) and the changes.
     static func gather(reader: any IndexReader, index: String, range: DateRange) async throws -> ExportData {
         let points = try await reader.performance(index: index, range: range)
         let changes = try await reader.changes(index: index, range: range)
-        let dates = points.map(\.date)
-        let compositions = try await BoundedConcurrency.map(dates, limit: 8) { date in
-            let reply = try await reader.composition(index: index, date: date)
-            return CompositionBody(date: date, asOf: reply.asOf ?? date, constituents: reply.constituents).constituents
+        let stored = try await reader.compositions(index: index, range: range)
+        var byDate: [SessionDate: [ConstituentDetail]] = [:]
+        byDate.reserveCapacity(stored.count)
+        for session in stored { byDate[session.date] = session.constituents }
+        // Every level has its composition; a session stored between the two reads has none yet, and is empty.
+        let compositions = points.map { point in
+            (
+                date: point.date,
+                members: CompositionBody(
+                    date: point.date, asOf: point.date, constituents: byDate[point.date] ?? []
+                ).constituents
+            )
         }
         return ExportData(
-            index: index, range: range, performance: PerformanceBody(points: points),
-            compositions: Array(zip(dates, compositions)), changes: ChangesBody(changes: changes)
+            index: index, range: range, performance: PerformanceBody(points: points), compositions: compositions,
+            changes: ChangesBody(changes: changes)
         )
     }
 }
@@ -105,7 +114,7 @@ extension ExportFormat {
     func render(_ data: ExportData) throws -> Data {
         switch self {
         case .json:
-            return Data(try JSONBody.encode(JSONExport(data)).readableBytesView)
+            return Data(try JSONBody.encoder.encode(JSONExport(data)))
         case .csv:
             return data.spreadsheet.csv()
         case .xlsx:
@@ -185,9 +194,10 @@ struct JSONExport: Encodable {
     var changes: [ChangesBody.Change]
 
     enum CodingKeys: String, CodingKey {
-        case index, performance, summary, compositions, changes
+        case index
         case startDate = "start_date"
         case endDate = "end_date"
+        case performance, summary, compositions, changes
     }
 
     init(_ data: ExportData) {

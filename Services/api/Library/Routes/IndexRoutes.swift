@@ -82,12 +82,15 @@ struct IndexRoutes: Sendable {
     }
 }
 
-/// JSON bodies as the API writes them.
+/// JSON bodies as the API writes and reads them, with one encoder and one decoder for every request.
 enum JSONBody {
+    /// Writes object keys in the order they are encoded: the order of the OpenAPI schema.
+    static let encoder = OrderedJSONEncoder()
+    /// Reads request bodies.
+    static let decoder = WireCoding.standardDecoder
+
     static func encode(_ value: some Encodable) throws -> ByteBuffer {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.withoutEscapingSlashes]
-        return ByteBuffer(bytes: try encoder.encode(value))
+        ByteBuffer(bytes: try encoder.encode(value))
     }
 
     static func response(_ status: HTTPResponse.Status, _ value: some Encodable, headers: HTTPFields = [:]) throws
@@ -110,7 +113,7 @@ enum JSONBody {
             throw APIError(.badRequest, code: "invalid_json", message: "the body is empty; send a JSON object")
         }
         do {
-            return try JSONDecoder().decode(T.self, from: Data(buffer.readableBytesView))
+            return try decoder.decode(T.self, from: Data(buffer.readableBytesView))
         } catch let error as DecodingError {
             throw APIError(.badRequest, code: "invalid_json", message: Self.describe(error))
         }

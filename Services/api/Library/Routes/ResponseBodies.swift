@@ -1,5 +1,6 @@
 import Contracts
 import Foundation
+import Methodology
 import TradingCalendar
 
 /// `GET /index-performance`: levels, returns and the cumulative return from the first session of the range.
@@ -66,34 +67,23 @@ struct PerformanceBody: Encodable {
     var summary: Summary
 
     init(points: [PerformancePoint]) {
-        let base = points.first?.level ?? 1
+        self.init(points: points, analytics: RangeAnalytics(points: points))
+    }
+
+    /// The points of a range with their analytics (computed by ``RangeAnalytics``, as everywhere else).
+    init(points: [PerformancePoint], analytics: RangeAnalytics) {
         performance = points.map {
-            Point(date: $0.date, level: $0.level, dailyReturn: $0.dailyReturn, cumulativeReturn: $0.level / base - 1)
+            Point(
+                date: $0.date, level: $0.level, dailyReturn: $0.dailyReturn,
+                cumulativeReturn: analytics.cumulativeReturn(level: $0.level)
+            )
         }
-        // The first session's return belongs to the day before the range; the summary covers the moves inside it.
-        let moves = points.dropFirst()
-        var peak = -Double.infinity
-        var drawdown = 0.0
-        for point in points {
-            peak = max(peak, point.level)
-            drawdown = min(drawdown, point.level / peak - 1)
-        }
-        var volatility: Double?
-        if moves.count >= 2 {
-            let mean = moves.reduce(0) { $0 + $1.dailyReturn } / Double(moves.count)
-            let variance =
-                moves.reduce(0) { $0 + ($1.dailyReturn - mean) * ($1.dailyReturn - mean) }
-                / Double(moves.count - 1)
-            volatility = (variance * 252).squareRoot()
-        }
-        let best = moves.max { $0.dailyReturn < $1.dailyReturn }
-        let worst = moves.min { $0.dailyReturn < $1.dailyReturn }
         summary = Summary(
-            sessions: points.count, startDate: points.first?.date, endDate: points.last?.date,
-            totalReturn: performance.last?.cumulativeReturn, annualizedVolatility: volatility,
-            maxDrawdown: points.isEmpty ? nil : drawdown,
-            bestSession: best.map { Session(date: $0.date, dailyReturn: $0.dailyReturn) },
-            worstSession: worst.map { Session(date: $0.date, dailyReturn: $0.dailyReturn) }
+            sessions: analytics.sessions, startDate: analytics.startDate, endDate: analytics.endDate,
+            totalReturn: analytics.totalReturn, annualizedVolatility: analytics.annualizedVolatility,
+            maxDrawdown: analytics.maxDrawdown,
+            bestSession: analytics.bestSession.map { Session(date: $0.date, dailyReturn: $0.dailyReturn) },
+            worstSession: analytics.worstSession.map { Session(date: $0.date, dailyReturn: $0.dailyReturn) }
         )
     }
 }
@@ -110,8 +100,9 @@ struct CompositionBody: Encodable {
         var close: Double
 
         enum CodingKeys: String, CodingKey {
-            case ticker, name, sector, rank, weight, close
+            case ticker, name, sector, rank, weight
             case marketCap = "market_cap"
+            case close
         }
 
         // Unknown metadata is an explicit null, so every constituent has the same keys.
@@ -132,8 +123,9 @@ struct CompositionBody: Encodable {
     var constituents: [Member]
 
     enum CodingKeys: String, CodingKey {
-        case date, constituents
+        case date
         case asOf = "as_of"
+        case constituents
     }
 
     init(date: SessionDate, asOf: SessionDate, constituents: [ConstituentDetail]) {

@@ -1,26 +1,19 @@
+import Contracts
 import Foundation
 
 /// The JSON columns of `index_levels`: encoded with sorted keys (equal values, equal text), non-finite numbers as
-/// the strings `nan`, `inf`, `-inf`, so every value reads back exactly.
+/// the strings `nan`, `inf`, `-inf`, so every value reads back exactly: the configuration of the payloads, so their
+/// shared coders.
 enum StoredJSON {
     /// Encodes `value` as UTF-8 JSON text.
     static func encode(_ value: some Encodable) throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        encoder.nonConformingFloatEncodingStrategy = .convertToString(
-            positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan"
-        )
-        return String(decoding: try encoder.encode(value), as: UTF8.self)
+        String(decoding: try WireCoding.encoder.encode(value), as: UTF8.self)
     }
 
     /// Decodes JSON text written by ``encode(_:)``.
     static func decode<T: Decodable>(_ type: T.Type, from text: String, column: String) throws -> T {
-        let decoder = JSONDecoder()
-        decoder.nonConformingFloatDecodingStrategy = .convertFromString(
-            positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan"
-        )
         do {
-            return try decoder.decode(type, from: Data(text.utf8))
+            return try WireCoding.decoder.decode(type, from: Data(text.utf8))
         } catch {
             throw SQLiteError.corrupt("unreadable JSON in \(column): \(error)")
         }

@@ -1,5 +1,5 @@
-/// A growable UTF-8 byte buffer with the escaping XML and CSV need, cheaper than building `String`s per cell.
-struct ByteBuffer {
+/// A growable UTF-8 byte writer with the escaping XML and CSV need, cheaper than building `String`s per cell.
+struct ByteWriter {
     /// The bytes written so far.
     private(set) var bytes: [UInt8]
 

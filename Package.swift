@@ -186,7 +186,9 @@ var targets: [Target] = [
     ),
     .testTarget(
         name: "ProvidersTests",
-        dependencies: ["Providers", "Contracts", "TradingCalendar", "Resilience", "ResilienceTesting", log],
+        dependencies: [
+            "Providers", "Contracts", "TradingCalendar", "Resilience", "ResilienceTesting", "TestSupport", log,
+        ],
         path: "Tests/ProvidersTests",
         exclude: ["Fixtures"],
         swiftSettings: swiftSettings
@@ -207,7 +209,7 @@ var targets: [Target] = [
         name: "StageTests",
         dependencies: [
             "ValidatorService", "IndexBuilderService", "FetcherService", "Pipeline", "Contracts", "Methodology",
-            "Providers", "Resilience", "TestSupport", "TradingCalendar", log,
+            "NATSClient", "Providers", "Resilience", "TestSupport", "TradingCalendar", log,
         ],
         path: "Tests/StageTests",
         swiftSettings: swiftSettings

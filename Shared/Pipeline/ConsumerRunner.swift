@@ -189,33 +189,24 @@ package final class ConsumerRunner: Sendable {
         var logger = logger
         logger[metadataKey: "pipeline.subject"] = "\(message.subject)"
         logger[metadataKey: "nats.stream_seq"] = "\(message.metadata.streamSequence)"
-        switch outcome {
-        case .deferred:
+        let deliveries = message.metadata.deliveries
+        switch Settlement(outcome, deliveries: deliveries, maxDeliver: spec.maxDeliver, nakDelay: options.nakDelay) {
+        case .keep:
             return
-        case .permanent(let reason):
+        case .deadLetter(let reason):
             await deadLetter(message, reason: reason, logger: logger)
-        case .failed(let error) where error is CancellationError:
+        case .handBack:
             try? message.nak()
-        case .failed(let error):
-            let deliveries = message.metadata.deliveries
-            if deliveries >= spec.maxDeliver {
-                let reason = "failed on all \(deliveries) deliveries; last error: \(error)"
-                await deadLetter(message, reason: reason, logger: logger)
-            } else {
-                // A dependency's own hint (a vendor's Retry-After) is honoured when it asks for longer.
-                let hint = (error as? any RetryAfterProviding)?.retryAfter ?? .zero
-                let delay = max(options.nakDelay(deliveries), hint)
-                logger.warning(
-                    "handler failed; redelivery requested",
-                    metadata: [
-                        "error": "\(error)", "nats.deliveries": "\(deliveries)",
-                        "nats.delay": "\(delay)",
-                    ]
-                )
-                naked.increment()
-                try? message.nak(delay: delay)
-            }
-        case .done:
+        case .redeliver(let delay):
+            var error = ""
+            if case .failed(let failure) = outcome { error = "\(failure)" }
+            logger.warning(
+                "handler failed; redelivery requested",
+                metadata: ["error": "\(error)", "nats.deliveries": "\(deliveries)", "nats.delay": "\(delay)"]
+            )
+            naked.increment()
+            try? message.nak(delay: delay)
+        case .acknowledge:
             do {
                 try await message.ack()
                 acked.increment()

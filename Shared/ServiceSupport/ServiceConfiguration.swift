@@ -19,10 +19,8 @@ package struct ServiceConfiguration: Sendable, Equatable {
     package var healthHost: String
     /// `INDEX_SIZE`: N of the top-N index.
     package var indexSize: Int
-    /// `PROVIDER`: the fetcher's data source.
+    /// `PROVIDER`: the fetcher's data source (the vendors' own settings are the fetcher's `VendorSettings`).
     package var provider: String
-    /// `PROVIDER_API_KEY`: the data vendor's key.
-    package var providerAPIKey: String?
     /// `API_KEYS_FILE`: hashed API keys.
     package var apiKeysFile: String?
     /// `API_RATE_LIMIT`: requests per second each API client (key or address) may make; 0 turns limits off.
@@ -66,7 +64,6 @@ package struct ServiceConfiguration: Sendable, Equatable {
         healthHost = value("HEALTH_HOST") ?? "127.0.0.1"
         indexSize = try integer("INDEX_SIZE", default: 100, range: 1...10_000)
         provider = value("PROVIDER") ?? "sim"
-        providerAPIKey = value("PROVIDER_API_KEY")
         apiKeysFile = value("API_KEYS_FILE")
         if let raw = value("API_RATE_LIMIT") {
             guard let rate = Double(raw), rate.isFinite, rate >= 0 else {

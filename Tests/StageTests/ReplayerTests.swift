@@ -63,7 +63,8 @@ struct ReplayerTests {
         let publisher = FakePublisher()
         let provider = ScriptedProvider()
         let replayer = Replayer(
-            defaultProvider: provider, environment: [:], publisher: publisher, storage: Self.storage(), logger: .stage
+            defaultProvider: provider, providers: try ProviderFactory(environment: [:]), publisher: publisher,
+            storage: Self.storage(), logger: .stage
         )
         try await replayer.replay(Self.request)
         let batches = publisher.published(PriceBatch.self)
@@ -80,7 +81,8 @@ struct ReplayerTests {
         let provider = ScriptedProvider()
         provider.failOnce(Days.day2, with: PermanentFailure("HTTP 403: key revoked"))
         let replayer = Replayer(
-            defaultProvider: provider, environment: [:], publisher: publisher, storage: Self.storage(), logger: .stage
+            defaultProvider: provider, providers: try ProviderFactory(environment: [:]), publisher: publisher,
+            storage: Self.storage(), logger: .stage
         )
         let outcome = await MessageOutcome.of { try await replayer.replay(Self.request) }
         guard case .permanent(let reason) = outcome else {
@@ -96,7 +98,8 @@ struct ReplayerTests {
         let provider = ScriptedProvider()
         provider.failOnce(Days.day3, with: VendorDown())
         let replayer = Replayer(
-            defaultProvider: provider, environment: [:], publisher: publisher, storage: Self.storage(), logger: .stage
+            defaultProvider: provider, providers: try ProviderFactory(environment: [:]), publisher: publisher,
+            storage: Self.storage(), logger: .stage
         )
         let first = await MessageOutcome.of { try await replayer.replay(Self.request) }
         #expect(Outcome(first) == .failed)
@@ -111,7 +114,8 @@ struct ReplayerTests {
         let publisher = FakePublisher()
         let storage = Self.storage()
         let replayer = Replayer(
-            defaultProvider: ScriptedProvider(), environment: [:], publisher: publisher, storage: storage,
+            defaultProvider: ScriptedProvider(), providers: try ProviderFactory(environment: [:]), publisher: publisher,
+            storage: storage,
             logger: .stage
         )
         let outcome = await MessageOutcome.of {

@@ -16,22 +16,18 @@ package enum Fetcher: PipelineService {
     package static let name = "fetcher"
 
     /// The replay consumer and, unless `SCHEDULE_ENABLED=false`, the daily scheduler.
+    ///
+    /// - Throws: a configuration error when a provider setting does not parse (a vendor's among them, whichever
+    ///   provider is in use) or the configured provider cannot be built.
     package static func parts(_ runtime: ServiceRuntime) async throws -> [any Service] {
-        let environment = runtime.configuration.environment
-        let defaultProvider = try ProviderFactory.make(runtime.configuration.provider, environment: environment)
+        let providers = try ProviderFactory(environment: runtime.configuration.environment)
+        let defaultProvider = try providers.make(runtime.configuration.provider)
         let pipeline = runtime.pipeline
         let replayer = Replayer(
-            defaultProvider: defaultProvider, environment: environment, publisher: pipeline,
+            defaultProvider: defaultProvider, providers: providers, publisher: pipeline,
             storage: pipeline.storage, logger: runtime.logger
         )
-        let consumer = StageConsumer<ReplayRequest>(ConsumerName.fetcherReplay, batch: 1) { deliveries in
-            var outcomes: [MessageOutcome] = []
-            for delivery in deliveries {
-                outcomes.append(await MessageOutcome.of { try await replayer.replay(delivery.message) })
-            }
-            return outcomes
-        }
-        var parts: [any Service] = [pipeline.runner(consumer, logger: runtime.logger).service]
+        var parts: [any Service] = [pipeline.runner(consumer(replayer), logger: runtime.logger).service]
         if runtime.configuration.scheduleEnabled {
             guard let zone = DailySchedule.newYork else {
                 throw ConfigurationError.invalid(
@@ -52,12 +48,26 @@ package enum Fetcher: PipelineService {
         }
         return parts
     }
+
+    /// The stage reading replay requests: one at a time, each replayed by `replayer`. A provider's
+    /// ``PermanentError`` dead-letters the request at once; any other failure has it redelivered after a delay (at
+    /// least the vendor's `Retry-After`) until the consumer's `maxDeliver` runs out. That redelivery is the only
+    /// retry of a vendor call.
+    package static func consumer(_ replayer: Replayer) -> StageConsumer<ReplayRequest> {
+        StageConsumer<ReplayRequest>(ConsumerName.fetcherReplay, batch: 1) { deliveries in
+            var outcomes: [MessageOutcome] = []
+            for delivery in deliveries {
+                outcomes.append(await MessageOutcome.of { try await replayer.replay(delivery.message) })
+            }
+            return outcomes
+        }
+    }
 }
 
 /// Fetches every session of a replay request, in calendar order, and publishes each.
 package struct Replayer: Sendable {
     private let defaultProvider: any PriceProvider
-    private let environment: [String: String]
+    private let providers: ProviderFactory
     fileprivate let publisher: any PipelinePublishing
     fileprivate let storage: any StorageAsking
     fileprivate let logger: Logger
@@ -68,13 +78,14 @@ package struct Replayer: Sendable {
     /// instead of asking the provider again, so a session costs at most one provider call per delivery.
     fileprivate let progress = ReplayProgress()
 
-    /// A replayer publishing through `publisher`.
+    /// A replayer publishing through `publisher`; a request naming another provider than `defaultProvider` gets
+    /// one from `providers`.
     package init(
-        defaultProvider: any PriceProvider, environment: [String: String], publisher: any PipelinePublishing,
+        defaultProvider: any PriceProvider, providers: ProviderFactory, publisher: any PipelinePublishing,
         storage: any StorageAsking, logger: Logger
     ) {
         self.defaultProvider = defaultProvider
-        self.environment = environment
+        self.providers = providers
         self.publisher = publisher
         self.storage = storage
         self.logger = logger
@@ -134,7 +145,7 @@ package struct Replayer: Sendable {
     fileprivate func provider(for request: ReplayRequest) throws -> any PriceProvider {
         guard let name = request.provider, name != defaultProvider.name else { return defaultProvider }
         do {
-            return try ProviderFactory.make(name, environment: environment)
+            return try providers.make(name)
         } catch {
             throw PermanentFailure("replay \(request.replayID): \(error)")
         }

@@ -4,8 +4,9 @@ import Logging
 import Providers
 import ServiceSupport
 
-/// Builds a provider from its name and the environment.
-package enum ProviderFactory {
+/// Builds providers by name from the settings read once at start-up: the fetcher's configured provider and the ones
+/// a replay request names.
+package struct ProviderFactory: Sendable {
     /// The names `make` knows.
     package static let known = ["sim", "csv"] + VendorProviders.names
 
@@ -19,9 +20,30 @@ package enum ProviderFactory {
         }
     }
 
-    /// `sim` (SIM_TICKERS, SIM_SEED), `csv` (CSV_PRICES_FILE, CSV_STOCKS_FILE), `fmp` (PROVIDER_* and FMP_TICKERS,
-    /// FMP_TICKERS_FILE, FMP_WINDOW_DAYS) or `polygon` (PROVIDER_* and POLYGON_CANDIDATES, POLYGON_DETAILS_TTL).
-    package static func make(_ name: String, environment: [String: String]) throws -> any PriceProvider {
+    /// The vendors' settings, read and checked when the factory is made.
+    package let vendors: VendorSettings
+    private let environment: [String: String]
+    private let transport: any VendorTransport
+    private let logger: Logger
+
+    /// A factory over `environment`; the vendors send through `transport` and log with `logger` (the fetcher's
+    /// label by default: they run inside it).
+    ///
+    /// - Throws: `VendorConfigurationError` for a vendor variable that does not parse or is retired, whichever
+    ///   provider is in use: a bad setting is found at start-up, not on the first replay that needs it.
+    package init(
+        environment: [String: String], transport: any VendorTransport = URLSessionVendorTransport(),
+        logger: Logger = Logger(label: "fetcher")
+    ) throws {
+        vendors = try VendorSettings(environment: environment)
+        self.environment = environment
+        self.transport = transport
+        self.logger = logger
+    }
+
+    /// `sim` (SIM_TICKERS, SIM_SEED), `csv` (CSV_PRICES_FILE, CSV_STOCKS_FILE), `fmp` or `polygon`
+    /// (``VendorSettings``).
+    package func make(_ name: String) throws -> any PriceProvider {
         switch name {
         case "sim":
             return SimulatedProvider(market: try SimulatedMarket.fromEnvironment(environment))
@@ -33,8 +55,7 @@ package enum ProviderFactory {
             let stocks = environment["CSV_STOCKS_FILE"].flatMap { $0.isEmpty ? nil : URL(fileURLWithPath: $0) }
             return CSVProvider(data: try CSVPriceFile.load(prices: URL(fileURLWithPath: prices), stocks: stocks))
         default:
-            // The HTTP vendors log under the fetcher's label: they run inside it.
-            if let vendor = try VendorProviders.make(name, environment: environment, logger: Logger(label: "fetcher")) {
+            if let vendor = try VendorProviders.make(name, settings: vendors, transport: transport, logger: logger) {
                 return vendor
             }
             throw UnknownProvider(name: name)

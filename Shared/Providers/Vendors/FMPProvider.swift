@@ -16,7 +16,7 @@ package struct FMPProvider: PriceProvider {
     /// The documented root of the stable API.
     package static let defaultBaseURL = "https://financialmodelingprep.com/stable"
 
-    /// The vendor's HTTP access (rate limit, retries, breaker).
+    /// The vendor's HTTP access (rate limit, breaker, one attempt per request).
     package let http: VendorHTTP
     /// The candidate tickers, in the order rows are given.
     package let tickers: [String]
@@ -42,10 +42,15 @@ package struct FMPProvider: PriceProvider {
     /// The universe's rows of `date` with their profiles; nil when FMP has no row of `date` for any ticker and the
     /// date is settled or not a session.
     ///
-    /// - Throws: `VendorError` (`notYetAvailable` before the close, or for a recent session
-    ///   whose data are missing), `RetryError`,
-    ///   `CircuitBreakerError`: the fetcher retries later; nothing partial is returned.
+    /// - Throws: `PermanentVendorError` for what no retry can fix (a 4xx but 408 and 429, a malformed answer);
+    ///   `VendorError` for what may pass (`notYetAvailable` before the close or for a recent session whose data are
+    ///   missing, a 429, a 5xx, a timeout), `CircuitBreakerError`: the request is redelivered later; nothing partial
+    ///   is returned.
     package func session(_ date: SessionDate) async throws -> ProviderSession? {
+        try await http.markingPermanent { try await fetch(date) }
+    }
+
+    private func fetch(_ date: SessionDate) async throws -> ProviderSession? {
         let calendar = NYSECalendar.standard
         let asked = now()
         if calendar.isSession(date), !SessionSettlement.hasClosed(date, at: asked) {
@@ -60,7 +65,8 @@ package struct FMPProvider: PriceProvider {
                     "provider.name": "fmp", "provider.from": "\(block.first)", "provider.to": "\(block.last)",
                     "provider.tickers": "\(missing.count)",
                 ])
-            // Each history is stored as soon as it arrives, so a retry after a failure fetches only what is missing.
+            // Each history is stored as soon as it arrives, so a redelivery after a failure fetches only what is
+            // missing.
             _ = try await BoundedConcurrency.map(missing, limit: http.configuration.concurrency) { ticker in
                 let history = try await history(of: ticker, block: block)
                 await store.store(history, ticker: ticker, block: block)

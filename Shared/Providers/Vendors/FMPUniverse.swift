@@ -8,11 +8,15 @@ import Foundation
 /// historical top 100 should supply a wider list.
 package enum FMPUniverse {
     /// The configured list, deduplicated in order and upper-cased.
-    package static func tickers(from environment: VendorEnvironment) throws(VendorConfigurationError) -> [String] {
-        if let list = environment.value("FMP_TICKERS") {
+    ///
+    /// - Parameters:
+    ///   - list: the value of `FMP_TICKERS`, if set.
+    ///   - file: the value of `FMP_TICKERS_FILE`, if set.
+    package static func tickers(list: String?, file: String?) throws(VendorConfigurationError) -> [String] {
+        if let list {
             return try parse(list, source: "FMP_TICKERS")
         }
-        if let path = environment.value("FMP_TICKERS_FILE") {
+        if let path = file {
             guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
                 throw .unreadable(name: "FMP_TICKERS_FILE", path: path)
             }

@@ -20,7 +20,7 @@ package struct PolygonProvider: PriceProvider {
     /// Asset types that are stocks of the index.
     package static let stockTypes: Set<String> = ["CS"]
 
-    /// The vendor's HTTP access (rate limit, retries, breaker).
+    /// The vendor's HTTP access (rate limit, breaker, one attempt per request).
     package let http: VendorHTTP
     /// How many of a day's tickers, by dollar volume, get reference data.
     package let candidates: Int
@@ -45,10 +45,15 @@ package struct PolygonProvider: PriceProvider {
     /// The candidates' rows of `date` with their metadata; nil when Polygon has no bars for the date and the date
     /// is settled or not a session.
     ///
-    /// - Throws: `VendorError` (`notYetAvailable` before the close, or for a recent session
-    ///   whose bars are missing), `RetryError`,
-    ///   `CircuitBreakerError`: the fetcher retries later; nothing partial is returned.
+    /// - Throws: `PermanentVendorError` for what no retry can fix (a 4xx but 408 and 429, a malformed answer);
+    ///   `VendorError` for what may pass (`notYetAvailable` before the close or for a recent session whose bars are
+    ///   missing, a 429, a 5xx, a timeout), `CircuitBreakerError`: the request is redelivered later; nothing partial
+    ///   is returned.
     package func session(_ date: SessionDate) async throws -> ProviderSession? {
+        try await http.markingPermanent { try await fetch(date) }
+    }
+
+    private func fetch(_ date: SessionDate) async throws -> ProviderSession? {
         let path = "/v2/aggs/grouped/locale/us/market/stocks/\(date)"
         if NYSECalendar.standard.isSession(date), !SessionSettlement.hasClosed(date, at: now()) {
             throw http.error(path, query: [("adjusted", "true")], .notYetAvailable)

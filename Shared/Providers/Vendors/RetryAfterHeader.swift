@@ -7,7 +7,8 @@ package enum RetryAfterHeader {
     package static func parse(_ value: String, now: Date) -> Duration? {
         let text = value.trimmingCharacters(in: .whitespaces)
         if !text.isEmpty, text.allSatisfy(\.isASCII), text.allSatisfy(\.isNumber) {
-            // Capped so an absurd value cannot overflow; a retry budget refuses long waits anyway.
+            // Cut to 12 digits so an absurd value cannot overflow; the caller caps the wait
+            // (`VendorHTTP.maxRetryAfter`).
             guard let seconds = Int64(text.prefix(12)) else { return nil }
             return .seconds(seconds)
         }

@@ -1,7 +1,8 @@
 import Foundation
 import Resilience
 
-/// How to reach a vendor and how hard to lean on it: key, base URL, rate limit, timeout, retries and breaker.
+/// How to reach a vendor and how hard to lean on it: key, base URL, rate limit, timeout and breaker. There is no retry
+/// setting: one vendor call is one HTTP attempt, and the pipeline's redelivery is the only retry.
 package struct VendorConfiguration: Sendable {
     /// How the key travels.
     package enum Authentication: Sendable, Equatable {
@@ -21,8 +22,6 @@ package struct VendorConfiguration: Sendable {
     package var rateLimit: TokenBucket.Limits
     /// The time one request may take before it counts as timed out.
     package var timeout: Duration
-    /// Backoff and attempts of one request (429, 5xx, timeouts); classification is the provider's.
-    package var retry: RetryPolicy
     /// The breaker's thresholds; which errors count is the provider's.
     package var breaker: CircuitBreaker.Configuration
     /// Requests in flight at once while fetching a date's data.
@@ -35,8 +34,6 @@ package struct VendorConfiguration: Sendable {
         authentication: Authentication,
         rateLimit: TokenBucket.Limits = TokenBucket.Limits(capacity: 10, refillPerSecond: 5),
         timeout: Duration = .seconds(30),
-        retry: RetryPolicy = RetryPolicy(
-            maxAttempts: 4, initialDelay: .milliseconds(500), maxDelay: .seconds(30), maxElapsed: .seconds(120)),
         breaker: CircuitBreaker.Configuration = CircuitBreaker.Configuration(
             failureRateThreshold: 50, slidingWindowSize: 20, minimumNumberOfCalls: 10,
             waitDurationInOpenState: .seconds(30), permittedNumberOfCallsInHalfOpenState: 2),
@@ -48,7 +45,6 @@ package struct VendorConfiguration: Sendable {
         self.authentication = authentication
         self.rateLimit = rateLimit
         self.timeout = timeout
-        self.retry = retry
         self.breaker = breaker
         self.concurrency = concurrency
     }

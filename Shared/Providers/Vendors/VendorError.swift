@@ -1,19 +1,23 @@
 import Resilience
 
 /// A vendor request that failed, naming the vendor and the endpoint (path and query, never the key).
+///
+/// Whether trying again can help is the kind's: ``isPermanent``. A provider's `session(_:)` throws a permanent one
+/// wrapped in ``PermanentVendorError``, which a pipeline stage dead-letters at once; a transient one is thrown as is
+/// and the stage's message is redelivered after a delay (at least ``retryAfter`` when the vendor gave one).
 package struct VendorError: Error, Equatable, CustomStringConvertible, RetryAfterProviding {
     /// What went wrong.
     package enum Kind: Sendable, Equatable {
-        /// HTTP 429; `retryAfter` is the vendor's `Retry-After` hint when it gave a valid one.
+        /// HTTP 429; `retryAfter` is the vendor's `Retry-After` hint when it gave a valid one (capped).
         case rateLimited(retryAfter: Duration?)
-        /// A 5xx status.
-        case server(status: Int)
-        /// No response within the request timeout.
+        /// A 5xx status; `retryAfter` is a 503's `Retry-After` hint when it gave a valid one (capped).
+        case server(status: Int, retryAfter: Duration? = nil)
+        /// No response within the request timeout, or HTTP 408 (the vendor gave up waiting for the request).
         case timeout
         /// The connection failed.
         case transport(message: String)
-        /// A 4xx other than 404 and 429 (a bad key, a plan that does not cover the endpoint); `message` is the start
-        /// of the body, with the key cut out.
+        /// A 4xx other than 404, 408 and 429 (a bad key, a plan that does not cover the endpoint); `message` is the
+        /// start of the body, with the key cut out.
         case rejected(status: Int, message: String)
         /// HTTP 404: the vendor does not know the resource.
         case notFound
@@ -42,11 +46,12 @@ package struct VendorError: Error, Equatable, CustomStringConvertible, RetryAfte
         self.kind = kind
     }
 
-    /// Whether another attempt soon may succeed: rate limits, 5xx, timeouts and connection failures.
-    package var isTransient: Bool {
+    /// Whether no retry can fix it: a 4xx but 408 and 429 (a bad key, a plan that does not cover the endpoint, an
+    /// unknown resource) or an answer that does not parse. The same request gets the same answer.
+    package var isPermanent: Bool {
         switch kind {
-        case .rateLimited, .server, .timeout, .transport: true
-        default: false
+        case .rejected, .notFound, .malformed, .missingField, .invalidField: true
+        case .rateLimited, .server, .timeout, .transport, .notYetAvailable: false
         }
     }
 
@@ -58,10 +63,13 @@ package struct VendorError: Error, Equatable, CustomStringConvertible, RetryAfte
         }
     }
 
-    /// The vendor's `Retry-After` hint for a 429.
+    /// The vendor's `Retry-After` hint of a 429 or a 503, already capped at ``VendorHTTP/maxRetryAfter``: the
+    /// pipeline redelivers no sooner.
     package var retryAfter: Duration? {
-        if case .rateLimited(let retryAfter) = kind { return retryAfter }
-        return nil
+        switch kind {
+        case .rateLimited(let retryAfter), .server(_, let retryAfter): retryAfter
+        default: nil
+        }
     }
 
     /// One line naming vendor, endpoint and cause.
@@ -70,7 +78,8 @@ package struct VendorError: Error, Equatable, CustomStringConvertible, RetryAfte
         switch kind {
         case .rateLimited(let retryAfter?): cause = "rate limited (HTTP 429), retry after \(retryAfter)"
         case .rateLimited(nil): cause = "rate limited (HTTP 429)"
-        case .server(let status): cause = "server error (HTTP \(status))"
+        case .server(let status, let retryAfter?): cause = "server error (HTTP \(status)), retry after \(retryAfter)"
+        case .server(let status, nil): cause = "server error (HTTP \(status))"
         case .timeout: cause = "timed out"
         case .transport(let message): cause = "transport failure: \(message)"
         case .rejected(let status, let message): cause = "request rejected (HTTP \(status)): \(message)"
@@ -82,4 +91,27 @@ package struct VendorError: Error, Equatable, CustomStringConvertible, RetryAfte
         }
         return "\(vendor) \(endpoint): \(cause)"
     }
+}
+
+/// A vendor failure no retry can fix (``VendorError/isPermanent``), as a provider's `session(_:)` throws it: a
+/// ``PermanentError``, so the pipeline dead-letters the request at once with this description as the reason.
+package struct PermanentVendorError: PermanentError, Equatable {
+    /// The failure.
+    package var error: VendorError
+
+    /// Marks `error`, which must be permanent.
+    package init(_ error: VendorError) {
+        precondition(error.isPermanent, "\(error) is not permanent")
+        self.error = error
+    }
+
+    /// The vendor.
+    package var vendor: String { error.vendor }
+    /// The endpoint, without the key.
+    package var endpoint: String { error.endpoint }
+    /// What went wrong.
+    package var kind: VendorError.Kind { error.kind }
+
+    /// The vendor error's line, saying no retry can fix it.
+    package var description: String { "\(error) (permanent: not retried)" }
 }

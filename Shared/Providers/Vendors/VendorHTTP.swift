@@ -3,13 +3,21 @@ import Foundation
 import Logging
 import Resilience
 
-/// One vendor's HTTP access: every GET waits for the vendor's token bucket, goes through its circuit breaker and is
-/// retried on 429 (after `Retry-After`), 5xx, timeouts and connection failures; bodies come back as bytes.
+/// One vendor's HTTP access: every GET waits for the vendor's token bucket, goes through its circuit breaker and makes
+/// exactly one HTTP attempt; bodies come back as bytes.
 ///
-/// The key is added here and nowhere else; errors and logs name the endpoint without it.
+/// There is no retry loop here: a failed request fails the session, and the pipeline's redelivery of the request
+/// (JetStream `maxDeliver`, each nak with a delay) is the one outer loop. A permanent failure (a 4xx but 408 and 429, a
+/// malformed answer) is not retried at all: the provider throws it as ``PermanentVendorError`` and the request is
+/// dead-lettered on its first delivery. The key is added here and nowhere else; errors and logs name the endpoint
+/// without it.
 package struct VendorHTTP: Sendable {
-    /// The vendor's name, used in errors, logs, the breaker's name (`provider.<vendor>`) and the retrier's
-    /// (`provider.<vendor>.http`).
+    /// The longest `Retry-After` (of a 429 or a 503) honoured: a longer hint is cut to this, so one hint cannot park
+    /// a request for hours; the request is redelivered after it and, should the vendor still refuse, until its
+    /// deliveries run out.
+    package static let maxRetryAfter: Duration = .seconds(300)
+
+    /// The vendor's name, used in errors, logs and the breaker's name (`provider.<vendor>`).
     package let vendor: String
     /// The settings.
     package let configuration: VendorConfiguration
@@ -17,24 +25,23 @@ package struct VendorHTTP: Sendable {
     package let breaker: CircuitBreaker
     /// The vendor's rate limiter.
     package let bucket: TokenBucket
-    private let client: any HTTPClient
-    private let retrier: Retrier
+    private let transport: any VendorTransport
     private let now: @Sendable () -> Date
     private let logger: Logger
 
-    /// Access to `vendor` through `client`; `clock` times backoff, the bucket and the breaker, `now` reads the wall
-    /// clock for `Retry-After` dates.
+    /// Access to `vendor` through `transport`; `clock` times the bucket and the breaker, `now` reads the wall clock
+    /// for `Retry-After` dates.
     package init(
         vendor: String,
         configuration: VendorConfiguration,
-        client: any HTTPClient,
+        transport: any VendorTransport,
         clock: any ResilienceClock = SystemResilienceClock(),
         now: @escaping @Sendable () -> Date = { Date() },
         logger: Logger
     ) {
         self.vendor = vendor
         self.configuration = configuration
-        self.client = client
+        self.transport = transport
         self.now = now
         self.logger = logger
         bucket = TokenBucket(limits: configuration.rateLimit, clock: clock)
@@ -49,23 +56,27 @@ package struct VendorHTTP: Sendable {
         }
         breaker = CircuitBreaker(
             name: "provider.\(vendor)", configuration: breakerConfiguration, clock: clock, logger: logger)
-        var policy = configuration.retry
-        // An open breaker is not retried here: the session fails fast and the fetcher tries again later.
-        policy.shouldRetry = { ($0 as? VendorError)?.isTransient ?? false }
-        // Not `provider.<vendor>`: the fetcher's session-level retrier already reports under that name.
-        retrier = Retrier(name: "provider.\(vendor).http", policy: policy, clock: clock, logger: logger)
     }
 
-    /// The body of a 200 answer to GET `path` (relative to the base URL) with `query`.
+    /// The body of a 200 answer to GET `path` (relative to the base URL) with `query`: one HTTP attempt.
     ///
-    /// - Throws: `VendorError` (non-transient, or transient after retries inside `RetryError.exhausted`),
-    ///   `CircuitBreakerError` while the breaker is open, `CancellationError`.
+    /// - Throws: `VendorError`, `CircuitBreakerError` while the breaker is open (no request is made),
+    ///   `CancellationError`.
     package func get(_ path: String, query: [(String, String)] = []) async throws -> Data {
         let endpoint = Self.endpoint(path, query: query)
         let request = try self.request(path, query: query, endpoint: endpoint)
-        return try await retrier.run {
-            try await bucket.acquire()
-            return try await breaker.run { try await attempt(request, endpoint: endpoint) }
+        try await bucket.acquire()
+        return try await breaker.run { try await attempt(request, endpoint: endpoint) }
+    }
+
+    /// Runs `body` (a provider's session) and throws a permanent ``VendorError`` it throws as
+    /// ``PermanentVendorError``, so the pipeline dead-letters it instead of redelivering it; other errors pass as they
+    /// are.
+    package func markingPermanent<T>(_ body: () async throws -> T) async throws -> T {
+        do {
+            return try await body()
+        } catch let error as VendorError where error.isPermanent {
+            throw PermanentVendorError(error)
         }
     }
 
@@ -96,11 +107,11 @@ package struct VendorHTTP: Sendable {
 
     // MARK: - One attempt
 
-    private func attempt(_ request: HTTPRequest, endpoint: String) async throws -> Data {
-        let response: HTTPResponse
+    private func attempt(_ request: VendorRequest, endpoint: String) async throws -> Data {
+        let response: VendorResponse
         do {
-            response = try await client.send(request)
-        } catch let error as HTTPClientError {
+            response = try await transport.send(request)
+        } catch let error as VendorTransportError {
             switch error {
             case .timeout: throw VendorError(vendor: vendor, endpoint: endpoint, kind: .timeout)
             case .transport(let message):
@@ -111,10 +122,14 @@ package struct VendorHTTP: Sendable {
         case 200..<300:
             return response.body
         case 429:
-            let hint = response.header("Retry-After").flatMap { RetryAfterHeader.parse($0, now: now()) }
-            throw VendorError(vendor: vendor, endpoint: endpoint, kind: .rateLimited(retryAfter: hint))
+            throw VendorError(vendor: vendor, endpoint: endpoint, kind: .rateLimited(retryAfter: retryAfter(response)))
         case 404:
             throw VendorError(vendor: vendor, endpoint: endpoint, kind: .notFound)
+        case 408:
+            throw VendorError(vendor: vendor, endpoint: endpoint, kind: .timeout)
+        case 503:
+            throw VendorError(
+                vendor: vendor, endpoint: endpoint, kind: .server(status: 503, retryAfter: retryAfter(response)))
         case 500..<600:
             throw VendorError(vendor: vendor, endpoint: endpoint, kind: .server(status: response.status))
         default:
@@ -124,8 +139,15 @@ package struct VendorHTTP: Sendable {
         }
     }
 
+    /// The response's `Retry-After` (seconds or an HTTP-date), capped at ``maxRetryAfter``.
+    private func retryAfter(_ response: VendorResponse) -> Duration? {
+        response.header("Retry-After").flatMap { RetryAfterHeader.parse($0, now: now()) }.map {
+            min($0, Self.maxRetryAfter)
+        }
+    }
+
     private func request(_ path: String, query: [(String, String)], endpoint: String) throws(VendorError)
-        -> HTTPRequest
+        -> VendorRequest
     {
         let base = configuration.baseURL.absoluteString
         let trimmedBase = base.hasSuffix("/") ? String(base.dropLast()) : base
@@ -145,7 +167,7 @@ package struct VendorHTTP: Sendable {
         guard let url = components.url else {
             throw VendorError(vendor: vendor, endpoint: endpoint, kind: .malformed(detail: "cannot build the URL"))
         }
-        return HTTPRequest(url: url, headers: headers, timeout: configuration.timeout)
+        return VendorRequest(url: url, headers: headers, timeout: configuration.timeout)
     }
 
     /// `text` with every occurrence of the key (plain or percent-encoded) replaced, for text that came from outside.

@@ -4,6 +4,7 @@ import Logging
 import Providers
 import Resilience
 import ResilienceTesting
+import TestSupport
 import Testing
 import TradingCalendar
 
@@ -33,13 +34,13 @@ struct FMPProviderTests {
     }
 
     static func provider(
-        _ server: StubHTTPServer, clock: ManualClock = ManualClock(), maxAttempts: Int = 3,
-        timeout: Duration = .seconds(5), rate: TokenBucket.Limits = .init(capacity: 1000, refillPerSecond: 1000),
+        _ server: StubHTTPServer, clock: ManualClock = ManualClock(), timeout: Duration = .seconds(5),
+        rate: TokenBucket.Limits = .init(capacity: 1000, refillPerSecond: 1000),
         tickers: [String] = ["AAPL", "MSFT"], now: @escaping @Sendable () -> Date = { VendorTestKit.later }
     ) -> FMPProvider {
         let configuration = VendorTestKit.configuration(
             baseURL: server.baseURL.appendingPathComponent("stable"), authentication: .queryParameter(name: "apikey"),
-            maxAttempts: maxAttempts, timeout: timeout, rate: rate)
+            timeout: timeout, rate: rate)
         return FMPProvider(
             http: VendorTestKit.http("fmp", configuration: configuration, clock: clock, now: now), tickers: tickers,
             windowDays: 365, now: now, logger: Logger(label: "test.fmp"))
@@ -163,11 +164,11 @@ struct FMPProviderTests {
         #expect(server.requests(to: Self.prices).count == 2)
     }
 
-    @Test("malformed JSON is a typed error naming vendor and endpoint, without the key")
+    @Test("malformed JSON is a permanent typed error naming vendor and endpoint, without the key")
     func malformed() async throws {
         let server = try Self.fixtureServer(overrides: StubScript([Self.prices: [.json(#"[{"date": "2024-03-05", "#)]]))
         defer { server.stop() }
-        let error = await #expect(throws: VendorError.self) {
+        let error = await #expect(throws: PermanentVendorError.self) {
             try await Self.provider(server).session(day("2024-03-05"))
         }
         #expect(error?.vendor == "fmp")
@@ -181,7 +182,7 @@ struct FMPProviderTests {
         let body = #"[{"date": "2024-03-05", "open": 1.0}]"#
         let server = try Self.fixtureServer(overrides: StubScript([Self.prices: [.json(body)]]))
         defer { server.stop() }
-        let error = await #expect(throws: VendorError.self) {
+        let error = await #expect(throws: PermanentVendorError.self) {
             try await Self.provider(server).session(day("2024-03-05"))
         }
         #expect(error?.kind == .missingField(field: "[0].close"))
@@ -193,7 +194,7 @@ struct FMPProviderTests {
         let echo = #"{"Error Message": "Invalid API KEY: \#(VendorTestKit.key)"}"#
         let server = try Self.fixtureServer(overrides: StubScript([Self.prices: [.json(echo, status: 401)]]))
         defer { server.stop() }
-        let error = await #expect(throws: VendorError.self) {
+        let error = await #expect(throws: PermanentVendorError.self) {
             try await Self.provider(server).session(day("2024-03-05"))
         }
         guard case .rejected(401, let message)? = error?.kind else {
@@ -205,7 +206,7 @@ struct FMPProviderTests {
         let server200 = try Self.fixtureServer(
             overrides: StubScript([Self.prices: [.fixture("fmp-error-message.json")]]))
         defer { server200.stop() }
-        let refusal = await #expect(throws: VendorError.self) {
+        let refusal = await #expect(throws: PermanentVendorError.self) {
             try await Self.provider(server200).session(day("2024-03-05"))
         }
         #expect(refusal.map { "\($0)" }?.contains("Invalid API KEY") == true)

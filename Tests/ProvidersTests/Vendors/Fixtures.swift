@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 
 /// The sample vendor responses under `Tests/ProvidersTests/Fixtures`, written from the vendors' documentation.
 enum Fixtures {
@@ -11,5 +12,12 @@ enum Fixtures {
         let url = folder.appendingPathComponent(name)
         guard let data = try? Data(contentsOf: url) else { preconditionFailure("missing fixture \(url.path)") }
         return data
+    }
+}
+
+extension StubHTTPServer.Reply {
+    /// A JSON answer from a fixture file.
+    static func fixture(_ name: String, status: Int = 200) -> Self {
+        .respond(status: status, headers: ["Content-Type": "application/json"], body: Fixtures.data(name))
     }
 }

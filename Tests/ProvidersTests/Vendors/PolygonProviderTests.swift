@@ -4,6 +4,7 @@ import Logging
 import Providers
 import Resilience
 import ResilienceTesting
+import TestSupport
 import Testing
 import TradingCalendar
 
@@ -24,11 +25,11 @@ struct PolygonProviderTests {
     }
 
     static func provider(
-        _ server: StubHTTPServer, clock: ManualClock = ManualClock(), candidates: Int = 5, maxAttempts: Int = 3,
+        _ server: StubHTTPServer, clock: ManualClock = ManualClock(), candidates: Int = 5,
         timeout: Duration = .seconds(5), breaker: CircuitBreaker.Configuration = .init(), ttl: Duration = .seconds(3600)
     ) -> PolygonProvider {
         let configuration = VendorTestKit.configuration(
-            baseURL: server.baseURL, authentication: .bearer, maxAttempts: maxAttempts, timeout: timeout,
+            baseURL: server.baseURL, authentication: .bearer, timeout: timeout,
             breaker: breaker)
         return PolygonProvider(
             http: VendorTestKit.http("polygon", configuration: configuration, clock: clock), candidates: candidates,
@@ -136,7 +137,7 @@ struct PolygonProviderTests {
         let body = #"{"resultsCount": 2, "results": [{"T": "AAPL", "c": 1.0, "v": 5}, {"T": "MSFT", "v": 9}]}"#
         let server = try StubHTTPServer { _ in .json(body) }
         defer { server.stop() }
-        let error = await #expect(throws: VendorError.self) {
+        let error = await #expect(throws: PermanentVendorError.self) {
             try await Self.provider(server).session(day("2024-03-05"))
         }
         #expect(error?.vendor == "polygon")
@@ -151,9 +152,9 @@ struct PolygonProviderTests {
         }
         defer { server.stop() }
         let provider = Self.provider(server)
-        let missing = await #expect(throws: VendorError.self) { try await provider.session(day("2024-03-05")) }
+        let missing = await #expect(throws: PermanentVendorError.self) { try await provider.session(day("2024-03-05")) }
         #expect(missing?.kind == .missingField(field: "results"))
-        let garbage = await #expect(throws: VendorError.self) { try await provider.session(day("2024-03-06")) }
+        let garbage = await #expect(throws: PermanentVendorError.self) { try await provider.session(day("2024-03-06")) }
         #expect(garbage?.kind == .malformed(detail: "not valid JSON"))
         #expect(garbage.map { "\($0)" }?.contains(VendorTestKit.key) == false)
     }

@@ -2,6 +2,7 @@ import Contracts
 import Foundation
 import Logging
 import Providers
+import TestSupport
 import Testing
 
 @Suite("Vendor providers built from the environment")
@@ -15,7 +16,8 @@ struct VendorProvidersTests {
             "FMP_TICKERS": "msft",
         ]
         let provider = try #require(
-            try VendorProviders.make("fmp", environment: environment, logger: Logger(label: "test")))
+            try VendorProviders.make(
+                "fmp", settings: VendorSettings(environment: environment), logger: Logger(label: "test")))
         #expect(provider.name == "fmp")
         let session = try #require(try await provider.session(day("2024-03-05")))
         #expect(session.rows.map(\.ticker) == ["MSFT"] && session.rows[0].marketCap == 2_992_594_300_000)
@@ -33,7 +35,8 @@ struct VendorProvidersTests {
             "POLYGON_CANDIDATES": "3",
         ]
         let provider = try #require(
-            try VendorProviders.make("polygon", environment: environment, logger: Logger(label: "test")))
+            try VendorProviders.make(
+                "polygon", settings: VendorSettings(environment: environment), logger: Logger(label: "test")))
         let session = try #require(try await provider.session(day("2024-03-05")))
         // The top three by dollar volume are NVDA, SPY (an ETF, left out) and AAPL.
         #expect(session.rows.map(\.ticker) == ["NVDA", "AAPL"])
@@ -44,9 +47,10 @@ struct VendorProvidersTests {
 
     @Test("other names are not vendors; a vendor without a key is a configuration error")
     func unknownAndMissingKey() throws {
-        #expect(try VendorProviders.make("sim", environment: [:], logger: Logger(label: "test")) == nil)
+        let keyless = try VendorSettings(environment: [:])
+        #expect(try VendorProviders.make("sim", settings: keyless, logger: Logger(label: "test")) == nil)
         #expect(throws: VendorConfigurationError.self) {
-            try VendorProviders.make("polygon", environment: [:], logger: Logger(label: "test"))
+            try VendorProviders.make("polygon", settings: keyless, logger: Logger(label: "test"))
         }
     }
 }

@@ -4,6 +4,7 @@ import Providers
 import Resilience
 import ResilienceTesting
 import Synchronization
+import TestSupport
 
 /// Builders shared by the vendor suites.
 enum VendorTestKit {
@@ -13,12 +14,10 @@ enum VendorTestKit {
     /// A wall clock long after every fixture date, so all of them are settled.
     static let later = Date(timeIntervalSince1970: 1_767_225_600)  // 2026-01-01
 
-    /// A configuration for `server` whose jitter is pinned to the backoff ceiling and whose bucket never waits
-    /// unless `rate` says otherwise.
+    /// A configuration for `server` whose bucket never waits unless `rate` says otherwise.
     static func configuration(
         baseURL: URL,
         authentication: VendorConfiguration.Authentication,
-        maxAttempts: Int = 3,
         timeout: Duration = .seconds(5),
         rate: TokenBucket.Limits = TokenBucket.Limits(capacity: 1000, refillPerSecond: 1000),
         breaker: CircuitBreaker.Configuration = CircuitBreaker.Configuration(),
@@ -26,19 +25,16 @@ enum VendorTestKit {
     ) -> VendorConfiguration {
         VendorConfiguration(
             apiKey: key, baseURL: baseURL, authentication: authentication, rateLimit: rate, timeout: timeout,
-            retry: RetryPolicy(
-                maxAttempts: maxAttempts, initialDelay: .milliseconds(500), multiplier: 2, maxDelay: .seconds(30),
-                maxElapsed: .seconds(600), random: { $0.upperBound }),
             breaker: breaker, concurrency: concurrency)
     }
 
-    /// HTTP access to `fmp` or `polygon` through the real URLSession client.
+    /// HTTP access to `fmp` or `polygon` through the real URLSession transport.
     static func http(
         _ vendor: String, configuration: VendorConfiguration, clock: ManualClock,
-        client: any HTTPClient = URLSessionHTTPClient(), now: @escaping @Sendable () -> Date = { later }
+        transport: any VendorTransport = URLSessionVendorTransport(), now: @escaping @Sendable () -> Date = { later }
     ) -> VendorHTTP {
         VendorHTTP(
-            vendor: vendor, configuration: configuration, client: client, clock: clock, now: now,
+            vendor: vendor, configuration: configuration, transport: transport, clock: clock, now: now,
             logger: Logger(label: "test.vendors"))
     }
 }
@@ -72,12 +68,12 @@ final class StubScript: Sendable {
     }
 }
 
-/// A fake client answering from a closure, for cases a socket cannot produce on demand (a connection failure).
-struct FakeHTTPClient: HTTPClient {
+/// A fake transport answering from a closure, for cases a socket cannot produce on demand (a connection failure).
+struct FakeVendorTransport: VendorTransport {
     /// The behaviour.
-    let respond: @Sendable (HTTPRequest) async throws -> HTTPResponse
+    let respond: @Sendable (VendorRequest) async throws -> VendorResponse
 
-    func send(_ request: HTTPRequest) async throws -> HTTPResponse {
+    func send(_ request: VendorRequest) async throws -> VendorResponse {
         try await respond(request)
     }
 }

@@ -1,7 +1,7 @@
 import Foundation
 
 /// What a vendor answered.
-package struct HTTPResponse: Sendable, Equatable {
+package struct VendorResponse: Sendable, Equatable {
     /// The status code.
     package var status: Int
     /// Header fields, names lowercased.

@@ -1,7 +1,7 @@
 import Foundation
 
 /// A GET request to a vendor.
-package struct HTTPRequest: Sendable, Equatable {
+package struct VendorRequest: Sendable, Equatable {
     /// The full URL, query (and possibly an API key) included; never log it as is.
     package var url: URL
     /// Extra header fields (an `Authorization` header for bearer-token vendors).

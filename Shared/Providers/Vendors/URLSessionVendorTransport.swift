@@ -4,11 +4,11 @@ import Foundation
     import FoundationNetworking
 #endif
 
-/// The real `HTTPClient`: Foundation's `URLSession` (libcurl underneath on Linux).
-package final class URLSessionHTTPClient: HTTPClient {
+/// The real `VendorTransport`: Foundation's `URLSession` (libcurl underneath on Linux).
+package final class URLSessionVendorTransport: VendorTransport {
     private let session: URLSession
 
-    /// A client over an ephemeral session: no cookies, no disk cache, since vendor data must never come stale from a
+    /// A transport over an ephemeral session: no cookies, no disk cache, since vendor data must never come stale from a
     /// local cache.
     package init() {
         let configuration = URLSessionConfiguration.ephemeral
@@ -21,8 +21,9 @@ package final class URLSessionHTTPClient: HTTPClient {
         session.finishTasksAndInvalidate()
     }
 
-    /// Sends the GET; a timeout or connection failure becomes `HTTPClientError`, anything with a status is returned.
-    package func send(_ request: HTTPRequest) async throws -> HTTPResponse {
+    /// Sends the GET; a timeout or connection failure becomes `VendorTransportError`, anything with a status is
+    /// returned.
+    package func send(_ request: VendorRequest) async throws -> VendorResponse {
         var urlRequest = URLRequest(url: request.url)
         urlRequest.httpMethod = "GET"
         urlRequest.cachePolicy = .reloadIgnoringLocalCacheData
@@ -36,23 +37,23 @@ package final class URLSessionHTTPClient: HTTPClient {
             (data, response) = try await session.data(for: urlRequest)
         } catch let error as URLError {
             if error.code == .cancelled, Task.isCancelled { throw CancellationError() }
-            if error.code == .timedOut { throw HTTPClientError.timeout }
+            if error.code == .timedOut { throw VendorTransportError.timeout }
             // The URLError's description names the URL, and with it a query-string key: keep only the code.
-            throw HTTPClientError.transport(message: "URLError \(error.code.rawValue)")
+            throw VendorTransportError.transport(message: "URLError \(error.code.rawValue)")
         } catch {
             if Task.isCancelled { throw CancellationError() }
             // Any other error may carry the URL in its user info too.
             let error = error as NSError
-            throw HTTPClientError.transport(message: "\(error.domain) \(error.code)")
+            throw VendorTransportError.transport(message: "\(error.domain) \(error.code)")
         }
         guard let http = response as? HTTPURLResponse else {
-            throw HTTPClientError.transport(message: "not an HTTP response")
+            throw VendorTransportError.transport(message: "not an HTTP response")
         }
         var headers: [String: String] = [:]
         for (name, value) in http.allHeaderFields {
             if let name = name as? String, let value = value as? String { headers[name] = value }
         }
-        return HTTPResponse(status: http.statusCode, headers: headers, body: data)
+        return VendorResponse(status: http.statusCode, headers: headers, body: data)
     }
 
     /// Whole seconds, rounded up, at least one: swift-corelibs-foundation truncates the interval to whole seconds,

@@ -1,5 +1,5 @@
-/// Why an `HTTPClient` got no response at all.
-package enum HTTPClientError: Error, Equatable, CustomStringConvertible {
+/// Why a `VendorTransport` got no response at all.
+package enum VendorTransportError: Error, Equatable, CustomStringConvertible {
     /// No response within the request's timeout.
     case timeout
     /// The connection failed (refused, reset, DNS, TLS); `message` is the system's one-line reason.

@@ -7,38 +7,33 @@ import Synchronization
     import Darwin
 #endif
 
-/// A minimal HTTP/1.1 server on a loopback port for provider tests: one request per connection, replies chosen by
-/// a handler, every request recorded.
-final class StubHTTPServer: Sendable {
+/// A minimal HTTP/1.1 server on a loopback port standing in for a data vendor: one request per connection, replies
+/// chosen by a handler, every request recorded.
+package final class StubHTTPServer: Sendable {
     /// A request as received.
-    struct Request: Sendable {
+    package struct Request: Sendable {
         /// The path without the query.
-        var path: String
+        package var path: String
         /// The query parameters, percent-decoded.
-        var query: [String: String]
+        package var query: [String: String]
         /// Header fields, names lowercased.
-        var headers: [String: String]
+        package var headers: [String: String]
         /// The raw request target.
-        var target: String
+        package var target: String
     }
 
     /// What to do with a request.
-    enum Reply: Sendable {
+    package enum Reply: Sendable {
         /// Answer with a status, headers and body.
         case respond(status: Int, headers: [String: String], body: Data)
         /// Never answer; the connection stays open until the server stops (a vendor that hangs).
         case hang
 
         /// A JSON answer.
-        static func json(_ body: String, status: Int = 200, headers: [String: String] = [:]) -> Reply {
+        package static func json(_ body: String, status: Int = 200, headers: [String: String] = [:]) -> Reply {
             .respond(
                 status: status, headers: headers.merging(["Content-Type": "application/json"]) { $1 },
                 body: Data(body.utf8))
-        }
-
-        /// A JSON answer from a fixture file.
-        static func fixture(_ name: String, status: Int = 200) -> Reply {
-            .respond(status: status, headers: ["Content-Type": "application/json"], body: Fixtures.data(name))
         }
     }
 
@@ -49,14 +44,14 @@ final class StubHTTPServer: Sendable {
     }
 
     /// The port it listens on.
-    let port: Int
+    package let port: Int
     private let listener: Int32
     private let handler: @Sendable (Request) -> Reply
     private let state = Mutex(State())
     private let finished = DispatchSemaphore(value: 0)
 
     /// Starts a server answering with `handler`.
-    init(handler: @escaping @Sendable (Request) -> Reply) throws {
+    package init(handler: @escaping @Sendable (Request) -> Reply) throws {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw StubError.socket("socket", errno) }
         var yes: Int32 = 1
@@ -86,16 +81,16 @@ final class StubHTTPServer: Sendable {
     }
 
     /// The root URL.
-    var baseURL: URL { URL(string: "http://127.0.0.1:\(port)")! }
+    package var baseURL: URL { URL(string: "http://127.0.0.1:\(port)")! }
 
     /// Every request received, in order.
-    var requests: [Request] { state.withLock { $0.requests } }
+    package var requests: [Request] { state.withLock { $0.requests } }
 
     /// The requests whose path is `path`.
-    func requests(to path: String) -> [Request] { requests.filter { $0.path == path } }
+    package func requests(to path: String) -> [Request] { requests.filter { $0.path == path } }
 
     /// Stops accepting, closes held connections and waits for the accept loop to end.
-    func stop() {
+    package func stop() {
         let held = state.withLock { state in
             state.stopped = true
             return state.held
@@ -189,6 +184,7 @@ final class StubHTTPServer: Sendable {
         switch status {
         case 200: "OK"
         case 401: "Unauthorized"
+        case 403: "Forbidden"
         case 404: "Not Found"
         case 429: "Too Many Requests"
         case 500: "Internal Server Error"
@@ -198,7 +194,7 @@ final class StubHTTPServer: Sendable {
     }
 
     /// A socket call failed.
-    enum StubError: Error {
+    package enum StubError: Error {
         case socket(String, Int32)
     }
 }

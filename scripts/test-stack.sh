@@ -117,6 +117,18 @@ code=$(uncached_get)
 [ "$code" = 200 ] || fail "after up, GET answered $code: $(cat "$WORK/body-$query.json")"
 [ "$(jq '.performance | length' "$WORK/body-$query.json")" -gt 3 ] || fail "after up, no series: $(cat "$WORK/body-$query.json")"
 pass "after up, the same kind of query answers 200 with the stored series"
+
+# indexctl summary and the API's summary come from the same analytics (Methodology): the same figures.
+"$BIN_DIR/indexctl" summary --nats-url "$NATS_B" >"$WORK/summary-b.txt" 2>&1 || fail "summary of B: $(cat "$WORK/summary-b.txt")"
+curl -sS --max-time 60 -o "$WORK/full-b.json" "http://127.0.0.1:$API_B/index-performance?start_date=2024-01-01&end_date=2024-01-31"
+percent() { jq -r "$1" "$WORK/full-b.json" | awk '{ printf "%+.2f %%", $1 * 100 }'; }
+for line in "total return   $(percent .summary.total_return) since" "volatility     $(percent .summary.annualized_volatility | tr -d +) annualized" \
+    "max drawdown   $(percent .summary.max_drawdown)" \
+    "best session   $(percent .summary.best_session.daily_return) on $(jq -r .summary.best_session.date "$WORK/full-b.json")" \
+    "worst session  $(percent .summary.worst_session.daily_return) on $(jq -r .summary.worst_session.date "$WORK/full-b.json")"; do
+    grep -qF "$line" "$WORK/summary-b.txt" || fail "indexctl summary lacks the API's \"$line\": $(cat "$WORK/summary-b.txt")"
+done
+pass "indexctl summary shows the API's analytics: $(grep -E '^(total return|max drawdown)' "$WORK/summary-b.txt" | tr -s ' ' | paste -sd';')"
 for process in "${PROCESSES[@]}"; do PID_B[$process]=$(pid_file_of B "$process"); done
 
 in_stack B "$STACK" down >/dev/null

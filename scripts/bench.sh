@@ -59,6 +59,7 @@ for pidfile in "$DATA_DIR"/run/*.pid; do
     printf '   %-16s %8s %8s\n' "$name" "$(awk '/VmHWM/{printf "%.0f MiB", $2/1024}' "/proc/$pid/status")" \
         "$(awk -v t="$TICK" '{printf "%.1f s", ($14 + $15) / t}' "/proc/$pid/stat")"
 done
-NEXT=$($BIN/indexctl sessions --from "$TO" --to 2030-12-31 | awk -v last="$TO" '$1 > last { print; exit }')
+# awk reads to the end (no early exit): indexctl must not die of a closed pipe under pipefail.
+NEXT=$($BIN/indexctl sessions --from "$TO" --to 2030-12-31 | awk -v last="$TO" '$1 > last && next_session == "" { next_session = $1 } END { print next_session }')
 echo "== latency of one new session of $TICKERS rows, fetch to queryable ($LATENCY_SESSIONS sessions from $NEXT)"
 $BIN/indexctl measure-latency --from "$NEXT" --count "$LATENCY_SESSIONS" | tail -1

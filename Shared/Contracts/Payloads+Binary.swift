@@ -65,6 +65,14 @@ extension BinaryWriter {
         write(replay.refetched)
     }
 
+    mutating func write(_ action: CorporateAction) {
+        write(action.date)
+        write(action.ticker)
+        write(action.kind)
+        write(action.value != nil)
+        if let value = action.value { write(value) }
+    }
+
     mutating func write(_ row: PriceRow) {
         write(row.date)
         write(row.ticker)
@@ -97,6 +105,14 @@ extension BinaryReader {
     mutating func readReplay() throws -> ReplayMark? {
         guard try readBool() else { return nil }
         return ReplayMark(replayID: try readString(), refetched: try readBool())
+    }
+
+    mutating func readAction() throws -> CorporateAction {
+        let date = try readDate()
+        let ticker = try readString()
+        let kind = try readString()
+        let value = try readBool() ? try readDouble() : nil
+        return CorporateAction(date: date, ticker: ticker, kind: kind, value: value)
     }
 
     mutating func readPriceRow() throws -> PriceRow {
@@ -139,6 +155,8 @@ extension PriceBatch {
         for row in rows { writer.write(row) }
         writer.writeCount(stocks.count)
         for stock in stocks { writer.write(stock) }
+        writer.writeCount(actions.count)
+        for action in actions { writer.write(action) }
         return Data(writer.bytes)
     }
 
@@ -156,9 +174,14 @@ extension PriceBatch {
             rows.reserveCapacity(count)
             for _ in 0..<count { rows.append(try reader.readPriceRow()) }
             let stocks = try reader.readStocks()
+            let actionCount = try reader.readCount(minimumElementSize: 5)
+            var actions: [CorporateAction] = []
+            actions.reserveCapacity(actionCount)
+            for _ in 0..<actionCount { actions.append(try reader.readAction()) }
             try reader.expectEnd(Self.self)
             return PriceBatch(
-                batchID: batchID, date: date, source: source, chunk: chunk, replay: replay, rows: rows, stocks: stocks
+                batchID: batchID, date: date, source: source, chunk: chunk, replay: replay, rows: rows, stocks: stocks,
+                actions: actions
             )
         }
         guard batch.chunk.count >= 1, batch.chunk.index < batch.chunk.count else {
@@ -205,6 +228,11 @@ extension ValidatedBatch {
         }
         writer.writeCount(stocks.count)
         for stock in stocks { writer.write(stock) }
+        writer.writeCount(actions.count)
+        for validated in actions {
+            writer.write(validated.action)
+            writer.write(validated.rejection?.rawValue ?? "")
+        }
         return Data(writer.bytes)
     }
 
@@ -240,10 +268,25 @@ extension ValidatedBatch {
                     ))
             }
             let stocks = try reader.readStocks()
+            let actionCount = try reader.readCount(minimumElementSize: 6)
+            var actions: [ValidatedAction] = []
+            actions.reserveCapacity(actionCount)
+            for _ in 0..<actionCount {
+                let action = try reader.readAction()
+                let raw = try reader.readString()
+                var rejection: ActionRejectionReason?
+                if !raw.isEmpty {
+                    guard let reason = ActionRejectionReason(rawValue: raw) else {
+                        throw ContractError.malformed(schema: schema, detail: "unknown action rejection \(raw)")
+                    }
+                    rejection = reason
+                }
+                actions.append(ValidatedAction(action: action, rejection: rejection))
+            }
             try reader.expectEnd(Self.self)
             return ValidatedBatch(
                 batchID: batchID, date: date, source: source, replay: replay, rows: rows, stocks: stocks,
-                receivedRows: received, rejectedRows: rejected
+                receivedRows: received, rejectedRows: rejected, actions: actions
             )
         }
     }

@@ -93,6 +93,8 @@ package struct ChunkInfo: Codable, Sendable, Equatable {
 /// `prices.raw.<date>`: one session's rows from a provider.
 package struct PriceBatch: KindedMessage, Equatable {
     package static let kind = MessageKind.priceBatch
+    /// 2: the session's corporate actions travel with its rows.
+    package static let version = 2
 
     /// A content hash of the whole session (equal for every chunk): identifies the delivery.
     package var batchID: String
@@ -108,11 +110,13 @@ package struct PriceBatch: KindedMessage, Equatable {
     package var rows: [PriceRow]
     /// Metadata of the stocks in the rows, where the provider has it.
     package var stocks: [StockInfo]
+    /// The session's corporate actions in the provider's order (the first chunk carries them all).
+    package var actions: [CorporateAction]
 
     /// A batch.
     package init(
         batchID: String, date: SessionDate, source: String, chunk: ChunkInfo = .whole, replay: ReplayMark? = nil,
-        rows: [PriceRow], stocks: [StockInfo] = []
+        rows: [PriceRow], stocks: [StockInfo] = [], actions: [CorporateAction] = []
     ) {
         self.batchID = batchID
         self.date = date
@@ -121,12 +125,13 @@ package struct PriceBatch: KindedMessage, Equatable {
         self.replay = replay
         self.rows = rows
         self.stocks = stocks
+        self.actions = actions
     }
 }
 
 /// A flag the validator sets without rejecting the row.
 package enum PriceFlag: String, Codable, Sendable, CaseIterable {
-    /// |close / previous valid close - 1| > 50 %.
+    /// |close / adjusted previous valid close - 1| > 50 %, the previous close divided by the split ratios since.
     case priceJump = "price_jump"
     /// Close equal to the previous five valid closes.
     case stale
@@ -188,6 +193,8 @@ package struct ValidRow: Codable, Sendable, Equatable {
 /// `prices.valid.<date>`: one session's valid rows.
 package struct ValidatedBatch: KindedMessage, Equatable {
     package static let kind = MessageKind.validatedBatch
+    /// 2: the session's corporate actions, accepted and rejected, travel with the valid rows.
+    package static let version = 2
 
     /// The raw batch this came from.
     package var batchID: String
@@ -205,12 +212,15 @@ package struct ValidatedBatch: KindedMessage, Equatable {
     package var receivedRows: Int
     /// How many were rejected.
     package var rejectedRows: Int
+    /// Every corporate action of the batch with the validator's decision, in the batch's order.
+    package var actions: [ValidatedAction]
 
     /// A validated batch.
     package init(
         batchID: String, date: SessionDate, source: String, replay: ReplayMark?, rows: [ValidRow],
-        stocks: [StockInfo], receivedRows: Int, rejectedRows: Int
+        stocks: [StockInfo], receivedRows: Int, rejectedRows: Int, actions: [ValidatedAction] = []
     ) {
+        self.actions = actions
         self.batchID = batchID
         self.date = date
         self.source = source

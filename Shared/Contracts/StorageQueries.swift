@@ -358,15 +358,22 @@ package struct HistoricalClose: Codable, Sendable, Equatable {
     }
 }
 
-/// Closes in date order.
+/// Closes in date order, and the accepted splits dated in the range (the adjusted `price_jump` divides by them).
 package struct PriceHistoryReply: StorageReply, Equatable {
     package static let answers = StorageRequestKind.priceHistory
+    /// 2: with the range's accepted splits.
+    package static let version = 2
 
     /// The closes.
     package var closes: [HistoricalClose]
+    /// The accepted splits dated in the range, in date order.
+    package var splits: [AcceptedAction]
 
     /// A reply.
-    package init(closes: [HistoricalClose]) { self.closes = closes }
+    package init(closes: [HistoricalClose], splits: [AcceptedAction] = []) {
+        self.closes = closes
+        self.splits = splits
+    }
 }
 
 /// A stored index result by date.

@@ -35,13 +35,13 @@ extension PipelinePublishing {
     /// payload limit; returns once every chunk is stored.
     /// - Parameter batchID: the batch id to keep, when re-publishing a stored batch; by default the content hash.
     package func publishSession(
-        date: SessionDate, rows: [PriceRow], stocks: [StockInfo], source: String, replay: ReplayMark? = nil,
-        batchID: String? = nil
+        date: SessionDate, rows: [PriceRow], stocks: [StockInfo], actions: [CorporateAction] = [], source: String,
+        replay: ReplayMark? = nil, batchID: String? = nil
     ) async throws -> PublishedSession {
-        let batchID = try batchID ?? SessionBatches.batchID(date: date, source: source, rows: rows)
+        let batchID = try batchID ?? SessionBatches.batchID(date: date, source: source, rows: rows, actions: actions)
         let batches = try SessionBatches.chunks(
-            batchID: batchID, date: date, rows: rows, stocks: stocks, source: source, replay: replay,
-            payloadLimit: payloadLimit
+            batchID: batchID, date: date, rows: rows, stocks: stocks, actions: actions, source: source,
+            replay: replay, payloadLimit: payloadLimit
         )
         for batch in batches { try await publish(batch) }
         return PublishedSession(date: date, batchID: batchID, rows: rows.count, chunks: batches.count)
@@ -50,18 +50,21 @@ extension PipelinePublishing {
 
 /// How a session's rows become price batches.
 package enum SessionBatches {
-    /// The batch id of a session's content: equal rows from the same source give the same id. Stock metadata is
-    /// not part of it: it is upserted on its own, and a batch may carry only the stocks new since the last one.
-    package static func batchID(date: SessionDate, source: String, rows: [PriceRow]) throws -> String {
-        let whole = PriceBatch(batchID: "", date: date, source: source, rows: rows, stocks: [])
+    /// The batch id of a session's content: equal rows and actions from the same source give the same id. Stock
+    /// metadata is not part of it: it is upserted on its own, and a batch may carry only the stocks new since the
+    /// last one.
+    package static func batchID(
+        date: SessionDate, source: String, rows: [PriceRow], actions: [CorporateAction] = []
+    ) throws -> String {
+        let whole = PriceBatch(batchID: "", date: date, source: source, rows: rows, stocks: [], actions: actions)
         return "\(date)-\(ContentHash.hex(try whole.encoded()))"
     }
 
-    /// The batches of a session, split evenly until each encodes within `payloadLimit` bytes; the stocks travel
-    /// with the first.
+    /// The batches of a session, split evenly until each encodes within `payloadLimit` bytes; the stocks and the
+    /// actions travel with the first.
     package static func chunks(
-        batchID: String, date: SessionDate, rows: [PriceRow], stocks: [StockInfo], source: String,
-        replay: ReplayMark?, payloadLimit: Int
+        batchID: String, date: SessionDate, rows: [PriceRow], stocks: [StockInfo], actions: [CorporateAction] = [],
+        source: String, replay: ReplayMark?, payloadLimit: Int
     ) throws -> [PriceBatch] {
         var count = 1
         while true {
@@ -74,7 +77,7 @@ package enum SessionBatches {
                     ? [] : Array(rows[min(rows.count, index * size)..<min(rows.count, (index + 1) * size)])
                 let batch = PriceBatch(
                     batchID: batchID, date: date, source: source, chunk: ChunkInfo(index: index, count: count),
-                    replay: replay, rows: slice, stocks: index == 0 ? stocks : []
+                    replay: replay, rows: slice, stocks: index == 0 ? stocks : [], actions: index == 0 ? actions : []
                 )
                 largest = max(largest, try batch.encoded().count)
                 batches.append(batch)

@@ -197,9 +197,11 @@ private struct ReplayRun {
     private mutating func handle(_ date: SessionDate, _ session: ProviderSession?, source: String) async throws {
         try Task.checkCancellation()
         let rows = session?.rows ?? []
-        if rows.isEmpty && storedDates.contains(date) { return }
+        let actions = session?.actions ?? []
+        if rows.isEmpty && actions.isEmpty && storedDates.contains(date) { return }
         try await publish(
-            date: date, rows: rows, stocks: session?.stocks ?? [], source: source, batchID: nil, refetched: true
+            date: date, rows: rows, stocks: session?.stocks ?? [], actions: actions, source: source, batchID: nil,
+            refetched: true
         )
     }
 
@@ -209,18 +211,19 @@ private struct ReplayRun {
         try Task.checkCancellation()
         let stored = try await replayer.storage.ask(StoredBatchQuery(date: date)).batch
         try await publish(
-            date: date, rows: stored.rows, stocks: stored.stocks, source: stored.source, batchID: stored.batchID,
-            refetched: false
+            date: date, rows: stored.rows, stocks: stored.stocks, actions: stored.actions, source: stored.source,
+            batchID: stored.batchID, refetched: false
         )
         republished += 1
     }
 
     private mutating func publish(
-        date: SessionDate, rows: [PriceRow], stocks: [StockInfo], source: String, batchID: String?, refetched: Bool
+        date: SessionDate, rows: [PriceRow], stocks: [StockInfo], actions: [CorporateAction], source: String,
+        batchID: String?, refetched: Bool
     ) async throws {
         let stocks = stocks.filter { sentStocks[$0.ticker] != $0 }
         let result = try await replayer.publisher.publishSession(
-            date: date, rows: rows, stocks: stocks, source: source,
+            date: date, rows: rows, stocks: stocks, actions: actions, source: source,
             replay: ReplayMark(replayID: request.replayID, refetched: refetched), batchID: batchID
         )
         for stock in stocks { sentStocks[stock.ticker] = stock }

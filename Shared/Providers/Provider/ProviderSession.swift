@@ -9,11 +9,14 @@ package struct ProviderSession: Sendable, Equatable {
     package var rows: [PriceRow]
     /// Metadata of the stocks in the rows, where the provider has it.
     package var stocks: [StockInfo]
+    /// The corporate actions dated this session, in the provider's order.
+    package var actions: [CorporateAction]
 
     /// A session's data.
-    package init(date: SessionDate, rows: [PriceRow], stocks: [StockInfo]) {
+    package init(date: SessionDate, rows: [PriceRow], stocks: [StockInfo], actions: [CorporateAction] = []) {
         self.date = date
         self.rows = rows
         self.stocks = stocks
+        self.actions = actions
     }
 }

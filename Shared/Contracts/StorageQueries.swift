@@ -76,12 +76,15 @@ package struct PerformancePoint: Codable, Sendable, Equatable {
     package var level: Double
     /// Its return R(d).
     package var dailyReturn: Double
+    /// The turnover of a rebalance session that is not the base (`0.5 * sum |target - drift|`); nil otherwise.
+    package var turnover: Double?
 
     /// A point.
-    package init(date: SessionDate, level: Double, dailyReturn: Double) {
+    package init(date: SessionDate, level: Double, dailyReturn: Double, turnover: Double? = nil) {
         self.date = date
         self.level = level
         self.dailyReturn = dailyReturn
+        self.turnover = turnover
     }
 }
 

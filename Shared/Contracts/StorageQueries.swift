@@ -28,6 +28,8 @@ package enum StorageRequestKind: String, Sendable, CaseIterable, Codable {
     case storedBatch = "stored-batch"
     /// An online backup of the database to a file (a command).
     case backup
+    /// The stored corporate actions over a range, accepted and rejected.
+    case corporateActions = "corporate-actions"
 
     /// Whether the request changes something (a command) rather than only reading (a query).
     package var isCommand: Bool { self == .backup }
@@ -486,4 +488,35 @@ package struct StoredBatchReply: StorageReply, Equatable {
         try checkSchema(tag: schemaTag)
         return StoredBatchReply(batch: try PriceBatch.decoded(from: data, schemaTag: nil))
     }
+}
+
+/// The stored corporate actions dated in a range (of every session's current batch), in date, ticker and batch order.
+package struct CorporateActionsQuery: StorageQuery, Equatable {
+    package typealias Reply = CorporateActionsReply
+    package static let kind = StorageRequestKind.corporateActions
+
+    /// The range of the actions' own dates.
+    package var range: DateRange
+    /// Only this ticker's; nil for every ticker.
+    package var ticker: String?
+    /// Only the accepted ones (what the methodology reads).
+    package var acceptedOnly: Bool
+
+    /// A query.
+    package init(range: DateRange, ticker: String? = nil, acceptedOnly: Bool = false) {
+        self.range = range
+        self.ticker = ticker
+        self.acceptedOnly = acceptedOnly
+    }
+}
+
+/// Stored actions with their decisions.
+package struct CorporateActionsReply: StorageReply, Equatable {
+    package static let answers = StorageRequestKind.corporateActions
+
+    /// The actions.
+    package var actions: [ValidatedAction]
+
+    /// A reply.
+    package init(actions: [ValidatedAction]) { self.actions = actions }
 }

@@ -14,4 +14,7 @@ package protocol BuildStore: Sendable {
     func storedResult(on date: SessionDate) async throws -> IndexResult?
     /// The stored valid rows of `date` and the batch they came from; nil when no batch is stored for it.
     func rows(on date: SessionDate) async throws -> (batchID: String, rows: [ValidRow])?
+    /// The accepted corporate actions dated in (`after`, `through`] of the current batches (an arrived batch's own
+    /// actions included), in date order and each date's provider order.
+    func actions(after: SessionDate, through: SessionDate) async throws -> [AcceptedAction]
 }

@@ -47,11 +47,12 @@ package struct IndexBuildEngine: Sendable {
     ///   - date: the session whose batch arrived.
     ///   - batchID: the batch.
     ///   - rows: its valid rows (possibly none).
+    ///   - actions: its accepted corporate actions (they replace whatever the store holds for `date`).
     ///   - store: storage, read only.
     ///   - mode: how much of the stored series to trust.
     package func build(
-        arrived date: SessionDate, batchID: String, rows: [ValidRow], store: some BuildStore,
-        mode: BuildMode = .incremental
+        arrived date: SessionDate, batchID: String, rows: [ValidRow], actions arrivedActions: [AcceptedAction] = [],
+        store: some BuildStore, mode: BuildMode = .incremental
     ) async throws -> BuildPlan {
         guard calendar.isSession(date) else { return BuildPlan(status: .notASession) }
         var known: [SessionDate: Known] = [:]
@@ -94,6 +95,9 @@ package struct IndexBuildEngine: Sendable {
         // The stored result that `previous` replaces: a later session's stored return is reusable only if it was
         // computed against the same basket.
         var previousStored = previous
+        // The arrived session's actions count in the next index session's return: when the arrived session is no
+        // index session, that return cannot be reused.
+        var recomputeNext = false
         for session in calendar.sessions(from: start, to: last) {
             guard let info = known[session] else {
                 plan.blockedBy = session  // only after `date`: the gap check above covers the rest
@@ -101,7 +105,7 @@ package struct IndexBuildEngine: Sendable {
             }
             let stored = try await store.storedResult(on: session).map(Self.normalized)
             let result: IndexResult
-            if mode == .incremental, session != date,
+            if mode == .incremental, session != date, !recomputeNext,
                 let reused = reuse(stored, info: info, previous: previous, previousStored: previousStored)
             {
                 result = reused
@@ -117,15 +121,27 @@ package struct IndexBuildEngine: Sendable {
                     }
                     input = fetched
                 }
+                var actions: [AcceptedAction] = []
+                if let previous, !previous.isRetraction, !input.rows.isEmpty {
+                    actions = try await store.actions(after: previous.date, through: session)
+                    if previous.date < date && date <= session {
+                        // The arrived batch's actions replace the stored ones of its date, in date order.
+                        actions =
+                            actions.filter { $0.date < date } + arrivedActions.filter { $0.date == date }
+                            + actions.filter { $0.date > date }
+                    }
+                }
                 result = calculator.compute(
-                    date: session, rows: input.rows, previous: previous, sourceBatchID: input.batchID
+                    date: session, rows: input.rows, previous: previous, actions: actions, sourceBatchID: input.batchID
                 )
             }
             if result.isRetraction {
+                if session == date { recomputeNext = true }
                 // Not an index session: the next one's previous session stays the same.
                 if stored != nil { plan.results.append(result) }
                 continue
             }
+            recomputeNext = false
             if !Self.identical(result, stored) {
                 plan.results.append(result)
             } else if mode == .incremental, session > date, lastNeedingWork.map({ session >= $0 }) ?? true {

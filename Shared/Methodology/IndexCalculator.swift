@@ -14,12 +14,20 @@ package struct IndexCalculator: Sendable {
     package let index: String
     /// N: how many of the largest stocks form C(d).
     package let size: Int
+    /// Price return (special dividends count) or total return (every dividend counts).
+    package let returnKind: IndexDefinition.ReturnKind
 
     /// A calculator for an index of `size` stocks (at least 1).
-    package init(index: String = Indexes.defaultID, size: Int = 100) {
+    package init(index: String = Indexes.defaultID, size: Int = 100, returnKind: IndexDefinition.ReturnKind = .price) {
         precondition(size >= 1, "an index holds at least one stock")
         self.index = index
         self.size = size
+        self.returnKind = returnKind
+    }
+
+    /// The calculator of a built-in definition (equal weights, rebalanced at every close).
+    package init(definition: IndexDefinition) {
+        self.init(index: definition.id, size: definition.size, returnKind: definition.returnKind)
     }
 
     /// Ranks a session's valid rows: market cap descending, ties broken by ticker in UTF-8 byte order (which is
@@ -63,9 +71,11 @@ package struct IndexCalculator: Sendable {
     ///   - date: the session.
     ///   - rows: its valid rows.
     ///   - previous: the result of the previous index session p (strictly before `date`), nil at the base.
+    ///   - actions: the accepted corporate actions dated in (p, `date`]; others are ignored.
     ///   - sourceBatchID: the price batch `rows` came from.
     package func compute(
-        date: SessionDate, rows: [ValidRow], previous: IndexResult?, sourceBatchID: String
+        date: SessionDate, rows: [ValidRow], previous: IndexResult?, actions: [AcceptedAction] = [],
+        sourceBatchID: String
     ) -> IndexResult {
         let order = rankedIndices(rows)
         guard !order.isEmpty else {
@@ -98,11 +108,18 @@ package struct IndexCalculator: Sendable {
         for (rank, row) in order.enumerated() {
             if let position = heldPosition[rows[row].ticker] { today[position] = (row, rank + 1) }
         }
+        let adjustments = ActionAdjustment.byTicker(
+            actions.filter { previous.date < $0.date && $0.date <= date }, returnKind: returnKind
+        )
         // In C(p) rank order, so the bits never depend on hashing or on who computes; a missing close adds r_i = 0.
         var sum = 0.0
         for (position, held) in previous.constituents.enumerated() {
             if let row = today[position]?.row {
-                sum += rows[row].close / held.close - 1
+                if let adjustment = adjustments[held.ticker] {
+                    sum += adjustment.adjusted(close: rows[row].close) / held.close - 1
+                } else {
+                    sum += rows[row].close / held.close - 1
+                }
             }
         }
         let dailyReturn = sum / Double(previous.constituents.count)

@@ -17,7 +17,7 @@ package struct TickerHistory: Sendable, Equatable {
     /// Closes kept per ticker (see the type's documentation for the extra one).
     static let keptCloses = staleCount + 1
 
-    /// One close and its session.
+    /// One close (or split ratio) and its session.
     private struct DatedClose: Sendable, Equatable {
         var date: SessionDate
         var close: Double
@@ -28,24 +28,62 @@ package struct TickerHistory: Sendable, Equatable {
 
     /// Per ticker, its kept closes in ascending date order, one per date.
     private var byTicker: [String: [DatedClose]] = [:]
+    /// Per ticker, the ratios of its latest accepted splits in ascending date order (at most `keptSplits`).
+    private var splitsByTicker: [String: [DatedClose]] = [:]
+    /// Splits kept per ticker: far more than can fall within the flags' window.
+    static let keptSplits = 8
 
     /// An empty history.
     package init() {}
 
-    /// A history rebuilt from stored valid closes (any order); the closes of one date form that date's batch.
-    package init(closes: [HistoricalClose]) {
+    /// A history rebuilt from stored valid closes (any order) and accepted splits; the closes of one date form that
+    /// date's batch.
+    package init(closes: [HistoricalClose], splits: [AcceptedAction] = []) {
         let byDate = Dictionary(grouping: closes, by: \.date)
         for date in byDate.keys.sorted() {
             insert(date: date, closes: byDate[date, default: []].map { ($0.ticker, $0.close) })
         }
+        for split in splits.sorted(by: { $0.date < $1.date }) where split.kind == .split {
+            Self.insert(
+                DatedClose(date: split.date, close: split.value), into: &splitsByTicker[split.ticker, default: []])
+            trimSplits(split.ticker)
+        }
     }
 
-    /// Records a session's valid rows; a session recorded again is replaced as a whole, as a new batch replaces it.
-    package mutating func record(date: SessionDate, rows: [ValidRow]) {
+    /// Records a session's valid rows and accepted splits; a session recorded again is replaced as a whole, as a new
+    /// batch replaces it.
+    package mutating func record(date: SessionDate, rows: [ValidRow], splits: [AcceptedAction] = []) {
         if let asOf, date <= asOf {
             removeAll(on: date)
         }
+        for split in splits where split.kind == .split && split.date == date {
+            Self.insert(DatedClose(date: date, close: split.value), into: &splitsByTicker[split.ticker, default: []])
+            trimSplits(split.ticker)
+        }
         insert(date: date, closes: rows.map { ($0.ticker, $0.close) })
+    }
+
+    /// The ticker's most recent kept close dated within `range`, with its date.
+    package func lastClose(_ ticker: String, in range: DateRange) -> (date: SessionDate, close: Double)? {
+        guard let found = byTicker[ticker]?.last(where: { range.start <= $0.date && $0.date <= range.end }) else {
+            return nil
+        }
+        return (found.date, found.close)
+    }
+
+    /// The product of the ticker's recorded split ratios dated in (`after`, `through`], in date order.
+    package func splitFactor(_ ticker: String, after: SessionDate, through: SessionDate) -> Double {
+        var factor = 1.0
+        for split in splitsByTicker[ticker, default: []] where after < split.date && split.date <= through {
+            factor *= split.close
+        }
+        return factor
+    }
+
+    private mutating func trimSplits(_ ticker: String) {
+        if let count = splitsByTicker[ticker]?.count, count > Self.keptSplits {
+            splitsByTicker[ticker]?.removeFirst(count - Self.keptSplits)
+        }
     }
 
     /// The ticker's most recent kept closes (at most `staleCount`), most recent last, ignoring any window.
@@ -71,11 +109,15 @@ package struct TickerHistory: Sendable, Equatable {
         return DateRange(start: start, end: end)
     }
 
-    /// Drops every ticker's close on `date`.
+    /// Drops every ticker's close and split on `date`.
     private mutating func removeAll(on date: SessionDate) {
         for ticker in Array(byTicker.keys) {
             byTicker[ticker]?.removeAll { $0.date == date }
             if byTicker[ticker]?.isEmpty == true { byTicker[ticker] = nil }
+        }
+        for ticker in Array(splitsByTicker.keys) {
+            splitsByTicker[ticker]?.removeAll { $0.date == date }
+            if splitsByTicker[ticker]?.isEmpty == true { splitsByTicker[ticker] = nil }
         }
     }
 

@@ -16,14 +16,41 @@ package enum Validation {
     /// `price_jump` is set when |close / previous valid close - 1| is strictly greater than this.
     package static let priceJumpThreshold = 0.5
 
+    /// Decides a batch's corporate actions in its order, with the first reason that applies: `duplicate` (an earlier
+    /// action has the same date, ticker and kind text, valid or not), `unknown_kind`, `not_a_session`, `bad_value`.
+    package static func validate(actions: [CorporateAction], calendar: NYSECalendar) -> [ValidatedAction] {
+        var seen = Set<ActionKey>()
+        return actions.map { action in
+            ValidatedAction(action: action, rejection: rejectionReason(for: action, calendar: calendar, seen: &seen))
+        }
+    }
+
+    private static func rejectionReason(
+        for action: CorporateAction, calendar: NYSECalendar, seen: inout Set<ActionKey>
+    ) -> ActionRejectionReason? {
+        guard seen.insert(ActionKey(date: action.date, ticker: action.ticker, kind: action.kind)).inserted else {
+            return .duplicate
+        }
+        guard let kind = action.knownKind else { return .unknownKind }
+        guard calendar.isSession(action.date) else { return .notASession }
+        guard let value = action.value, value.isFinite else { return .badValue }
+        switch kind {
+        case .split: return value > 0 ? nil : .badValue
+        case .cashDividend, .specialDividend: return value >= 0 ? nil : .badValue
+        }
+    }
+
     /// Validates a batch in its order; every row ends up in exactly one of `valid` and `rejections`.
     /// - Parameters:
     ///   - rows: the batch as the provider delivered it (the `duplicate` rule depends on the order).
     ///   - calendar: decides `not_a_session` and the flags' window.
-    ///   - history: valid closes of earlier sessions, for the flags.
+    ///   - history: valid closes and accepted splits of earlier sessions, for the flags.
+    ///   - splits: the batch's own accepted splits (a split dated on a row's date adjusts its `price_jump`).
     package static func validate(
-        rows: [PriceRow], calendar: NYSECalendar, history: TickerHistory
+        rows: [PriceRow], calendar: NYSECalendar, history: TickerHistory, splits: [AcceptedAction] = []
     ) -> ValidationOutcome {
+        var batchSplits: [String: [AcceptedAction]] = [:]
+        for split in splits where split.kind == .split { batchSplits[split.ticker, default: []].append(split) }
         var outcome = ValidationOutcome()
         var seen = Set<RowKey>()
         var windows: [SessionDate: DateRange?] = [:]
@@ -47,10 +74,21 @@ package enum Validation {
                 windows[row.date] = window
             }
             let previous = window.map { history.closes(row.ticker, in: $0) } ?? []
+            // The previous valid close, divided by the split ratios dated after it up to and including this row's date.
+            var adjustedPrevious: Double?
+            if let window, let last = history.lastClose(row.ticker, in: window) {
+                var factor = history.splitFactor(row.ticker, after: last.date, through: row.date)
+                for split in batchSplits[row.ticker, default: []] where last.date < split.date && split.date <= row.date
+                {
+                    factor *= split.value
+                }
+                adjustedPrevious = last.close / factor
+            }
             outcome.valid.append(
                 ValidRow(
                     ticker: row.ticker, open: row.open, high: row.high, low: row.low, close: close,
-                    volume: row.volume, marketCap: marketCap, flags: flags(close: close, previousCloses: previous)
+                    volume: row.volume, marketCap: marketCap,
+                    flags: flags(close: close, adjustedPrevious: adjustedPrevious, previousCloses: previous)
                 )
             )
         }
@@ -88,10 +126,11 @@ package enum Validation {
         return close * shares
     }
 
-    /// The non-rejecting flags of a valid close, given the ticker's previous valid closes (most recent last).
-    package static func flags(close: Double, previousCloses: [Double]) -> [PriceFlag] {
+    /// The non-rejecting flags of a valid close, given the ticker's previous valid closes as stored (most recent
+    /// last) and the most recent one adjusted for the splits since (nil: the last of `previousCloses`, unadjusted).
+    package static func flags(close: Double, adjustedPrevious: Double? = nil, previousCloses: [Double]) -> [PriceFlag] {
         var flags: [PriceFlag] = []
-        if let last = previousCloses.last, abs(close / last - 1) > priceJumpThreshold {
+        if let last = adjustedPrevious ?? previousCloses.last, abs(close / last - 1) > priceJumpThreshold {
             flags.append(.priceJump)
         }
         let compared = previousCloses.suffix(TickerHistory.staleCount)
@@ -99,6 +138,13 @@ package enum Validation {
             flags.append(.stale)
         }
         return flags
+    }
+
+    /// The (date, ticker, kind) key of the actions' `duplicate` rule.
+    private struct ActionKey: Hashable {
+        var date: SessionDate
+        var ticker: String
+        var kind: String
     }
 
     /// The (date, ticker) key of the `duplicate` rule.

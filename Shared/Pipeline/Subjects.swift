@@ -24,6 +24,9 @@ package enum Subjects {
     /// Storage committed index data (results, retractions, compositions or changes) of an index: caches of query
     /// answers are stale from here on. Core NATS, published after the commit.
     package static func indexStored(_ index: String) -> String { "index.stored.\(index)" }
+    /// The name announced with ``indexStored(_:)`` when storage commits price batches (their corporate actions and
+    /// session records change what the API answers); no index id can take it (ids start with a letter).
+    package static let storedPrices = "_prices"
     /// The latest state of a build job (`POST /build-index`), one subject per job.
     package static func jobState(_ jobID: String) -> String { "jobs.state.\(jobID)" }
     /// A storage request of this kind (request/reply, not a stream): `storage.query.<kind>` for queries,

@@ -22,6 +22,7 @@ final class FakeIndexReader: IndexReader {
         var compositions: [SessionDate: [ConstituentDetail]] = FakeIndexReader.defaultCompositions
         var changes: [CompositionEvent] = FakeIndexReader.defaultChanges
         var records: [SessionDate: SessionRecord] = [:]
+        var actions: [ValidatedAction] = FakeIndexReader.defaultActions
         var calls = 0
         var failure: (any Error & Sendable)?
         var reachable = true
@@ -65,6 +66,20 @@ final class FakeIndexReader: IndexReader {
             added: [CompositionChange(ticker: "CCC", rank: 1, marketCap: 3.1e12)],
             removed: [CompositionChange(ticker: "BBB", rank: nil, marketCap: nil)]
         ),
+    ]
+
+    static let defaultActions: [ValidatedAction] = [
+        ValidatedAction(
+            action: CorporateAction(date: day("2024-01-03"), ticker: "AAA", kind: "split", value: 4), rejection: nil),
+        ValidatedAction(
+            action: CorporateAction(date: day("2024-01-03"), ticker: "BBB", kind: "cash_dividend", value: 0.75),
+            rejection: nil),
+        ValidatedAction(
+            action: CorporateAction(date: day("2024-01-05"), ticker: "AAA", kind: "merger", value: nil),
+            rejection: .unknownKind),
+        ValidatedAction(
+            action: CorporateAction(date: day("2024-01-05"), ticker: "CCC", kind: "special_dividend", value: .nan),
+            rejection: .badValue),
     ]
 
     private func enter() throws {
@@ -111,6 +126,15 @@ final class FakeIndexReader: IndexReader {
         try enter()
         return state.withLock { state in
             state.records.values.filter { $0.date >= range.start && $0.date <= range.end }.sorted { $0.date < $1.date }
+        }
+    }
+
+    func corporateActions(range: DateRange, ticker: String?) async throws -> [ValidatedAction] {
+        try enter()
+        return state.withLock { state in
+            state.actions.filter { action in
+                range.contains(action.action.date) && (ticker.map { action.action.ticker == $0 } ?? true)
+            }
         }
     }
 

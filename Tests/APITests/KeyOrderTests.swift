@@ -33,6 +33,8 @@ struct KeyOrderTests {
                 method: .get, uri: "/composition-changes?start_date=2024-01-01", path: "/composition-changes",
                 status: 200),
             Call(
+                method: .get, uri: "/corporate-actions?start_date=2024-01-01", path: "/corporate-actions", status: 200),
+            Call(
                 method: .post, uri: "/build-index", body: #"{"start_date": "2024-01-02"}"#, headers: key,
                 path: "/build-index", status: 202),
             Call(method: .post, uri: "/build-index", body: "{", headers: key, path: "/build-index", status: 400),

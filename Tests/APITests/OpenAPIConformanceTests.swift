@@ -76,6 +76,18 @@ struct OpenAPIConformanceTests {
                 method: .get, uri: "/composition-changes?start_date=2024-01-09&end_date=2024-01-01",
                 path: "/composition-changes", status: 400),
             Call(
+                method: .get, uri: "/corporate-actions?start_date=2024-01-01", path: "/corporate-actions",
+                status: 200),
+            Call(
+                method: .get, uri: "/corporate-actions?start_date=2024-01-01&ticker=AAA", path: "/corporate-actions",
+                status: 200),
+            Call(
+                method: .get, uri: "/corporate-actions?start_date=2024-01-01&index=ew100", path: "/corporate-actions",
+                status: 400),
+            Call(
+                method: .get, uri: "/index-performance?start_date=2024-01-02&index=ew100-tr",
+                path: "/index-performance", status: 200),
+            Call(
                 method: .post, uri: "/build-index", body: #"{"start_date": "2024-01-02"}"#, headers: key,
                 path: "/build-index", status: 202),
             Call(
@@ -140,7 +152,7 @@ struct OpenAPIConformanceTests {
             return seen
         }
         // Every documented operation was called.
-        #expect(Set(exercised.keys).count == 10)
+        #expect(Set(exercised.keys).count == 11)
 
         // 429 and 503 need a limiter and a failing storage.
         let limited = try TestAPI(limits: .init(capacity: 1, refillPerSecond: 0.01))

@@ -120,6 +120,36 @@ struct QueryRouteTests {
         }
     }
 
+    @Test("corporate-actions lists accepted and rejected actions, null value and rejection where there is none")
+    func corporateActions() async throws {
+        let api = try TestAPI()
+        try await api.test { client in
+            let body = try await client.get("/corporate-actions?start_date=2024-01-02&end_date=2024-01-08").json
+            let actions = try #require(body["actions"] as? [[String: Any]])
+            #expect(actions.map { $0["ticker"] as? String } == ["AAA", "BBB", "AAA", "CCC"])
+            #expect(actions[0]["date"] as? String == "2024-01-03")
+            #expect(actions[0]["kind"] as? String == "split")
+            #expect(actions[0]["value"] as? Double == 4)
+            #expect(actions[0]["rejection"] is NSNull)
+            #expect(actions[2]["kind"] as? String == "merger")
+            #expect(actions[2]["value"] is NSNull)
+            #expect(actions[2]["rejection"] as? String == "unknown_kind")
+            // A value that is not a finite number is null in JSON.
+            #expect(actions[3]["value"] is NSNull)
+            #expect(actions[3]["rejection"] as? String == "bad_value")
+
+            let only = try await client.get("/corporate-actions?start_date=2024-01-04&ticker=AAA").json
+            let onlyActions = try #require(only["actions"] as? [[String: Any]])
+            #expect(onlyActions.map { $0["kind"] as? String } == ["merger"])
+            let none = try await client.get("/corporate-actions?start_date=2024-01-02&ticker=ZZZ").json
+            #expect((none["actions"] as? [Any])?.isEmpty == true)
+            let empty = try await client.get("/corporate-actions?start_date=2024-01-02&ticker=")
+            #expect(empty.status == .badRequest)
+            let missing = try await client.get("/corporate-actions")
+            #expect(missing.status == .badRequest)
+        }
+    }
+
     @Test(
         "bad input is a 4xx JSON error with a stable code, never a 500",
         arguments: [

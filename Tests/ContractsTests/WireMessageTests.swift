@@ -17,7 +17,13 @@ struct WireMessageTests {
                 PriceRow(date: day, ticker: "BAD", close: .nan, marketCap: .infinity),
                 PriceRow(date: day, ticker: "NEG", close: -.infinity, marketCap: nil, sharesOutstanding: 5),
             ],
-            stocks: [StockInfo(ticker: "AAA", name: "Triple A", sector: "Tech", exchange: "NYSE")]
+            stocks: [StockInfo(ticker: "AAA", name: "Triple A", sector: "Tech", exchange: "NYSE")],
+            actions: [
+                CorporateAction(date: day, ticker: "AAA", kind: "split", value: 2),
+                CorporateAction(date: day, ticker: "AAA", kind: "cash_dividend", value: 0.25),
+                CorporateAction(date: day, ticker: "BAD", kind: "merger", value: nil),
+                CorporateAction(date: day, ticker: "NEG", kind: "special_dividend", value: .nan),
+            ]
         )
         let decoded = try PriceBatch.decoded(from: batch.encoded(), schemaTag: PriceBatch.schemaTag)
         #expect(decoded.rows[0] == batch.rows[0])
@@ -29,7 +35,10 @@ struct WireMessageTests {
         #expect(decoded.chunk == batch.chunk)
         #expect(decoded.replay == batch.replay)
         #expect(decoded.stocks == batch.stocks)
-        #expect(PriceBatch.schemaTag == "price-batch/1")
+        #expect(Array(decoded.actions.prefix(3)) == Array(batch.actions.prefix(3)))
+        #expect(decoded.actions[2].knownKind == nil)
+        #expect(decoded.actions[3].value?.isNaN == true)
+        #expect(PriceBatch.schemaTag == "price-batch/2")
     }
 
     @Test("equal content encodes to equal bytes, built apart or decoded and re-encoded; other content differs")
@@ -187,7 +196,7 @@ struct WireMessageTests {
         // A count of 2^62 rows must be refused, not allocated.
         var huge = BinaryWriter()
         for byte in Array("EWPB".utf8) { huge.write(byte) }
-        huge.writeCount(1)
+        huge.writeCount(PriceBatch.version)
         huge.write("b")
         huge.write(day)
         huge.write("sim")
@@ -215,7 +224,16 @@ struct WireMessageTests {
                 ValidRow(ticker: "B", open: nil, high: nil, low: nil, close: 3, volume: 7, marketCap: 11, flags: []),
             ],
             stocks: [StockInfo(ticker: "A", name: "A, Inc.", sector: "Tech", exchange: "NYSE")],
-            receivedRows: 3, rejectedRows: 1
+            receivedRows: 3, rejectedRows: 1,
+            actions: [
+                ValidatedAction(
+                    action: CorporateAction(date: day, ticker: "A", kind: "split", value: 0.5), rejection: nil),
+                ValidatedAction(
+                    action: CorporateAction(date: day, ticker: "A", kind: "split", value: 3), rejection: .duplicate),
+                ValidatedAction(
+                    action: CorporateAction(date: day, ticker: "B", kind: "spinoff", value: nil),
+                    rejection: .unknownKind),
+            ]
         )
         #expect(try ValidatedBatch.decoded(from: valid.encoded(), schemaTag: ValidatedBatch.schemaTag) == valid)
         let rejected = RejectionBatch(

@@ -12,9 +12,13 @@ actor FakeBuildStore: BuildStore {
     /// The dates whose rows the engine fetched, in order.
     private(set) var rowFetches: [SessionDate] = []
 
-    /// Stores (or replaces) a date's batch.
-    func put(_ date: SessionDate, batchID: String, rows: [ValidRow]) {
+    /// The accepted actions of each date's batch.
+    private var actionsByDate: [SessionDate: [AcceptedAction]] = [:]
+
+    /// Stores (or replaces) a date's batch, its actions with it.
+    func put(_ date: SessionDate, batchID: String, rows: [ValidRow], actions: [AcceptedAction] = []) {
         batches[date] = (batchID, rows)
+        actionsByDate[date] = actions
     }
 
     /// Stores every result of a plan.
@@ -66,5 +70,9 @@ actor FakeBuildStore: BuildStore {
     func rows(on date: SessionDate) -> (batchID: String, rows: [ValidRow])? {
         rowFetches.append(date)
         return batches[date]
+    }
+
+    func actions(after: SessionDate, through: SessionDate) -> [AcceptedAction] {
+        actionsByDate.keys.filter { after < $0 && $0 <= through }.sorted().flatMap { actionsByDate[$0, default: []] }
     }
 }

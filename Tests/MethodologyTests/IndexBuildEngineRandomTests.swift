@@ -12,6 +12,7 @@ struct IndexBuildEngineRandomTests {
         var date: SessionDate
         var batchID: String
         var rows: [ValidRow]
+        var actions: [AcceptedAction]
     }
 
     /// The deliveries of a market: each session one to three batches, in a random order, some twice.
@@ -20,6 +21,7 @@ struct IndexBuildEngineRandomTests {
         for session in market.sessions {
             for version in 0..<Int.random(in: 1...3, using: &generator) {
                 var rows = market.batches[session]!.rows
+                var actions = market.batches[session]!.actions
                 if version > 0 {
                     switch Int.random(in: 0..<4, using: &generator) {
                     case 0:
@@ -33,6 +35,7 @@ struct IndexBuildEngineRandomTests {
                         }
                     case 2:
                         rows = Array(rows.dropFirst())
+                        actions = Array(actions.dropFirst())
                     default:
                         let factor = Double(Int.random(in: 1...9, using: &generator))
                         rows = rows.map { row in
@@ -42,11 +45,12 @@ struct IndexBuildEngineRandomTests {
                         }
                     }
                 }
-                deliveries.append(Delivery(date: session, batchID: "\(session)-v\(version)", rows: rows))
+                deliveries.append(
+                    Delivery(date: session, batchID: "\(session)-v\(version)", rows: rows, actions: actions))
             }
         }
         deliveries.append(
-            Delivery(date: market.holiday, batchID: "holiday", rows: market.batches[market.holiday]!.rows))
+            Delivery(date: market.holiday, batchID: "holiday", rows: market.batches[market.holiday]!.rows, actions: []))
         deliveries.shuffle(using: &generator)
         for _ in 0..<Int.random(in: 0...4, using: &generator) {
             deliveries.append(deliveries.randomElement(using: &generator)!)
@@ -63,10 +67,14 @@ struct IndexBuildEngineRandomTests {
         let store = FakeBuildStore()
         for delivery in deliveries(of: market, using: &generator) {
             let storedFirst = Bool.random(using: &generator)
-            if storedFirst { await store.put(delivery.date, batchID: delivery.batchID, rows: delivery.rows) }
+            if storedFirst {
+                await store.put(
+                    delivery.date, batchID: delivery.batchID, rows: delivery.rows, actions: delivery.actions)
+            }
             let mode: BuildMode = Int.random(in: 0..<10, using: &generator) == 0 ? .rebuild : .incremental
             let plan = try await engine.build(
-                arrived: delivery.date, batchID: delivery.batchID, rows: delivery.rows, store: store, mode: mode
+                arrived: delivery.date, batchID: delivery.batchID, rows: delivery.rows, actions: delivery.actions,
+                store: store, mode: mode
             )
             let crashes = plan.results.count > 1 && Int.random(in: 0..<8, using: &generator) == 0
             if crashes {
@@ -75,16 +83,20 @@ struct IndexBuildEngineRandomTests {
             } else {
                 await store.apply(plan)
             }
-            if !storedFirst { await store.put(delivery.date, batchID: delivery.batchID, rows: delivery.rows) }
+            if !storedFirst {
+                await store.put(
+                    delivery.date, batchID: delivery.batchID, rows: delivery.rows, actions: delivery.actions)
+            }
             if crashes {
                 let again = try await engine.build(
-                    arrived: delivery.date, batchID: delivery.batchID, rows: delivery.rows, store: store,
-                    mode: .rebuild
+                    arrived: delivery.date, batchID: delivery.batchID, rows: delivery.rows, actions: delivery.actions,
+                    store: store, mode: .rebuild
                 )
                 await store.apply(again)
             }
             if market.sessions.contains(delivery.date) {
-                market.batches[delivery.date] = SimulatedMarket.Batch(batchID: delivery.batchID, rows: delivery.rows)
+                market.batches[delivery.date] = SimulatedMarket.Batch(
+                    batchID: delivery.batchID, rows: delivery.rows, actions: delivery.actions)
             }
             let expected = contiguousPrefix(of: market, delivered: await store.deliveredDates())
             let stored = await store.snapshot().filter { expected.sessions.contains($0.key) }

@@ -13,15 +13,15 @@ struct IndexBuildEngineTests {
     @discardableResult
     func arrive(
         _ date: SessionDate, in market: SimulatedMarket, store: FakeBuildStore, storedFirst: Bool = true,
-        mode: BuildMode = .incremental
+        mode: BuildMode = .incremental, engine: IndexBuildEngine? = nil
     ) async throws -> BuildPlan {
         let batch = market.batches[date]!
-        if storedFirst { await store.put(date, batchID: batch.batchID, rows: batch.rows) }
-        let plan = try await engine.build(
-            arrived: date, batchID: batch.batchID, rows: batch.rows, store: store, mode: mode
+        if storedFirst { await store.put(date, batchID: batch.batchID, rows: batch.rows, actions: batch.actions) }
+        let plan = try await (engine ?? self.engine).build(
+            arrived: date, batchID: batch.batchID, rows: batch.rows, actions: batch.actions, store: store, mode: mode
         )
         await store.apply(plan)
-        if !storedFirst { await store.put(date, batchID: batch.batchID, rows: batch.rows) }
+        if !storedFirst { await store.put(date, batchID: batch.batchID, rows: batch.rows, actions: batch.actions) }
         return plan
     }
 
@@ -142,6 +142,28 @@ struct IndexBuildEngineTests {
         #expect(await store.snapshot() == filled.reference(calculator))
     }
 
+    @Test("actions of a session without rows count at the next index session; replacing them recomputes it")
+    func actionsOnSessionWithoutRows() async throws {
+        let market = SimulatedMarket()
+        let empty = market.sessions[11]
+        #expect(market.batches[empty]!.rows.isEmpty && !market.batches[empty]!.actions.isEmpty)
+        // Every stock is a member, so D's split matters.
+        let all = IndexCalculator(index: "ew9", size: 9)
+        let engine = IndexBuildEngine(calculator: all, calendar: .standard)
+        let store = FakeBuildStore()
+        for session in market.sessions { try await arrive(session, in: market, store: store, engine: engine) }
+        #expect(await store.snapshot() == market.reference(all))
+        // D's 1-for-2 reverse split dropped: the next session's return changes (D has doubled), and the rest with it.
+        let without = market.replacing(empty, batchID: "\(empty)-v2", rows: [])
+        #expect(without.reference(all) != market.reference(all))
+        let plan = try await arrive(empty, in: without, store: store, engine: engine)
+        #expect(plan.results.first?.date == market.sessions[12])
+        #expect(await store.snapshot() == without.reference(all))
+        // And back.
+        try await arrive(empty, in: market, store: store, engine: engine)
+        #expect(await store.snapshot() == market.reference(all))
+    }
+
     // MARK: Waiting for a missing session
 
     @Test("a missing middle session makes later builds wait; its arrival completes the series")
@@ -226,25 +248,31 @@ struct IndexBuildEngineTests {
         for session in market.sessions {
             #expect(try await arrive(session, in: market, store: store).results.isEmpty)
         }
-        #expect(await store.rowFetches.isEmpty)
+        // Only the session after one without rows is recomputed (to identical bits): the actions of a session
+        // without rows count in the next one's return, and nothing tells whether a new batch changed them.
+        let afterEmpty = market.sessions.indices.dropFirst().filter {
+            market.batches[market.sessions[$0 - 1]]!.rows.isEmpty
+        }
+        #expect(await store.rowFetches == afterEmpty.map { market.sessions[$0] })
     }
 
     @Test("after a replaced day only the next session is recomputed from rows; later ones only get new levels")
     func reusesUnchangedReturns() async throws {
         let market = SimulatedMarket()
         let date = market.sessions[2]
-        let rows = market.batches[date]!.rows.map { row in
-            var row = row
-            row.close *= 1.01
-            return row
-        }
+        // One member's close corrected (the largest stock's); scaling every close would leave the next level
+        // unchanged up to rounding.
+        var rows = market.batches[date]!.rows
+        let largest = rows.indices.max { rows[$0].marketCap < rows[$1].marketCap }!
+        rows[largest].close *= 1.01
         let corrected = market.replacing(date, batchID: "\(date)-v2", rows: rows)
         let store = FakeBuildStore()
         for session in market.sessions { try await arrive(session, in: market, store: store) }
         let before = await store.results
         await store.resetFetches()
         let plan = try await arrive(date, in: corrected, store: store)
-        #expect(await store.rowFetches == [market.sessions[3]])
+        let fetched = await store.rowFetches
+        #expect(fetched == [market.sessions[3]], "\(fetched)")
         #expect(plan.results.map(\.date) == market.sessions[2...].filter { !(market.batches[$0]!.rows.isEmpty) })
         for result in plan.results.dropFirst(2) {
             #expect(result.dailyReturn == before[result.date]?.dailyReturn)
@@ -260,7 +288,7 @@ struct IndexBuildEngineTests {
         // Storage has the first five batches, but no result (say the builder was down while they were stored).
         for session in market.sessions[..<5] {
             let batch = market.batches[session]!
-            await store.put(session, batchID: batch.batchID, rows: batch.rows)
+            await store.put(session, batchID: batch.batchID, rows: batch.rows, actions: batch.actions)
         }
         let plan = try await arrive(market.sessions[5], in: market, store: store)
         #expect(plan.results.map(\.date) == Array(market.sessions[...5]))
@@ -308,8 +336,9 @@ struct IndexBuildEngineTests {
         let store = FakeBuildStore()
         for session in market.sessions { try await arrive(session, in: market, store: store) }
         let batch = corrected.batches[date]!
-        await store.put(date, batchID: batch.batchID, rows: batch.rows)
-        let plan = try await engine.build(arrived: date, batchID: batch.batchID, rows: batch.rows, store: store)
+        await store.put(date, batchID: batch.batchID, rows: batch.rows, actions: batch.actions)
+        let plan = try await engine.build(
+            arrived: date, batchID: batch.batchID, rows: batch.rows, actions: batch.actions, store: store)
         #expect(plan.results.count > 3)
         await store.apply(plan.results.prefix(2))  // the publisher stopped after two results
         #expect(await store.snapshot() != corrected.reference(calculator))

@@ -3,12 +3,14 @@ import Methodology
 import TradingCalendar
 
 /// A small deterministic market for the build engine's tests: consecutive sessions with a listing, a delisting, a
-/// constituent missing one session, a session without any row, and a holiday batch that no build may use.
+/// constituent missing one session, a session without any row, and a holiday batch that no build may use; splits
+/// (one on the session without rows) and dividends, with as-traded closes.
 struct SimulatedMarket {
     /// One stored batch.
     struct Batch {
         var batchID: String
         var rows: [ValidRow]
+        var actions: [AcceptedAction] = []
     }
 
     /// The NYSE sessions of the market, ascending.
@@ -23,12 +25,29 @@ struct SimulatedMarket {
         let calendar = NYSECalendar.standard
         sessions = Array(calendar.sessions(from: day("2024-01-02"), to: day("2024-12-31")).prefix(count))
         var generator = SeededGenerator(seed: seed)
-        let shares: [String: Double] = ["A": 10, "B": 9, "C": 8, "D": 7, "E": 6, "F": 12]
+        var shares: [String: Double] = ["A": 10, "B": 9, "C": 8, "D": 7, "E": 6, "F": 12]
         var closes: [String: Double] = ["A": 100, "B": 104, "C": 118, "D": 131, "E": 160]
         var batches: [SessionDate: Batch] = [:]
+        // (session index, ticker, kind, value): splits change the as-traded close, dividends are paid out of it.
+        let events: [(Int, String, CorporateActionKind, Double)] = [
+            (3, "E", .cashDividend, 0.8), (5, "A", .split, 2), (5, "A", .cashDividend, 0.25),
+            (6, "C", .specialDividend, 3),
+            (8, "D", .specialDividend, 5), (11, "D", .split, 0.5), (13, "E", .split, 3), (13, "F", .cashDividend, 0.5),
+        ]
         for (index, session) in sessions.enumerated() {
             if index == 4 { closes["F"] = 70 }  // listing
             if index == 9 { closes["B"] = nil }  // delisting
+            var actions: [AcceptedAction] = []
+            for (at, ticker, kind, value) in events where at == index {
+                actions.append(AcceptedAction(date: session, ticker: ticker, kind: kind, value: value))
+                guard closes[ticker] != nil else { continue }
+                if kind == .split {
+                    closes[ticker]! /= value
+                    shares[ticker]! *= value
+                } else {
+                    closes[ticker]! -= value
+                }
+            }
             var rows: [ValidRow] = []
             for ticker in closes.keys.sorted() {
                 // Moves of -10 % ... +10 % in steps of 0.01 %: ratios with no exact binary form, so bits matter.
@@ -38,16 +57,19 @@ struct SimulatedMarket {
                 rows.append(valid(ticker, close: closes[ticker]!, cap: closes[ticker]! * shares[ticker]!))
             }
             if index == 11 { rows = [] }  // the source has no row for this session
-            batches[session] = Batch(batchID: "\(session)-v1", rows: rows.shuffled(using: &generator))
+            batches[session] = Batch(
+                batchID: "\(session)-v1", rows: rows.shuffled(using: &generator), actions: actions)
         }
         batches[holiday] = Batch(batchID: "holiday", rows: [valid("Z", close: 1, cap: 1e12)])
         self.batches = batches
     }
 
     /// The same market with `date`'s batch replaced.
-    func replacing(_ date: SessionDate, batchID: String, rows: [ValidRow]) -> SimulatedMarket {
+    func replacing(
+        _ date: SessionDate, batchID: String, rows: [ValidRow], actions: [AcceptedAction] = []
+    ) -> SimulatedMarket {
         var copy = self
-        copy.batches[date] = Batch(batchID: batchID, rows: rows)
+        copy.batches[date] = Batch(batchID: batchID, rows: rows, actions: actions)
         return copy
     }
 
@@ -64,8 +86,14 @@ struct SimulatedMarket {
         var expected: [SessionDate: String] = [:]
         for session in sessions {
             let batch = batches[session]!
+            var actions: [AcceptedAction] = []
+            if let previous {
+                for date in sessions where previous.date < date && date <= session {
+                    actions += batches[date]!.actions
+                }
+            }
             let result = calculator.compute(
-                date: session, rows: batch.rows, previous: previous, sourceBatchID: batch.batchID
+                date: session, rows: batch.rows, previous: previous, actions: actions, sourceBatchID: batch.batchID
             )
             guard !result.isRetraction else { continue }
             expected[session] = bits(result)

@@ -16,13 +16,14 @@ struct BuildStageTests {
         storage.on(SessionsQuery.self) { _ in SessionsReply(sessions: []) }
         storage.on(IndexResultQuery.self) { _ in IndexResultReply(result: nil) }
         storage.on(SessionPricesQuery.self) { _ in SessionPricesReply(record: nil, rows: []) }
+        storage.on(CorporateActionsQuery.self) { _ in CorporateActionsReply(actions: []) }
         return storage
     }
 
     static func stage(_ publisher: FakePublisher, storage: FakeStorage = emptyStorage()) -> BuildStage {
         BuildStage(
             publisher: publisher, storage: storage, probe: FakeProbe(),
-            calculator: IndexCalculator(index: "ew100", size: 2), logger: .stage
+            calculators: [IndexCalculator(index: "ew100", size: 2)], logger: .stage
         )
     }
 
@@ -95,5 +96,77 @@ struct BuildStageTests {
         let again = try Delivery.fake(Days.validated(Days.day1, a: 10, b: 20), deliveries: 2)
         #expect(await stage.handle([again.0]).map(Outcome.init) == [.done])
         #expect(publisher.published(IndexResult.self).map(\.level) == [1000])
+    }
+
+    @Test("every built-in index is built from one arrival: a split is no return, a dividend counts for total return")
+    func priceAndTotalReturn() async throws {
+        let publisher = FakePublisher()
+        let stage = BuildStage(
+            publisher: publisher, storage: Self.emptyStorage(), probe: FakeProbe(),
+            calculators: IndexDefinition.builtIn(size: 2).map(IndexCalculator.init), logger: .stage
+        )
+        var second = Days.validated(Days.day2, a: 5.5, b: 19)
+        second.actions = [
+            ValidatedAction(
+                action: CorporateAction(date: Days.day2, ticker: "A", kind: "split", value: 2), rejection: nil),
+            ValidatedAction(
+                action: CorporateAction(date: Days.day2, ticker: "B", kind: "cash_dividend", value: 1), rejection: nil),
+            // Rejected actions never count.
+            ValidatedAction(
+                action: CorporateAction(date: Days.day2, ticker: "B", kind: "special_dividend", value: 5),
+                rejection: .duplicate),
+        ]
+        for (sequence, batch) in [Days.validated(Days.day1, a: 10, b: 20), second].enumerated() {
+            let delivery = try Delivery.fake(batch, sequence: UInt64(sequence + 1))
+            #expect(await stage.handle([delivery.0]).map(Outcome.init) == [.done])
+        }
+        let results = publisher.published(IndexResult.self).filter { $0.date == Days.day2 }
+        let price = try #require(results.first { $0.index == "ew100" })
+        let total = try #require(results.first { $0.index == "ew100-tr" })
+        // By hand: A 2-for-1 then 5.5 -> 5.5 * 2 / 10 - 1 = +10 %; B 19 / 20 - 1 = -5 % (price) and
+        // (19 + 1) / 20 - 1 = 0 % (total).
+        #expect(price.dailyReturn == ((5.5 * 2) / 10 - 1 + (19.0 / 20 - 1)) / 2)
+        #expect(total.dailyReturn == ((5.5 * 2) / 10 - 1 + (20.0 / 20 - 1)) / 2)
+        #expect(abs(price.level - 1025) < 1e-9)
+        #expect(abs(total.level - 1050) < 1e-9)
+    }
+
+    @Test("a split dated on a session without valid rows counts at the next index session, also when it comes late")
+    func actionOnEmptySession() async throws {
+        let publisher = FakePublisher()
+        let storage = Self.emptyStorage()
+        // Day 3 as storage has it once stored (the stage forgets an arrival's rows after building it).
+        let third = Days.validated(Days.day3, a: 2.5, b: 20)
+        storage.on(SessionPricesQuery.self) { query in
+            guard query.date == Days.day3 else { return SessionPricesReply(record: nil, rows: []) }
+            let record = SessionRecord(
+                date: Days.day3, batchID: third.batchID, source: "sim", receivedRows: 2, validRows: 2, rejectedRows: 0,
+                indexBatchID: nil, sequence: 2)
+            return SessionPricesReply(record: record, rows: third.rows)
+        }
+        let stage = Self.stage(publisher, storage: storage)
+        var empty = Days.validated(Days.day2, a: 1, b: 1)
+        empty.rows = []
+        empty.actions = [
+            ValidatedAction(
+                action: CorporateAction(date: Days.day2, ticker: "A", kind: "split", value: 4), rejection: nil)
+        ]
+        let deliveries = [Days.validated(Days.day1, a: 10, b: 20), third]
+        for (sequence, batch) in deliveries.enumerated() {
+            _ = await stage.handle([try Delivery.fake(batch, sequence: UInt64(sequence + 1)).0])
+        }
+        // Day 2 unknown: day 3 waits for it.
+        #expect(publisher.published(IndexResult.self).map(\.date) == [Days.day1])
+        _ = await stage.handle([try Delivery.fake(empty, sequence: 3).0])
+        let day3 = try #require(publisher.published(IndexResult.self).last { $0.date == Days.day3 })
+        #expect(day3.previousDate == Days.day1)
+        #expect(day3.dailyReturn == ((2.5 * 4) / 10 - 1 + (20.0 / 20 - 1)) / 2)  // 0: the split is no return
+
+        // The day replaced without the split: day 3 is recomputed, and A has lost 75 %.
+        empty.batchID = "v-2024-01-03-again"
+        empty.actions = []
+        _ = await stage.handle([try Delivery.fake(empty, sequence: 4).0])
+        let again = try #require(publisher.published(IndexResult.self).last { $0.date == Days.day3 })
+        #expect(again.dailyReturn == (2.5 / 10 - 1 + (20.0 / 20 - 1)) / 2)
     }
 }

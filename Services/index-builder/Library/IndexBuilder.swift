@@ -10,7 +10,7 @@ import TradingCalendar
 
 /// The `index-builder` service: computes the index session by session from validated prices.
 package enum IndexBuilder: PipelineService {
-    package static let abstract = "Computes the equal-weighted index from validated prices, session by session."
+    package static let abstract = "Computes every built-in index from validated prices and actions, session by session."
     package static let name = "index-builder"
 
     /// The validated-prices consumer and the loop that retries sessions waiting for a missing one.
@@ -18,7 +18,7 @@ package enum IndexBuilder: PipelineService {
         let pipeline = runtime.pipeline
         let stage = BuildStage(
             publisher: pipeline, storage: pipeline.storage, probe: pipeline,
-            calculator: IndexCalculator(index: Indexes.defaultID, size: runtime.configuration.indexSize),
+            calculators: IndexDefinition.builtIn(size: runtime.configuration.indexSize).map(IndexCalculator.init),
             logger: runtime.logger
         )
         let consumer = StageConsumer<ValidatedBatch>(ConsumerName.indexBuilder, batch: 16) { await stage.handle($0) }
@@ -29,15 +29,18 @@ package enum IndexBuilder: PipelineService {
 
 /// Builds sessions as their prices arrive, over a view of storage that includes what this process has published
 /// and the arrivals it holds, so it never waits for storage to catch up.
+///
+/// Each index is a lane with its own engine and view; an arrival is built for every lane before it is acknowledged.
+/// All lanes know the same sessions, so they wait for the same missing one.
 package actor BuildStage {
     private let publisher: any PipelinePublishing
     private let storage: any StorageAsking
     private let probe: any PipelineProbe
-    private let engine: IndexBuildEngine
-    private let index: String
+    private let engines: [IndexBuildEngine]
     private let logger: Logger
     private let calendar = NYSECalendar.standard
-    private var view: StorageView?
+    /// One view per engine, in the same order; created on first use.
+    private var views: [StorageView]?
     /// Arrivals that wait for a missing session, by date: acknowledged once a build covers them.
     private var held: [SessionDate: Delivery<ValidatedBatch>] = [:]
     /// The highest stream sequence handled per date: an older redelivery must not undo a newer batch.
@@ -50,13 +53,13 @@ package actor BuildStage {
     /// A stage publishing results through `publisher`, reading storage through `storage`.
     package init(
         publisher: any PipelinePublishing, storage: any StorageAsking, probe: any PipelineProbe,
-        calculator: IndexCalculator, logger: Logger
+        calculators: [IndexCalculator], logger: Logger
     ) {
+        precondition(!calculators.isEmpty, "a build stage computes at least one index")
         self.publisher = publisher
         self.storage = storage
         self.probe = probe
-        self.engine = IndexBuildEngine(calculator: calculator, calendar: .standard)
-        self.index = calculator.index
+        self.engines = calculators.map { IndexBuildEngine(calculator: $0, calendar: .standard) }
         self.logger = logger
     }
 
@@ -76,8 +79,8 @@ package actor BuildStage {
         if let latest = latestSequence[batch.date], latest > sequence { return .done }
         guard calendar.isSession(batch.date) else { return .done }
         do {
-            let view = try await currentView()
-            if let record = try await view.storedRecord(batch.date), record.sequence > sequence {
+            let view = try await currentViews()[0]
+            if let record = await view.storedRecord(batch.date), record.sequence > sequence {
                 return .done  // A newer batch of the day is stored; its own message drives the build.
             }
             latestSequence[batch.date] = sequence
@@ -98,36 +101,43 @@ package actor BuildStage {
 
     /// Builds `batch`'s session; false when it waits for a missing session.
     private func build(_ batch: ValidatedBatch, mode: BuildMode) async throws -> Bool {
-        let view = try await currentView()
-        await view.arrived(batch)
-        let plan = try await engine.build(
-            arrived: batch.date, batchID: batch.batchID, rows: batch.rows, store: view, mode: mode
-        )
-        if case .waiting(let missing) = plan.status {
-            logger.info(
-                "session waits for a missing one",
-                metadata: ["pipeline.date": "\(batch.date)", "pipeline.missing": "\(missing)"]
+        let views = try await currentViews()
+        var plans: [BuildPlan] = []
+        for (engine, view) in zip(engines, views) {
+            await view.arrived(batch)
+            let plan = try await engine.build(
+                arrived: batch.date, batchID: batch.batchID, rows: batch.rows,
+                actions: batch.actions.compactMap(AcceptedAction.init), store: view, mode: mode
             )
-            return false
+            if case .waiting(let missing) = plan.status {
+                logger.info(
+                    "session waits for a missing one",
+                    metadata: ["pipeline.date": "\(batch.date)", "pipeline.missing": "\(missing)"]
+                )
+                return false
+            }
+            plans.append(plan)
         }
-        for var result in plan.results {
-            result.replay = batch.replay
-            try await publisher.publish(result)
-            await view.published(result)
-            built.increment()
+        for (plan, view) in zip(plans, views) {
+            for var result in plan.results {
+                result.replay = batch.replay
+                try await publisher.publish(result)
+                await view.published(result)
+                built.increment()
+            }
+            if let blocked = plan.blockedBy {
+                logger.info("forward build stopped at a missing session", metadata: ["pipeline.missing": "\(blocked)"])
+            }
         }
-        if let blocked = plan.blockedBy {
-            logger.info("forward build stopped at a missing session", metadata: ["pipeline.missing": "\(blocked)"])
-        }
-        try await releaseHeld(coveredBy: plan)
+        try await releaseHeld(coveredBy: plans)
         // Its rows are in storage's hands now; keeping every session's rows would hold the whole back-fill in memory.
-        await view.forgetRows(of: batch.date)
+        for view in views { await view.forgetRows(of: batch.date) }
         return true
     }
 
     /// Acknowledges held arrivals that a plan computed; rebuilds the others that can now go ahead.
-    private func releaseHeld(coveredBy plan: BuildPlan) async throws {
-        for date in plan.results.map(\.date) {
+    private func releaseHeld(coveredBy plans: [BuildPlan]) async throws {
+        for date in plans.flatMap(\.results).map(\.date) {
             if let entry = held.removeValue(forKey: date) { try? await entry.control.ack() }
         }
         waitingGauge.record(held.count)
@@ -142,7 +152,7 @@ package actor BuildStage {
             for entry in held.values { try? entry.control.inProgress() }
             guard !held.isEmpty, ticks % 2 == 0 else { continue }
             // Storage may know sessions this process has not seen (stored before a restart): look again.
-            if let view { try? await view.refreshRecords() }
+            for view in views ?? [] { try? await view.refreshRecords() }
             for date in held.keys.sorted() {
                 guard let entry = held[date] else { continue }
                 do {
@@ -157,13 +167,19 @@ package actor BuildStage {
         }
     }
 
-    private func currentView() async throws -> StorageView {
-        if let view { return view }
+    private func currentViews() async throws -> [StorageView] {
+        if let views { return views }
         // Results this process published before a restart may still be on their way into storage; the engine must
         // not read a stale one, so the first view waits until storage has taken every index result.
         try await waitForStoredResults()
-        let created = try await StorageView.load(storage: storage, index: index, held: held.values.map(\.message))
-        view = created
+        var created: [StorageView] = []
+        for engine in engines {
+            created.append(
+                try await StorageView.load(
+                    storage: storage, index: engine.calculator.index, held: held.values.map(\.message)
+                ))
+        }
+        views = created
         return created
     }
 }
@@ -192,6 +208,9 @@ actor StorageView: BuildStore {
     private var sortedDates: [SessionDate]?
     private var results: [SessionDate: IndexResult] = [:]
     private var arrivals: [SessionDate: ValidatedBatch] = [:]
+    /// The accepted actions of the sessions asked for so far or arrived, by date (empty when a session has none).
+    private var actionsByDate: [SessionDate: [AcceptedAction]] = [:]
+    private let calendar = NYSECalendar.standard
 
     private init(storage: any StorageAsking, index: String, records: [SessionDate: SessionRecord]) {
         self.storage = storage
@@ -225,6 +244,7 @@ actor StorageView: BuildStore {
     /// Records an arrival: its batch is now the date's current one.
     func arrived(_ batch: ValidatedBatch) {
         arrivals[batch.date] = batch
+        actionsByDate[batch.date] = batch.actions.compactMap(AcceptedAction.init)
         let previous = records[batch.date]
         if previous == nil { sortedDates = nil }
         records[batch.date] = SessionRecord(
@@ -275,5 +295,20 @@ actor StorageView: BuildStore {
         let reply = try await storage.ask(SessionPricesQuery(date: date))
         guard let record = reply.record else { return nil }
         return (record.batchID, reply.rows)
+    }
+
+    func actions(after: SessionDate, through: SessionDate) async throws -> [AcceptedAction] {
+        guard after < through else { return [] }
+        // Actions are dated on sessions only (the validator rejects the others).
+        let sessions = calendar.sessions(from: after.adding(days: 1), to: through)
+        let unknown = sessions.filter { actionsByDate[$0] == nil }
+        if let first = unknown.first, let last = unknown.last {
+            let reply = try await storage.ask(
+                CorporateActionsQuery(range: DateRange(start: first, end: last), acceptedOnly: true)
+            )
+            let stored = Dictionary(grouping: reply.actions.compactMap(AcceptedAction.init), by: \.date)
+            for date in unknown { actionsByDate[date] = stored[date, default: []] }
+        }
+        return sessions.flatMap { actionsByDate[$0, default: []] }
     }
 }

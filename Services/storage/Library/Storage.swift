@@ -74,9 +74,11 @@ package struct StorageStage: Sendable {
 
     /// Stores validated price batches (replacing their days) with their stream positions.
     package func storePrices(_ deliveries: [Delivery<ValidatedBatch>]) async -> [MessageOutcome] {
-        await write(deliveries) { database, batches in
+        let outcomes = await write(deliveries) { database, batches in
             try database.storeValidated(batches.map(\.message), sequences: batches.map(\.control.streamSequence))
         }
+        notify(outcomes.map { (Subjects.storedPrices, $0) })
+        return outcomes
     }
 
     /// Stores rejections with their reasons.

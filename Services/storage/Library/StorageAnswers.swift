@@ -51,7 +51,12 @@ package struct StorageAnswers: Sendable {
             }
         }
         responder.on(PriceHistoryQuery.self) { query in
-            try await runBlocking { PriceHistoryReply(closes: try database.closes(range: query.range)) }
+            try await runBlocking {
+                PriceHistoryReply(
+                    closes: try database.closes(range: query.range),
+                    splits: try database.acceptedSplits(range: query.range)
+                )
+            }
         }
         responder.on(IndexResultQuery.self) { query in
             try await runBlocking {
@@ -64,6 +69,15 @@ package struct StorageAnswers: Sendable {
         responder.on(StoredBatchQuery.self) { query in
             try await runBlocking {
                 StoredBatchReply(batch: try StoredBatchReader(database: database).batch(query.date))
+            }
+        }
+        responder.on(CorporateActionsQuery.self) { query in
+            try await runBlocking {
+                CorporateActionsReply(
+                    actions: try database.corporateActions(
+                        range: query.range, ticker: query.ticker, acceptedOnly: query.acceptedOnly
+                    )
+                )
             }
         }
         responder.on(BackupCommand.self) { command in

@@ -22,7 +22,8 @@ package struct StoredBatchReader: Sendable {
         let rows = try day.rawRows()
         try Self.verify(rows, against: day)
         return PriceBatch(
-            batchID: day.record.batchID, date: date, source: day.record.source, rows: rows, stocks: day.stocks
+            batchID: day.record.batchID, date: date, source: day.record.source, rows: rows, stocks: day.stocks,
+            actions: day.actions.map(\.action)
         )
     }
 

@@ -63,7 +63,8 @@ package actor ValidationStage {
         let batch = delivery.message
         guard batch.chunk.count > 1 else {
             return await MessageOutcome.of {
-                try await validateAndPublish(batch.date, batch: batch, rows: batch.rows, stocks: batch.stocks)
+                try await validateAndPublish(
+                    batch.date, batch: batch, rows: batch.rows, stocks: batch.stocks, actions: batch.actions)
             }
         }
         let now = clock()
@@ -85,7 +86,7 @@ package actor ValidationStage {
         let outcome = await MessageOutcome.of {
             try await validateAndPublish(
                 batch.date, batch: batch, rows: ordered.flatMap(\.message.rows),
-                stocks: ordered.flatMap(\.message.stocks)
+                stocks: ordered.flatMap(\.message.stocks), actions: ordered.flatMap(\.message.actions)
             )
         }
         guard case .done = outcome else {
@@ -97,12 +98,15 @@ package actor ValidationStage {
         return .done
     }
 
-    private func validateAndPublish(_ date: SessionDate, batch: PriceBatch, rows: [PriceRow], stocks: [StockInfo])
-        async throws
-    {
+    private func validateAndPublish(
+        _ date: SessionDate, batch: PriceBatch, rows: [PriceRow], stocks: [StockInfo], actions: [CorporateAction]
+    ) async throws {
         let isSession = calendar.isSession(date)
         if isSession { try await prepareHistory(for: date) }
-        let outcome = Validation.validate(rows: rows, calendar: calendar, history: history)
+        // Actions first: a split accepted today adjusts today's `price_jump`.
+        let decided = Validation.validate(actions: actions, calendar: calendar)
+        let splits = decided.compactMap(AcceptedAction.init).filter { $0.kind == .split }
+        let outcome = Validation.validate(rows: rows, calendar: calendar, history: history, splits: splits)
         if !outcome.rejections.isEmpty {
             try await publisher.publish(
                 RejectionBatch(
@@ -113,14 +117,15 @@ package actor ValidationStage {
         try await publisher.publish(
             ValidatedBatch(
                 batchID: batch.batchID, date: date, source: batch.source, replay: batch.replay, rows: outcome.valid,
-                stocks: stocks, receivedRows: rows.count, rejectedRows: outcome.rejections.count
+                stocks: stocks, receivedRows: rows.count, rejectedRows: outcome.rejections.count, actions: decided
             ))
-        if isSession { history.record(date: date, rows: outcome.valid) }
+        if isSession { history.record(date: date, rows: outcome.valid, splits: splits) }
         logger.debug(
             "validated",
             metadata: [
                 "pipeline.date": "\(date)", "pipeline.valid": "\(outcome.valid.count)",
                 "pipeline.rejected": "\(outcome.rejections.count)",
+                "pipeline.actions": "\(decided.count)",
             ]
         )
     }
@@ -133,7 +138,7 @@ package actor ValidationStage {
             history = TickerHistory()
             return
         }
-        let closes = try await storage.ask(PriceHistoryQuery(range: window))
-        history = TickerHistory(closes: closes.closes)
+        let reply = try await storage.ask(PriceHistoryQuery(range: window))
+        history = TickerHistory(closes: reply.closes, splits: reply.splits)
     }
 }

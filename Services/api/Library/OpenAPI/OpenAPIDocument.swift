@@ -74,6 +74,26 @@ enum OpenAPIDocument {
                 }
               }
             },
+            "/corporate-actions": {
+              "get": {
+                "operationId": "getCorporateActions",
+                "summary": "The stored corporate actions dated in a range, accepted and rejected, with the reason of each rejection",
+                "parameters": [
+                  {"$ref": "#/components/parameters/StartDate"},
+                  {"$ref": "#/components/parameters/EndDate"},
+                  {"name": "ticker", "in": "query", "required": false, "description": "Only this ticker's actions (exactly as stored).", "schema": {"type": "string", "minLength": 1}},
+                  {"$ref": "#/components/parameters/IfNoneMatch"}
+                ],
+                "responses": {
+                  "200": {"description": "The actions of the current batch of every day in the range, by date, ticker and the batch's order", "headers": {"ETag": {"$ref": "#/components/headers/ETag"}}, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ActionsResponse"}}}},
+                  "304": {"description": "Not modified since the ETag in If-None-Match", "headers": {"ETag": {"$ref": "#/components/headers/ETag"}}},
+                  "400": {"$ref": "#/components/responses/BadRequest"},
+                  "401": {"$ref": "#/components/responses/Unauthorized"},
+                  "429": {"$ref": "#/components/responses/TooManyRequests"},
+                  "503": {"$ref": "#/components/responses/Unavailable"}
+                }
+              }
+            },
             "/build-index": {
               "post": {
                 "operationId": "buildIndex",
@@ -179,7 +199,7 @@ enum OpenAPIDocument {
             "parameters": {
               "StartDate": {"name": "start_date", "in": "query", "required": true, "schema": {"type": "string", "format": "date"}},
               "EndDate": {"name": "end_date", "in": "query", "required": false, "description": "Today (New York) when absent; not before start_date.", "schema": {"type": "string", "format": "date"}},
-              "Index": {"name": "index", "in": "query", "required": false, "description": "The index definition; the equal-weighted top 100 by default.", "schema": {"type": "string", "enum": ["ew100"], "default": "ew100"}},
+              "Index": {"name": "index", "in": "query", "required": false, "description": "The index definition: ew100, the equal-weighted top 100 by market cap (price return, the default), or ew100-tr (the same with total return).", "schema": {"type": "string", "enum": ["ew100", "ew100-tr"], "default": "ew100"}},
               "IfNoneMatch": {"name": "If-None-Match", "in": "header", "required": false, "schema": {"type": "string"}}
             },
             "headers": {
@@ -245,9 +265,23 @@ enum OpenAPIDocument {
                 "type": "object", "required": ["changes"], "additionalProperties": false,
                 "properties": {"changes": {"type": "array", "items": {"$ref": "#/components/schemas/Change"}}}
               },
+              "ActionsResponse": {
+                "type": "object", "required": ["actions"], "additionalProperties": false,
+                "properties": {"actions": {"type": "array", "items": {"$ref": "#/components/schemas/CorporateAction"}}}
+              },
+              "CorporateAction": {
+                "type": "object", "required": ["date", "ticker", "kind", "value", "rejection"], "additionalProperties": false,
+                "properties": {
+                  "date": {"type": "string", "format": "date", "description": "The ex-date"},
+                  "ticker": {"type": "string"},
+                  "kind": {"type": "string", "description": "split, cash_dividend or special_dividend; anything else as received (rejected with unknown_kind)"},
+                  "value": {"type": ["number", "null"], "description": "The split ratio (shares after / before) or the amount per share; null when missing or not a finite number"},
+                  "rejection": {"type": ["string", "null"], "enum": ["duplicate", "unknown_kind", "not_a_session", "bad_value", null], "description": "null when accepted"}
+                }
+              },
               "BuildRequest": {
                 "type": "object", "required": ["start_date"],
-                "properties": {"start_date": {"type": "string", "format": "date"}, "end_date": {"type": "string", "format": "date"}, "refetch": {"type": "boolean", "default": false, "description": "Fetch stored sessions again from the provider instead of re-publishing them from storage"}, "index": {"type": "string", "enum": ["ew100"]}}
+                "properties": {"start_date": {"type": "string", "format": "date"}, "end_date": {"type": "string", "format": "date"}, "refetch": {"type": "boolean", "default": false, "description": "Fetch stored sessions again from the provider instead of re-publishing them from storage"}, "index": {"type": "string", "enum": ["ew100", "ew100-tr"]}}
               },
               "Job": {
                 "type": "object", "additionalProperties": false,
@@ -269,7 +303,7 @@ enum OpenAPIDocument {
               },
               "ExportRequest": {
                 "type": "object", "required": ["start_date"],
-                "properties": {"start_date": {"type": "string", "format": "date"}, "end_date": {"type": "string", "format": "date"}, "format": {"type": "string", "enum": ["xlsx", "csv", "json"], "default": "xlsx"}, "index": {"type": "string", "enum": ["ew100"]}}
+                "properties": {"start_date": {"type": "string", "format": "date"}, "end_date": {"type": "string", "format": "date"}, "format": {"type": "string", "enum": ["xlsx", "csv", "json"], "default": "xlsx"}, "index": {"type": "string", "enum": ["ew100", "ew100-tr"]}}
               },
               "JSONExport": {
                 "type": "object", "required": ["index", "start_date", "end_date", "performance", "summary", "compositions", "changes"], "additionalProperties": false,

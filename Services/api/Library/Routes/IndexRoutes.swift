@@ -4,8 +4,9 @@ import HTTPTypes
 import Hummingbird
 import TradingCalendar
 
-/// `GET /index-performance`, `GET /index-composition`, `GET /composition-changes`: answered from the cache when
-/// it holds the same resolved query, with an ETag so a client's `If-None-Match` gets 304.
+/// `GET /index-performance`, `GET /index-composition`, `GET /composition-changes`, `GET /corporate-actions`:
+/// answered from the cache when it holds the same resolved query, with an ETag so a client's `If-None-Match` gets
+/// 304.
 struct IndexRoutes: Sendable {
     let reader: any IndexReader
     let cache: ResponseCache
@@ -15,6 +16,7 @@ struct IndexRoutes: Sendable {
         router.get("/index-performance") { request, _ in try await performance(request) }
         router.get("/index-composition") { request, _ in try await composition(request) }
         router.get("/composition-changes") { request, _ in try await changes(request) }
+        router.get("/corporate-actions") { request, _ in try await actions(request) }
     }
 
     private func performance(_ request: Request) async throws -> Response {
@@ -49,6 +51,20 @@ struct IndexRoutes: Sendable {
             request, route: "/composition-changes", key: "changes|\(index)|\(range.start)|\(range.end)"
         ) {
             ChangesBody(changes: try await reader.changes(index: index, range: range))
+        }
+    }
+
+    private func actions(_ request: Request) async throws -> Response {
+        let query = try QueryParameters(request, allowed: ["start_date", "end_date", "ticker"])
+        let range = try rules.range(start: query["start_date"], end: query["end_date"])
+        let ticker = query["ticker"]
+        if ticker?.isEmpty == true { throw APIError.invalid("ticker is empty; leave it out for every ticker") }
+        // The ticker goes last in the key, so no ticker text can make two queries' keys equal.
+        return try await cached(
+            request, route: "/corporate-actions",
+            key: "actions|\(range.start)|\(range.end)|\(ticker.map { "=" + $0 } ?? "*")"
+        ) {
+            ActionsBody(actions: try await reader.corporateActions(range: range, ticker: ticker))
         }
     }
 

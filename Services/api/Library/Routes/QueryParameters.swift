@@ -91,7 +91,7 @@ struct QueryParameters {
 /// Index definitions the API serves.
 enum IndexNames {
     /// The known definitions.
-    static let known: Set<String> = [Indexes.defaultID]
+    static let known: Set<String> = Indexes.builtInIDs
 
     /// `name`, or the default when absent; an unknown one is 404.
     static func resolve(_ name: String?) throws -> String {

@@ -178,3 +178,39 @@ struct ChangesBody: Encodable {
         }
     }
 }
+
+/// `GET /corporate-actions`: the stored actions with their decisions.
+struct ActionsBody: Encodable {
+    struct Entry: Encodable {
+        var date: SessionDate
+        var ticker: String
+        var kind: String
+        var value: Double?
+        var rejection: ActionRejectionReason?
+
+        enum CodingKeys: String, CodingKey {
+            case date, ticker, kind, value, rejection
+        }
+
+        // Null, not absent, for a missing value and for an accepted action; a non-finite value (rejected) is null.
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(date, forKey: .date)
+            try container.encode(ticker, forKey: .ticker)
+            try container.encode(kind, forKey: .kind)
+            try container.encode(value.flatMap { $0.isFinite ? $0 : nil }, forKey: .value)
+            try container.encode(rejection, forKey: .rejection)
+        }
+    }
+
+    var actions: [Entry]
+
+    init(actions: [ValidatedAction]) {
+        self.actions = actions.map {
+            Entry(
+                date: $0.action.date, ticker: $0.action.ticker, kind: $0.action.kind, value: $0.action.value,
+                rejection: $0.rejection
+            )
+        }
+    }
+}

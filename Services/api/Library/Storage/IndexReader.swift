@@ -13,6 +13,8 @@ package protocol IndexReader: Sendable {
     func changes(index: String, range: DateRange) async throws -> [CompositionEvent]
     /// The stored session records of `range`.
     func sessions(index: String, range: DateRange) async throws -> [SessionRecord]
+    /// The stored corporate actions dated in `range` (only `ticker`'s when given), accepted and rejected.
+    func corporateActions(range: DateRange, ticker: String?) async throws -> [ValidatedAction]
     /// Whether storage answers now (readiness).
     func isReachable() async -> Bool
 }

@@ -31,6 +31,10 @@ package struct StorageIndexReader: IndexReader {
         try await storage.ask(SessionsQuery(index: index, range: range)).sessions
     }
 
+    package func corporateActions(range: DateRange, ticker: String?) async throws -> [ValidatedAction] {
+        try await storage.ask(CorporateActionsQuery(range: range, ticker: ticker)).actions
+    }
+
     package func isReachable() async -> Bool {
         (try? await storage.ask(StatusQuery(index: Indexes.defaultID))) != nil
     }

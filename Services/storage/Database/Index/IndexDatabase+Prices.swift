@@ -16,6 +16,11 @@ private enum PriceSQL {
             rejected_rows = excluded.rejected_rows, sequence = excluded.sequence, stored_at = excluded.stored_at
         """
     static let deletePrices = "DELETE FROM prices WHERE date = ?"
+    static let deleteActions = "DELETE FROM corporate_actions WHERE batch_date = ?"
+    static let insertAction = """
+        INSERT INTO corporate_actions (batch_date, position, date, ticker, kind, value, rejection)
+        VALUES (?, ?, ?, ?, ?, ?, ?)
+        """
     static let insertPrice = """
         INSERT INTO prices (date, ticker, open, high, low, close, volume, market_cap, flags)
         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -138,6 +143,19 @@ extension IndexDatabase {
             try insert.bind(row.marketCap, at: 8)
             try insert.bind(FlagCoding.encode(row.flags), at: 9)
             try insert.run()
+        }
+
+        try connection.execute(PriceSQL.deleteActions, [.text(date)])
+        let action = try connection.cached(PriceSQL.insertAction)
+        for (position, validated) in batch.actions.enumerated() {
+            try action.bind(date, at: 1)
+            try action.bind(position, at: 2)
+            try action.bind(validated.action.date, at: 3)
+            try action.bind(validated.action.ticker, at: 4)
+            try action.bind(validated.action.kind, at: 5)
+            try action.bind(keepingNonFinite: validated.action.value, at: 6)
+            try action.bind(validated.rejection?.rawValue, at: 7)
+            try action.run()
         }
 
         let stock = try connection.cached(PriceSQL.upsertStock)

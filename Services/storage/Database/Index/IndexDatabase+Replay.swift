@@ -33,13 +33,19 @@ package struct StoredDay: Sendable, Equatable {
     package var rejections: [Rejection]
     /// Stored metadata of the batch's tickers, by ticker.
     package var stocks: [StockInfo]
+    /// The batch's corporate actions in its order, with the validator's decisions.
+    package var actions: [ValidatedAction]
 
     /// A stored day.
-    package init(record: SessionRecord, valid: [ValidRow], rejections: [Rejection], stocks: [StockInfo]) {
+    package init(
+        record: SessionRecord, valid: [ValidRow], rejections: [Rejection], stocks: [StockInfo],
+        actions: [ValidatedAction] = []
+    ) {
         self.record = record
         self.valid = valid
         self.rejections = rejections
         self.stocks = stocks
+        self.actions = actions
     }
 
     /// The raw rows again, in an order that validates to exactly the stored outcome.
@@ -154,7 +160,8 @@ extension IndexDatabase {
                     exchange: row.string(at: 3)
                 )
             }
-            return StoredDay(record: record, valid: valid, rejections: rejections, stocks: stocks)
+            let actions = try IndexDatabase.actions(ofBatch: date, in: connection)
+            return StoredDay(record: record, valid: valid, rejections: rejections, stocks: stocks, actions: actions)
         }
     }
 }

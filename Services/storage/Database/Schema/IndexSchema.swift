@@ -6,7 +6,7 @@
 /// Never edit a migration that has shipped: add the next one.
 package enum IndexSchema {
     /// Every migration, in order.
-    package static let migrations: [Migration] = [ingest, index]
+    package static let migrations: [Migration] = [ingest, index, actions]
 
     /// The migrator for ``migrations``.
     package static let migrator = Migrator(migrations: migrations)
@@ -132,6 +132,27 @@ package enum IndexSchema {
                 PRIMARY KEY (index_id, date, kind, ticker),
                 FOREIGN KEY (index_id, date) REFERENCES composition_events (index_id, date) ON DELETE CASCADE
             ) WITHOUT ROWID;
+            """
+    )
+
+    /// 3: the corporate actions of each session's current batch, accepted and rejected, replaced with the day.
+    static let actions = Migration(
+        version: 3,
+        name: "actions",
+        sql: """
+            CREATE TABLE corporate_actions (
+                -- The session of the batch that delivered the action; its place in the batch's actions.
+                batch_date TEXT NOT NULL REFERENCES sessions (date) ON DELETE CASCADE,
+                position INTEGER NOT NULL,
+                date TEXT NOT NULL,
+                ticker TEXT NOT NULL,
+                kind TEXT NOT NULL,
+                value,
+                -- NULL when accepted; else the ActionRejectionReason raw value.
+                rejection TEXT,
+                PRIMARY KEY (batch_date, position)
+            ) WITHOUT ROWID;
+            CREATE INDEX corporate_actions_by_date ON corporate_actions (date, ticker);
             """
     )
 }

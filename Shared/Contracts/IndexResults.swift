@@ -52,13 +52,17 @@ package struct IndexResult: KindedMessage, Equatable {
     package var sourceBatchID: String
     /// Set when part of a replay.
     package var replay: ReplayMark?
+    /// At a rebalance session that is not the base: `0.5 * sum over all i of |target_i(d) - drift_i(d)|`; nil
+    /// otherwise (and in results stored before it was computed).
+    package var turnover: Double?
 
     /// An index result.
     package init(
         index: String, date: SessionDate, previousDate: SessionDate?, level: Double, dailyReturn: Double,
         constituents: [Constituent], previousTickers: [String] = [], departures: [CompositionChange] = [],
-        sourceBatchID: String = "", replay: ReplayMark? = nil
+        sourceBatchID: String = "", replay: ReplayMark? = nil, turnover: Double? = nil
     ) {
+        self.turnover = turnover
         self.index = index
         self.date = date
         self.previousDate = previousDate
@@ -109,12 +113,15 @@ package struct CompositionEvent: KindedMessage, Equatable {
     package var added: [CompositionChange]
     /// C(p) \ C(d).
     package var removed: [CompositionChange]
+    /// The session's turnover (see ``IndexResult/turnover``).
+    package var turnover: Double?
 
     /// A composition event.
     package init(
         index: String, date: SessionDate, previousDate: SessionDate, added: [CompositionChange],
-        removed: [CompositionChange]
+        removed: [CompositionChange], turnover: Double? = nil
     ) {
+        self.turnover = turnover
         self.index = index
         self.date = date
         self.previousDate = previousDate

@@ -191,7 +191,8 @@ package struct IndexBuildEngine: Sendable {
         return lhs.index == rhs.index && lhs.date == rhs.date && lhs.previousDate == rhs.previousDate
             && same(lhs.level, rhs.level) && same(lhs.dailyReturn, rhs.dailyReturn)
             && lhs.previousTickers == rhs.previousTickers && lhs.sourceBatchID == rhs.sourceBatchID
-            && lhs.replay == rhs.replay && lhs.constituents.count == rhs.constituents.count
+            && lhs.replay == rhs.replay && same(lhs.turnover, rhs.turnover)
+            && lhs.constituents.count == rhs.constituents.count
             && zip(lhs.constituents, rhs.constituents).allSatisfy {
                 $0.ticker == $1.ticker && $0.rank == $1.rank && same($0.weight, $1.weight)
                     && same($0.marketCap, $1.marketCap) && same($0.close, $1.close)

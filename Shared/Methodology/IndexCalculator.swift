@@ -113,16 +113,21 @@ package struct IndexCalculator: Sendable {
         )
         // In C(p) rank order, so the bits never depend on hashing or on who computes; a missing close adds r_i = 0.
         var sum = 0.0
+        var memberReturns = [Double](repeating: 0, count: previous.constituents.count)
         for (position, held) in previous.constituents.enumerated() {
             if let row = today[position]?.row {
                 if let adjustment = adjustments[held.ticker] {
-                    sum += adjustment.adjusted(close: rows[row].close) / held.close - 1
+                    memberReturns[position] = adjustment.adjusted(close: rows[row].close) / held.close - 1
                 } else {
-                    sum += rows[row].close / held.close - 1
+                    memberReturns[position] = rows[row].close / held.close - 1
                 }
+                sum += memberReturns[position]
             }
         }
         let dailyReturn = sum / Double(previous.constituents.count)
+        let turnover = Self.turnover(
+            previous: previous.constituents, returns: memberReturns, dailyReturn: dailyReturn, target: constituents
+        )
         let selectedTickers = Set(constituents.map(\.ticker))
         let departures = previous.constituents.enumerated().filter { !selectedTickers.contains($0.element.ticker) }
             .map { position, held in
@@ -134,8 +139,25 @@ package struct IndexCalculator: Sendable {
         return IndexResult(
             index: index, date: date, previousDate: previous.date, level: previous.level * (1 + dailyReturn),
             dailyReturn: dailyReturn, constituents: constituents, previousTickers: previous.constituents.map(\.ticker),
-            departures: departures, sourceBatchID: sourceBatchID
+            departures: departures, sourceBatchID: sourceBatchID, turnover: turnover
         )
+    }
+
+    /// `0.5 * sum over all i of |target_i - drift_i|` with `drift_i = w_i(p) * (1 + r_i) / (1 + R)` for i in C(p) and
+    /// 0 otherwise, target_i 0 for i not in C(d); summed over C(p) in its rank order, then the entrants in C(d)'s.
+    static func turnover(
+        previous: [Constituent], returns: [Double], dailyReturn: Double, target: [Constituent]
+    ) -> Double {
+        var targets = Dictionary(target.map { ($0.ticker, $0.weight) }, uniquingKeysWith: { first, _ in first })
+        var sum = 0.0
+        for (position, held) in previous.enumerated() {
+            let drift = held.weight * (1 + returns[position]) / (1 + dailyReturn)
+            sum += abs((targets.removeValue(forKey: held.ticker) ?? 0) - drift)
+        }
+        for member in target where targets[member.ticker] != nil {
+            sum += member.weight
+        }
+        return 0.5 * sum
     }
 
     /// Who entered and left the index at a result's session; nil for the base session and for a retraction.
@@ -150,7 +172,7 @@ package struct IndexCalculator: Sendable {
         }
         return CompositionEvent(
             index: result.index, date: result.date, previousDate: previousDate, added: added,
-            removed: result.departures
+            removed: result.departures, turnover: result.turnover
         )
     }
 

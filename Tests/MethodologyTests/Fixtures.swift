@@ -37,6 +37,7 @@ func bits(_ result: IndexResult) -> String {
         result.index, "\(result.date)", result.previousDate.map(\.description) ?? "nil", hex(result.level),
         hex(result.dailyReturn), constituents.joined(separator: ","), result.previousTickers.joined(separator: ","),
         departures.joined(separator: ","), result.sourceBatchID, result.replay.map { "\($0)" } ?? "nil",
+        hex(result.turnover),
     ].joined(separator: "|")
 }
 

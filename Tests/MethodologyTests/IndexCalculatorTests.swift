@@ -254,4 +254,40 @@ struct IndexCalculatorTests {
         #expect(next.dailyReturn == 1)
         #expect(next.level == 2000)
     }
+
+    @Test("turnover: half the sum of |target - drifted weight|, entrants and leavers included; none at the base")
+    func turnover() {
+        let base = calculator.compute(
+            date: day("2024-01-02"),
+            rows: [valid("A", close: 100, cap: 1000), valid("B", close: 50, cap: 500), valid("C", close: 10, cap: 100)],
+            previous: nil, sourceBatchID: "b1"
+        )
+        #expect(base.turnover == nil)
+        // A +10 %, B -10 %: R = 0, drifted weights 0.55 and 0.45 against targets of 0.5 each.
+        let kept = calculator.compute(
+            date: day("2024-01-03"),
+            rows: [valid("A", close: 110, cap: 1100), valid("B", close: 45, cap: 450), valid("C", close: 10, cap: 100)],
+            previous: base, sourceBatchID: "b2"
+        )
+        #expect(abs(kept.dailyReturn) < 1e-15)  // 110/100 - 1 and 45/50 - 1 are not exact in binary
+        #expect(abs(kept.turnover! - 0.05) < 1e-15)
+        // The same moves, but C (cap 600) replaces B: |0.5 - 0.55| + |0 - 0.45| + |0.5 - 0| = 1, halved.
+        let replaced = calculator.compute(
+            date: day("2024-01-03"),
+            rows: [valid("A", close: 110, cap: 1100), valid("B", close: 45, cap: 450), valid("C", close: 10, cap: 600)],
+            previous: base, sourceBatchID: "b2"
+        )
+        #expect(replaced.constituents.map(\.ticker) == ["A", "C"])
+        #expect(abs(replaced.turnover! - 0.5) < 1e-15)
+        // Its composition event carries it.
+        #expect(calculator.compositionEvent(for: replaced)?.turnover == replaced.turnover)
+        // A member without a close: r = 0 and it leaves (daily rebalancing): A drifts to 0.5 * 1.2 / 1.1.
+        let missing = calculator.compute(
+            date: day("2024-01-03"), rows: [valid("A", close: 120, cap: 1200), valid("C", close: 10, cap: 100)],
+            previous: base, sourceBatchID: "b2"
+        )
+        let driftA = 0.5 * 1.2 / 1.1
+        let driftB = 0.5 / 1.1
+        #expect(abs(missing.turnover! - 0.5 * (abs(0.5 - driftA) + driftB + 0.5)) < 1e-15)
+    }
 }

@@ -20,16 +20,23 @@ extension IndexCtl {
         @Option(help: "How many of the latest sessions with a composition change to show.")
         var changes: Int = 3
 
+        @Option(help: "The index definition: ew100 (price return) or ew100-tr (total return).")
+        var index: String = Indexes.defaultID
+
         init() {}
 
         func validate() throws {
             guard changes >= 0 else { throw ValidationError("--changes must be 0 or more") }
+            guard Indexes.builtInIDs.contains(index) else {
+                throw ValidationError(
+                    "--index \(index) is no index (known: \(Indexes.builtInIDs.sorted().joined(separator: ", ")))")
+            }
         }
 
         func run() async throws {
             do {
                 let url = try natsURL ?? ServiceConfiguration().natsURL
-                let client = try await PipelineClient.connect(natsURL: url)
+                let client = try await PipelineClient.connect(natsURL: url, index: index)
                 defer { Task { await client.close() } }
                 print(try await client.storedSummary(latestChanges: changes), terminator: "")
             } catch let error as OperatorError {
@@ -68,7 +75,12 @@ extension PipelineClient {
                 + "(level \(String(format: "%.4f", firstPoint.level)))",
             "volatility     \(analytics.annualizedVolatility.map { String(format: "%.2f %%", $0 * 100) } ?? "-") "
                 + "annualized",
+            "annualized     \(percent(analytics.annualizedReturn)) a year",
+            "sharpe         \(analytics.sharpe.map { String(format: "%.2f", $0) } ?? "-") (risk-free rate 0)",
+            "sortino        \(analytics.sortino.map { String(format: "%.2f", $0) } ?? "-")",
             "max drawdown   \(percent(analytics.maxDrawdown))",
+            "turnover       \(analytics.turnover.map { String(format: "%.2f", $0) } ?? "-") over the range, "
+                + "\(analytics.turnoverPerRebalance.map { String(format: "%.4f", $0) } ?? "-") per rebalance",
             "best session   \(session(analytics.bestSession))",
             "worst session  \(session(analytics.worstSession))",
             "changes        \(events.count) sessions with a composition change",

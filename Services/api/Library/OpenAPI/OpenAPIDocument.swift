@@ -20,6 +20,8 @@ enum OpenAPIDocument {
                   {"$ref": "#/components/parameters/StartDate"},
                   {"$ref": "#/components/parameters/EndDate"},
                   {"$ref": "#/components/parameters/Index"},
+                  {"name": "benchmark", "in": "query", "required": false, "description": "An index to compare with: the summary's benchmark statistics.", "schema": {"type": "string", "enum": ["ew100", "ew100-tr"]}},
+                  {"name": "risk_free_rate", "in": "query", "required": false, "description": "The annual risk-free rate for the Sharpe and Sortino ratios, a fraction from -1 to 1 (0.02 is 2 %).", "schema": {"type": "number", "default": 0, "minimum": -1, "maximum": 1}},
                   {"$ref": "#/components/parameters/IfNoneMatch"}
                 ],
                 "responses": {
@@ -229,16 +231,35 @@ enum OpenAPIDocument {
               },
               "Summary": {
                 "type": "object", "additionalProperties": false,
-                "required": ["sessions", "start_date", "end_date", "total_return", "annualized_volatility", "max_drawdown", "best_session", "worst_session"],
+                "required": ["sessions", "start_date", "end_date", "total_return", "annualized_return", "annualized_volatility", "sharpe", "sortino", "max_drawdown", "turnover", "turnover_per_rebalance", "risk_free_rate", "best_session", "worst_session", "benchmark"],
                 "properties": {
                   "sessions": {"type": "integer"},
                   "start_date": {"type": ["string", "null"], "format": "date"},
                   "end_date": {"type": ["string", "null"], "format": "date"},
                   "total_return": {"type": ["number", "null"]},
+                  "annualized_return": {"type": ["number", "null"], "description": "(L(e) / L(s))^(252 / n) - 1 over the n returns after the first session"},
                   "annualized_volatility": {"type": ["number", "null"], "description": "Sample standard deviation of the daily returns inside the range, times sqrt(252)"},
+                  "sharpe": {"type": ["number", "null"], "description": "(mean - risk_free_rate / 252) / sample standard deviation * sqrt(252)"},
+                  "sortino": {"type": ["number", "null"], "description": "(mean - risk_free_rate / 252) / sqrt(mean of min(R - risk_free_rate / 252, 0)^2) * sqrt(252)"},
                   "max_drawdown": {"type": ["number", "null"], "description": "The deepest fall from a running peak, as a negative fraction"},
+                  "turnover": {"type": ["number", "null"], "description": "The sum of the turnover of the rebalance sessions after the first session"},
+                  "turnover_per_rebalance": {"type": ["number", "null"], "description": "turnover over the number of those rebalance sessions; null without one"},
+                  "risk_free_rate": {"type": "number", "description": "The annual risk-free rate used"},
                   "best_session": {"oneOf": [{"$ref": "#/components/schemas/SessionReturn"}, {"type": "null"}]},
-                  "worst_session": {"oneOf": [{"$ref": "#/components/schemas/SessionReturn"}, {"type": "null"}]}
+                  "worst_session": {"oneOf": [{"$ref": "#/components/schemas/SessionReturn"}, {"type": "null"}]},
+                  "benchmark": {"oneOf": [{"$ref": "#/components/schemas/BenchmarkSummary"}, {"type": "null"}]}
+                }
+              },
+              "BenchmarkSummary": {
+                "type": "object", "additionalProperties": false,
+                "required": ["index", "beta", "tracking_error", "information_ratio", "correlation"],
+                "description": "Over the sessions after the first session of the range at which both indices have a return",
+                "properties": {
+                  "index": {"type": "string"},
+                  "beta": {"type": ["number", "null"], "description": "Sample covariance over the benchmark's sample variance"},
+                  "tracking_error": {"type": ["number", "null"], "description": "Sample standard deviation of the return differences, times sqrt(252)"},
+                  "information_ratio": {"type": ["number", "null"], "description": "Mean return difference * 252 / tracking_error"},
+                  "correlation": {"type": ["number", "null"], "description": "Pearson correlation of the daily returns"}
                 }
               },
               "PerformanceResponse": {
@@ -258,8 +279,8 @@ enum OpenAPIDocument {
                 "properties": {"ticker": {"type": "string"}, "rank": {"type": ["integer", "null"]}, "market_cap": {"type": ["number", "null"]}}
               },
               "Change": {
-                "type": "object", "required": ["date", "added", "removed"], "additionalProperties": false,
-                "properties": {"date": {"type": "string", "format": "date"}, "added": {"type": "array", "items": {"$ref": "#/components/schemas/ChangeEntry"}}, "removed": {"type": "array", "items": {"$ref": "#/components/schemas/ChangeEntry"}}}
+                "type": "object", "required": ["date", "added", "removed", "turnover"], "additionalProperties": false,
+                "properties": {"date": {"type": "string", "format": "date"}, "added": {"type": "array", "items": {"$ref": "#/components/schemas/ChangeEntry"}}, "removed": {"type": "array", "items": {"$ref": "#/components/schemas/ChangeEntry"}}, "turnover": {"type": ["number", "null"], "description": "0.5 * sum of |target - drifted weight| at this rebalance; null when not known (stored before turnover was computed)"}}
               },
               "ChangesResponse": {
                 "type": "object", "required": ["changes"], "additionalProperties": false,

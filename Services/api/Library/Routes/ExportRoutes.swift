@@ -138,8 +138,14 @@ extension ExportData {
             .init(key: "end_date", value: summary.endDate.map { .date($0) } ?? .none),
             .init(key: "sessions", value: .integer(summary.sessions)),
             .init(key: "total_return", value: summary.totalReturn.map { .number($0) } ?? .none),
+            .init(key: "annualized_return", value: summary.annualizedReturn.map { .number($0) } ?? .none),
             .init(key: "annualized_volatility", value: summary.annualizedVolatility.map { .number($0) } ?? .none),
+            .init(key: "sharpe", value: summary.sharpe.map { .number($0) } ?? .none),
+            .init(key: "sortino", value: summary.sortino.map { .number($0) } ?? .none),
             .init(key: "max_drawdown", value: summary.maxDrawdown.map { .number($0) } ?? .none),
+            .init(key: "turnover", value: summary.turnover.map { .number($0) } ?? .none),
+            .init(key: "turnover_per_rebalance", value: summary.turnoverPerRebalance.map { .number($0) } ?? .none),
+            .init(key: "risk_free_rate", value: .number(summary.riskFreeRate)),
         ]
         entries.append(.init(key: "best_session_date", value: summary.bestSession.map { .date($0.date) } ?? .none))
         entries.append(

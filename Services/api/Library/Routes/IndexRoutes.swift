@@ -2,6 +2,7 @@ import Contracts
 import Foundation
 import HTTPTypes
 import Hummingbird
+import Methodology
 import TradingCalendar
 
 /// `GET /index-performance`, `GET /index-composition`, `GET /composition-changes`, `GET /corporate-actions`:
@@ -20,14 +21,35 @@ struct IndexRoutes: Sendable {
     }
 
     private func performance(_ request: Request) async throws -> Response {
-        let query = try QueryParameters(request, allowed: ["start_date", "end_date", "index"])
+        let query = try QueryParameters(
+            request, allowed: ["start_date", "end_date", "index", "benchmark", "risk_free_rate"]
+        )
         let index = try IndexNames.resolve(query["index"])
+        let benchmark = try query["benchmark"].map { try IndexNames.resolve($0) }
+        let riskFreeRate = try Self.riskFreeRate(query["risk_free_rate"])
         let range = try rules.range(start: query["start_date"], end: query["end_date"])
-        return try await cached(
-            request, route: "/index-performance", key: "performance|\(index)|\(range.start)|\(range.end)"
-        ) {
-            PerformanceBody(points: try await reader.performance(index: index, range: range))
+        let key = "performance|\(index)|\(range.start)|\(range.end)|\(benchmark ?? "")|\(riskFreeRate.bitPattern)"
+        return try await cached(request, route: "/index-performance", key: key) {
+            let points = try await reader.performance(index: index, range: range)
+            var compared: BenchmarkAnalytics?
+            if let benchmark {
+                let theirs = try await reader.performance(index: benchmark, range: range)
+                compared = BenchmarkAnalytics(index: benchmark, points: points, benchmark: theirs)
+            }
+            return PerformanceBody(
+                points: points, analytics: RangeAnalytics(points: points, riskFreeRate: riskFreeRate),
+                benchmark: compared
+            )
         }
+    }
+
+    /// `risk_free_rate`: an annual rate as a fraction, from -1 to 1; 0 when absent.
+    static func riskFreeRate(_ text: String?) throws -> Double {
+        guard let text else { return 0 }
+        guard let rate = Double(text), rate.isFinite, (-1...1).contains(rate) else {
+            throw APIError.invalid("risk_free_rate '\(text)' is not an annual rate from -1 to 1 (0.02 is 2 %)")
+        }
+        return rate == 0 ? 0 : rate  // -0 and 0 are one rate, one cache entry
     }
 
     private func composition(_ request: Request) async throws -> Response {

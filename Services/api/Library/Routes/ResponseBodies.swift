@@ -28,38 +28,90 @@ struct PerformanceBody: Encodable {
         }
     }
 
+    struct Benchmark: Encodable {
+        var index: String
+        var beta: Double?
+        var trackingError: Double?
+        var informationRatio: Double?
+        var correlation: Double?
+
+        enum CodingKeys: String, CodingKey {
+            case index, beta
+            case trackingError = "tracking_error"
+            case informationRatio = "information_ratio"
+            case correlation
+        }
+
+        init(_ analytics: BenchmarkAnalytics) {
+            index = analytics.index
+            beta = analytics.beta
+            trackingError = analytics.trackingError
+            informationRatio = analytics.informationRatio
+            correlation = analytics.correlation
+        }
+
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(index, forKey: .index)
+            try container.encode(beta, forKey: .beta)
+            try container.encode(trackingError, forKey: .trackingError)
+            try container.encode(informationRatio, forKey: .informationRatio)
+            try container.encode(correlation, forKey: .correlation)
+        }
+    }
+
     struct Summary: Encodable {
         var sessions: Int
         var startDate: SessionDate?
         var endDate: SessionDate?
         var totalReturn: Double?
+        var annualizedReturn: Double?
         var annualizedVolatility: Double?
+        var sharpe: Double?
+        var sortino: Double?
         var maxDrawdown: Double?
+        var turnover: Double?
+        var turnoverPerRebalance: Double?
+        var riskFreeRate: Double
         var bestSession: Session?
         var worstSession: Session?
+        var benchmark: Benchmark?
 
         enum CodingKeys: String, CodingKey {
             case sessions
             case startDate = "start_date"
             case endDate = "end_date"
             case totalReturn = "total_return"
+            case annualizedReturn = "annualized_return"
             case annualizedVolatility = "annualized_volatility"
+            case sharpe, sortino
             case maxDrawdown = "max_drawdown"
+            case turnover
+            case turnoverPerRebalance = "turnover_per_rebalance"
+            case riskFreeRate = "risk_free_rate"
             case bestSession = "best_session"
             case worstSession = "worst_session"
+            case benchmark
         }
 
-        // Statistics that an empty or one-session range cannot give are explicit nulls.
+        // Statistics that the range cannot give are explicit nulls; so is the benchmark when none was asked for.
         func encode(to encoder: any Encoder) throws {
             var container = encoder.container(keyedBy: CodingKeys.self)
             try container.encode(sessions, forKey: .sessions)
             try container.encode(startDate, forKey: .startDate)
             try container.encode(endDate, forKey: .endDate)
             try container.encode(totalReturn, forKey: .totalReturn)
+            try container.encode(annualizedReturn, forKey: .annualizedReturn)
             try container.encode(annualizedVolatility, forKey: .annualizedVolatility)
+            try container.encode(sharpe, forKey: .sharpe)
+            try container.encode(sortino, forKey: .sortino)
             try container.encode(maxDrawdown, forKey: .maxDrawdown)
+            try container.encode(turnover, forKey: .turnover)
+            try container.encode(turnoverPerRebalance, forKey: .turnoverPerRebalance)
+            try container.encode(riskFreeRate, forKey: .riskFreeRate)
             try container.encode(bestSession, forKey: .bestSession)
             try container.encode(worstSession, forKey: .worstSession)
+            try container.encode(benchmark, forKey: .benchmark)
         }
     }
 
@@ -70,8 +122,9 @@ struct PerformanceBody: Encodable {
         self.init(points: points, analytics: RangeAnalytics(points: points))
     }
 
-    /// The points of a range with their analytics (computed by ``RangeAnalytics``, as everywhere else).
-    init(points: [PerformancePoint], analytics: RangeAnalytics) {
+    /// The points of a range with their analytics (computed by ``RangeAnalytics``, as everywhere else) and, when
+    /// asked for, the comparison with a benchmark.
+    init(points: [PerformancePoint], analytics: RangeAnalytics, benchmark: BenchmarkAnalytics? = nil) {
         performance = points.map {
             Point(
                 date: $0.date, level: $0.level, dailyReturn: $0.dailyReturn,
@@ -80,10 +133,13 @@ struct PerformanceBody: Encodable {
         }
         summary = Summary(
             sessions: analytics.sessions, startDate: analytics.startDate, endDate: analytics.endDate,
-            totalReturn: analytics.totalReturn, annualizedVolatility: analytics.annualizedVolatility,
-            maxDrawdown: analytics.maxDrawdown,
+            totalReturn: analytics.totalReturn, annualizedReturn: analytics.annualizedReturn,
+            annualizedVolatility: analytics.annualizedVolatility, sharpe: analytics.sharpe, sortino: analytics.sortino,
+            maxDrawdown: analytics.maxDrawdown, turnover: analytics.turnover,
+            turnoverPerRebalance: analytics.turnoverPerRebalance, riskFreeRate: analytics.riskFreeRate,
             bestSession: analytics.bestSession.map { Session(date: $0.date, dailyReturn: $0.dailyReturn) },
-            worstSession: analytics.worstSession.map { Session(date: $0.date, dailyReturn: $0.dailyReturn) }
+            worstSession: analytics.worstSession.map { Session(date: $0.date, dailyReturn: $0.dailyReturn) },
+            benchmark: benchmark.map(Benchmark.init)
         )
     }
 }
@@ -165,6 +221,20 @@ struct ChangesBody: Encodable {
         var date: SessionDate
         var added: [Entry]
         var removed: [Entry]
+        var turnover: Double?
+
+        enum CodingKeys: String, CodingKey {
+            case date, added, removed, turnover
+        }
+
+        // Null when not known (a session stored before turnover was computed).
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(date, forKey: .date)
+            try container.encode(added, forKey: .added)
+            try container.encode(removed, forKey: .removed)
+            try container.encode(turnover, forKey: .turnover)
+        }
     }
 
     var changes: [Change]
@@ -174,7 +244,7 @@ struct ChangesBody: Encodable {
             list.map { Entry(ticker: $0.ticker, rank: $0.rank, marketCap: $0.marketCap) }
         }
         self.changes = changes.filter { !$0.added.isEmpty || !$0.removed.isEmpty }.map {
-            Change(date: $0.date, added: entries($0.added), removed: entries($0.removed))
+            Change(date: $0.date, added: entries($0.added), removed: entries($0.removed), turnover: $0.turnover)
         }
     }
 }

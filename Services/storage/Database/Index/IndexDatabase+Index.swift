@@ -8,13 +8,13 @@ private enum IndexSQL {
     static let upsertLevel = """
         INSERT INTO index_levels (
             index_id, date, previous_date, level, daily_return, source_batch_id, previous_tickers, departures,
-            replay_id, replay_refetched, stored_at
-        ) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+            replay_id, replay_refetched, turnover, stored_at
+        ) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
         ON CONFLICT (index_id, date) DO UPDATE SET
             previous_date = excluded.previous_date, level = excluded.level, daily_return = excluded.daily_return,
             source_batch_id = excluded.source_batch_id, previous_tickers = excluded.previous_tickers,
             departures = excluded.departures, replay_id = excluded.replay_id,
-            replay_refetched = excluded.replay_refetched, stored_at = excluded.stored_at
+            replay_refetched = excluded.replay_refetched, turnover = excluded.turnover, stored_at = excluded.stored_at
         """
     static let deleteConstituents = "DELETE FROM index_constituents WHERE index_id = ? AND date = ?"
     static let insertConstituent = """
@@ -22,10 +22,10 @@ private enum IndexSQL {
         VALUES (?, ?, ?, ?, ?, ?, ?)
         """
     static let upsertEvent = """
-        INSERT INTO composition_events (index_id, date, previous_date, stored_at)
-        VALUES (?, ?, ?, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+        INSERT INTO composition_events (index_id, date, previous_date, turnover, stored_at)
+        VALUES (?, ?, ?, ?, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
         ON CONFLICT (index_id, date) DO UPDATE SET
-            previous_date = excluded.previous_date, stored_at = excluded.stored_at
+            previous_date = excluded.previous_date, turnover = excluded.turnover, stored_at = excluded.stored_at
         """
     static let deleteChanges = "DELETE FROM composition_changes WHERE index_id = ? AND date = ?"
     static let insertChange = """
@@ -33,7 +33,7 @@ private enum IndexSQL {
         VALUES (?, ?, ?, ?, ?, ?, ?)
         """
     static let performance = """
-        SELECT date, level, daily_return FROM index_levels
+        SELECT date, level, daily_return, turnover FROM index_levels
         WHERE index_id = ? AND date BETWEEN ? AND ? ORDER BY date
         """
     static let latestOnOrBefore = "SELECT max(date) FROM index_levels WHERE index_id = ? AND date <= ?"
@@ -49,7 +49,7 @@ private enum IndexSQL {
         """
     static let level = """
         SELECT previous_date, level, daily_return, source_batch_id, previous_tickers, departures, replay_id,
-            replay_refetched
+            replay_refetched, turnover
         FROM index_levels WHERE index_id = ? AND date = ?
         """
     static let constituents = """
@@ -58,13 +58,13 @@ private enum IndexSQL {
         """
     /// Events without a change have no change row, so the join leaves them out.
     static let changes = """
-        SELECT e.date, e.previous_date, c.kind, c.ticker, c.rank, c.market_cap
+        SELECT e.date, e.previous_date, c.kind, c.ticker, c.rank, c.market_cap, e.turnover
         FROM composition_events e
         JOIN composition_changes c ON c.index_id = e.index_id AND c.date = e.date
         WHERE e.index_id = ? AND e.date BETWEEN ? AND ?
         ORDER BY e.date, c.kind, c.rank IS NULL, c.rank, c.position
         """
-    static let event = "SELECT previous_date FROM composition_events WHERE index_id = ? AND date = ?"
+    static let event = "SELECT previous_date, turnover FROM composition_events WHERE index_id = ? AND date = ?"
     static let eventChanges = """
         SELECT kind, ticker, rank, market_cap FROM composition_changes
         WHERE index_id = ? AND date = ? ORDER BY kind, rank IS NULL, rank, position
@@ -105,6 +105,7 @@ extension IndexDatabase {
         try level.bind(StoredJSON.encode(result.departures), at: 8)
         try level.bind(result.replay?.replayID, at: 9)
         try level.bind(result.replay.map { $0.refetched ? 1 : 0 }, at: 10)
+        try level.bind(result.turnover, at: 11)
         try level.run()
 
         try connection.execute(IndexSQL.deleteConstituents, key)
@@ -130,7 +131,10 @@ extension IndexDatabase {
         try write { connection in
             for event in events {
                 let key: [SQLiteValue] = [.text(event.index), .text(event.date.description)]
-                try connection.execute(IndexSQL.upsertEvent, key + [.text(event.previousDate.description)])
+                try connection.execute(
+                    IndexSQL.upsertEvent,
+                    key + [.text(event.previousDate.description), event.turnover.map { .real($0) } ?? .null]
+                )
                 try connection.execute(IndexSQL.deleteChanges, key)
                 let insert = try connection.cached(IndexSQL.insertChange)
                 for (kind, entries) in [("added", event.added), ("removed", event.removed)] {
@@ -156,7 +160,12 @@ extension IndexDatabase {
         try read { connection in
             try connection.query(
                 IndexSQL.performance, [.text(index), .text(range.start.description), .text(range.end.description)]
-            ) { PerformancePoint(date: try $0.date(at: 0), level: $0.double(at: 1), dailyReturn: $0.double(at: 2)) }
+            ) {
+                PerformancePoint(
+                    date: try $0.date(at: 0), level: $0.double(at: 1), dailyReturn: $0.double(at: 2),
+                    turnover: $0.optionalDouble(at: 3)
+                )
+            }
         }
     }
 
@@ -217,7 +226,8 @@ extension IndexDatabase {
                 if events.last?.date != date {
                     events.append(
                         CompositionEvent(
-                            index: index, date: date, previousDate: try row.date(at: 1), added: [], removed: []
+                            index: index, date: date, previousDate: try row.date(at: 1), added: [], removed: [],
+                            turnover: row.optionalDouble(at: 6)
                         )
                     )
                 }
@@ -231,10 +241,16 @@ extension IndexDatabase {
     package func compositionEvent(index: String, on date: SessionDate) throws -> CompositionEvent? {
         try read { connection in
             let key: [SQLiteValue] = [.text(index), .text(date.description)]
-            guard let previous = try connection.queryFirst(IndexSQL.event, key, { try $0.date(at: 0) }) else {
+            guard
+                let stored = try connection.queryFirst(
+                    IndexSQL.event, key, { (previous: try $0.date(at: 0), turnover: $0.optionalDouble(at: 1)) })
+            else {
                 return nil
             }
-            var event = CompositionEvent(index: index, date: date, previousDate: previous, added: [], removed: [])
+            var event = CompositionEvent(
+                index: index, date: date, previousDate: stored.previous, added: [], removed: [],
+                turnover: stored.turnover
+            )
             try connection.cached(IndexSQL.eventChanges).bindAndForEach(key) { row in
                 try Self.appendChange(from: row, kindAt: 0, to: &event)
             }
@@ -267,7 +283,7 @@ extension IndexDatabase {
                 departures: try StoredJSON.decode(
                     [CompositionChange].self, from: row.string(at: 5), column: "index_levels.departures"
                 ),
-                sourceBatchID: row.string(at: 3), replay: replay
+                sourceBatchID: row.string(at: 3), replay: replay, turnover: row.optionalDouble(at: 8)
             )
         }
         guard var result = stored else { return nil }

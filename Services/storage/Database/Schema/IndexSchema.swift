@@ -6,7 +6,7 @@
 /// Never edit a migration that has shipped: add the next one.
 package enum IndexSchema {
     /// Every migration, in order.
-    package static let migrations: [Migration] = [ingest, index, actions]
+    package static let migrations: [Migration] = [ingest, index, actions, turnover]
 
     /// The migrator for ``migrations``.
     package static let migrator = Migrator(migrations: migrations)
@@ -153,6 +153,16 @@ package enum IndexSchema {
                 PRIMARY KEY (batch_date, position)
             ) WITHOUT ROWID;
             CREATE INDEX corporate_actions_by_date ON corporate_actions (date, ticker);
+            """
+    )
+
+    /// 4: the turnover of each rebalance session that is not the base (NULL for results stored before it).
+    static let turnover = Migration(
+        version: 4,
+        name: "turnover",
+        sql: """
+            ALTER TABLE index_levels ADD COLUMN turnover REAL;
+            ALTER TABLE composition_events ADD COLUMN turnover REAL;
             """
     )
 }

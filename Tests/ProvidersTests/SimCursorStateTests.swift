@@ -6,8 +6,8 @@ import TradingCalendar
 @Suite("Simulated market: generator state across paths")
 struct SimCursorStateTests {
     /// Rows round prices to cents, which would hide a last-bit difference in the path; this compares the
-    /// unrounded log prices and share counts of every listed stock, stepped from an earlier year versus built at
-    /// the date alone.
+    /// unrounded log prices, share counts and corporate-action factors of every listed stock, stepped from an
+    /// earlier year versus built at the date alone.
     @Test("the unrounded state is bit-identical whichever way a session is reached")
     func stateMatches() {
         let universe = SimulatedMarket(tickers: 120, seed: 21).universe
@@ -18,6 +18,7 @@ struct SimCursorStateTests {
         }
         var stepped = SimCursor(universe: universe, index: first)
         var compared = 0
+        var adjusted = 0
         for index in first...last {
             _ = stepped.step()
             var alone = SimCursor(universe: universe, index: index)
@@ -26,10 +27,16 @@ struct SimCursorStateTests {
                 #expect(stepped.logPrice(stock)?.bitPattern == alone.logPrice(stock)?.bitPattern)
                 #expect(
                     stepped.logSharesOutstanding(stock)?.bitPattern == alone.logSharesOutstanding(stock)?.bitPattern)
+                let steppedFactors = stepped.actionFactors(stock)
+                let aloneFactors = alone.actionFactors(stock)
+                #expect(steppedFactors?.logSplit.bitPattern == aloneFactors?.logSplit.bitPattern)
+                #expect(steppedFactors?.logDividend.bitPattern == aloneFactors?.logDividend.bitPattern)
+                if let factors = steppedFactors, factors.logSplit != 0 { adjusted += 1 }
                 compared += 1
             }
         }
         #expect(compared > 10_000)
+        #expect(adjusted > 100, "stock-sessions after a split: \(adjusted)")
     }
 
     @Test("the log price moves by no more than a day's return across a year end")

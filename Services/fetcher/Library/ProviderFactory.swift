@@ -41,7 +41,7 @@ package struct ProviderFactory: Sendable {
         self.logger = logger
     }
 
-    /// `sim` (SIM_TICKERS, SIM_SEED), `csv` (CSV_PRICES_FILE, CSV_STOCKS_FILE), `fmp` or `polygon`
+    /// `sim` (SIM_TICKERS, SIM_SEED), `csv` (CSV_PRICES_FILE, CSV_STOCKS_FILE, CSV_ACTIONS_FILE), `fmp` or `polygon`
     /// (``VendorSettings``).
     package func make(_ name: String) throws -> any PriceProvider {
         switch name {
@@ -53,7 +53,9 @@ package struct ProviderFactory: Sendable {
                     name: "CSV_PRICES_FILE", value: "", expected: "the path of a prices CSV")
             }
             let stocks = environment["CSV_STOCKS_FILE"].flatMap { $0.isEmpty ? nil : URL(fileURLWithPath: $0) }
-            return CSVProvider(data: try CSVPriceFile.load(prices: URL(fileURLWithPath: prices), stocks: stocks))
+            let actions = environment["CSV_ACTIONS_FILE"].flatMap { $0.isEmpty ? nil : URL(fileURLWithPath: $0) }
+            return CSVProvider(
+                data: try CSVPriceFile.load(prices: URL(fileURLWithPath: prices), stocks: stocks, actions: actions))
         default:
             if let vendor = try VendorProviders.make(name, settings: vendors, transport: transport, logger: logger) {
                 return vendor

@@ -7,11 +7,11 @@ import ServiceSupport
 import TradingCalendar
 
 extension IndexCtl {
-    /// `indexctl ingest --prices FILE [--stocks FILE]`: loads a CSV through the live pipeline.
+    /// `indexctl ingest --prices FILE [--stocks FILE] [--actions FILE]`: loads a CSV through the live pipeline.
     struct Ingest: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Load a prices CSV (and optional stock metadata) through the pipeline; return when every "
-                + "session in it is computed and stored."
+            abstract: "Load a prices CSV (and optional stock metadata and corporate actions) through the pipeline; "
+                + "return when every session in it is computed and stored."
         )
 
         @Option(help: "Prices CSV: date,ticker,open,high,low,close,volume,market_cap.")
@@ -19,6 +19,9 @@ extension IndexCtl {
 
         @Option(help: "Stock metadata CSV: ticker,name,sector,exchange.")
         var stocks: String?
+
+        @Option(help: "Corporate actions CSV: date,ticker,kind,value (split, cash_dividend, special_dividend).")
+        var actions: String?
 
         @Option(name: .customLong("nats-url"), help: "NATS server URL (NATS_URL).")
         var natsURL: String?
@@ -41,46 +44,40 @@ extension IndexCtl {
             let data: CSVData
             do {
                 data = try CSVPriceFile.load(
-                    prices: URL(fileURLWithPath: prices), stocks: stocks.map { URL(fileURLWithPath: $0) }
+                    prices: URL(fileURLWithPath: prices), stocks: stocks.map { URL(fileURLWithPath: $0) },
+                    actions: actions.map { URL(fileURLWithPath: $0) }
                 )
             } catch {
                 throw OperatorError("\(error)")
             }
             let byDate = data.sessions
-            guard let first = byDate.keys.min(), let last = byDate.keys.max() else {
-                throw OperatorError("\(prices) has no rows")
+            // A date with actions and no rows is published too (with no rows), so its actions reach the pipeline.
+            guard let first = data.dates.first, let last = data.dates.last else {
+                throw OperatorError("\(prices) has no rows and there are no actions")
             }
             let url = try natsURL ?? ServiceConfiguration().natsURL
             let client = try await PipelineClient.connect(natsURL: url)
             defer { Task { await client.close() } }
-            let calendar = NYSECalendar.standard
             let stored = try await client.storedSessions()
-            try Self.checkContiguity(first: first, last: last, fileDates: Set(byDate.keys), stored: stored)
+            try Self.checkContiguity(first: first, last: last, fileDates: Set(data.dates), stored: stored)
 
             try client.pipeline.watchDeadLetters()
             let since = Date()
-            var dates = Set(byDate.keys)
-            // A session of the file's range without rows is not an index session, unless storage already has it.
-            for session in calendar.sessions(from: first, to: last)
-            where byDate[session] == nil && !stored.contains(session) {
-                dates.insert(session)
-            }
             var expected: [SessionDate: String?] = [:]
             var sentStocks: Set<String> = []
-            for date in dates.sorted() {
+            for date in Self.publishDates(of: data, stored: stored) {
                 let rows = byDate[date] ?? []
                 // Each stock's metadata travels once, with the first session it appears in.
                 let stocks = data.stocks(for: rows).filter { !sentStocks.contains($0.ticker) }
                 sentStocks.formUnion(stocks.map(\.ticker))
                 let published = try await client.pipeline.publishSession(
-                    date: date, rows: rows, stocks: stocks, source: "csv"
+                    date: date, rows: rows, stocks: stocks, actions: data.actions(on: date), source: "csv"
                 )
                 expected[date] = .some(published.batchID)
             }
+            let counts = "\(data.rowCount) rows, \(data.actionCount) actions"
             FileHandle.standardError.write(
-                Data(
-                    "published \(expected.count) batches (\(data.rowCount) rows) from \(prices)\n".utf8
-                ))
+                Data("published \(expected.count) batches (\(counts)) from \(prices)\n".utf8))
             try await client.follow(
                 FollowTarget(
                     index: client.index, sessions: expected, replayID: nil, since: since, stallWhileQueued: true
@@ -88,6 +85,18 @@ extension IndexCtl {
                 stallTimeout: .seconds(timeout), label: "ingest"
             )
             print(try await client.summary(DateRange(start: first, end: last)))
+        }
+
+        /// The dates an ingest publishes, ascending: every date of the files, with rows or with actions only, and
+        /// each session of their range with neither, unless storage has it (published empty, it is known not to be
+        /// an index session).
+        static func publishDates(of data: CSVData, stored: Set<SessionDate>) -> [SessionDate] {
+            guard let first = data.dates.first, let last = data.dates.last else { return [] }
+            var dates = Set(data.dates)
+            for session in NYSECalendar.standard.sessions(from: first, to: last) where !stored.contains(session) {
+                dates.insert(session)
+            }
+            return dates.sorted()
         }
 
         /// Refuses a file that would leave a gap against the stored series: the build would wait for it forever.

@@ -9,7 +9,8 @@ extension IndexCtl {
     struct SimCSV: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "sim-csv",
-            abstract: "Write the simulated market of a range as a prices CSV (and a stocks CSV), in the ingest format."
+            abstract: "Write the simulated market of a range as a prices CSV (and stocks and corporate-actions CSVs), "
+                + "in the ingest format."
         )
 
         @Option(help: "First date, YYYY-MM-DD.", transform: parseSessionDate)
@@ -23,6 +24,9 @@ extension IndexCtl {
 
         @Option(help: "Stocks CSV to write.")
         var stocks: String?
+
+        @Option(help: "Corporate actions CSV to write (splits and dividends; the prices are as traded).")
+        var actions: String?
 
         @Option(help: "Universe size (SIM_TICKERS).")
         var tickers: Int?
@@ -44,7 +48,11 @@ extension IndexCtl {
             defer { try? handle.close() }
             var buffer = "date,ticker,open,high,low,close,volume,market_cap\n"
             var rows = 0
+            var actionText = CSVPriceFile.actionsHeader.joined(separator: ",") + "\n"
             for session in market.sessions(from: from, to: to) {
+                for action in session.actions {
+                    actionText += "\(action.date),\(action.ticker),\(action.kind),\(field(action.value))\n"
+                }
                 for row in session.rows {
                     // The CSV has no shares column: a row that gives shares outstanding gets its market cap derived.
                     let marketCap = row.marketCap ?? zip2(row.close, row.sharesOutstanding).map { $0 * $1 }
@@ -66,6 +74,9 @@ extension IndexCtl {
                         + "\n"
                 }
                 try text.write(toFile: stocks, atomically: true, encoding: .utf8)
+            }
+            if let actions {
+                try actionText.write(toFile: actions, atomically: true, encoding: .utf8)
             }
             FileHandle.standardError.write(Data("wrote \(rows) rows to \(prices)\n".utf8))
         }

@@ -2,22 +2,28 @@ import Contracts
 import Foundation
 import TradingCalendar
 
-/// The CSV format of the `csv` provider: a prices file and an optional metadata file, each with a header.
+/// The CSV format of the `csv` provider: a prices file, an optional metadata file and an optional corporate-actions
+/// file, each with a header.
 ///
 /// Prices: `date,ticker,open,high,low,close,volume,market_cap`, dates strictly `YYYY-MM-DD`, an empty numeric
 /// field meaning missing, and `nan`/`inf`/`-inf`/`Infinity` kept as non-finite values for the validator to
-/// reject. Metadata: `ticker,name,sector,exchange`. Quoting follows RFC 4180 (`"Apple, Inc."`, `""` for a quote);
+/// reject. Metadata: `ticker,name,sector,exchange`. Actions: `date,ticker,kind,value`, the kind kept as written
+/// and an empty value as missing (an unknown kind or a missing value is the validator's to reject, not an error
+/// here). Quoting follows RFC 4180 (`"Apple, Inc."`, `""` for a quote);
 /// see `CSVRecordReader` for the tolerated variations. Any malformed line is a `CSVError` naming file and line.
 package enum CSVPriceFile {
     /// The prices header, exactly.
     package static let pricesHeader = ["date", "ticker", "open", "high", "low", "close", "volume", "market_cap"]
     /// The metadata header, exactly.
     package static let stocksHeader = ["ticker", "name", "sector", "exchange"]
+    /// The corporate-actions header, exactly.
+    package static let actionsHeader = ["date", "ticker", "kind", "value"]
 
-    /// Reads the prices file and the optional metadata file, grouping the rows by date in file order.
+    /// Reads the prices file and the optional metadata and actions files, grouping rows and actions by date in
+    /// file order.
     ///
     /// - Throws: `CSVError` for an unreadable file, a wrong header or a malformed line.
-    package static func load(prices: URL, stocks: URL?) throws -> CSVData {
+    package static func load(prices: URL, stocks: URL?, actions: URL? = nil) throws -> CSVData {
         var dateIndex: [SessionDate: Int] = [:]
         var dates: [SessionDate] = []
         var buckets: [[PriceRow]] = []
@@ -47,7 +53,8 @@ package enum CSVPriceFile {
         sessions.reserveCapacity(dates.count)
         for (date, rows) in zip(dates, buckets) { sessions[date] = rows }
         let stockList = try stocks.map { try loadStocks($0) } ?? []
-        return CSVData(sessions: sessions, stocks: stockList)
+        let actionList = try actions.map { try loadActions($0) } ?? []
+        return CSVData(sessions: sessions, stocks: stockList, actions: Dictionary(grouping: actionList, by: \.date))
     }
 
     /// Streams the rows of a prices file to `body` in file order without keeping them.
@@ -78,6 +85,20 @@ package enum CSVPriceFile {
     package static func parseStocks(_ bytes: [UInt8], name: String = "stocks.csv") throws -> [StockInfo] {
         var reader = CSVRecordReader(bytes: bytes, name: name)
         return try readStocks(&reader)
+    }
+
+    /// Reads a corporate-actions file, in file order.
+    ///
+    /// - Throws: `CSVError` for an unreadable file, a wrong header or a malformed line.
+    package static func loadActions(_ url: URL) throws -> [CorporateAction] {
+        var reader = try CSVRecordReader(url: url)
+        return try readActions(&reader)
+    }
+
+    /// Parses corporate actions from bytes in memory; `name` stands for the file name in errors.
+    package static func parseActions(_ bytes: [UInt8], name: String = "actions.csv") throws -> [CorporateAction] {
+        var reader = CSVRecordReader(bytes: bytes, name: name)
+        return try readActions(&reader)
     }
 
     // MARK: Parsing
@@ -149,6 +170,39 @@ package enum CSVPriceFile {
         }
         if !sawHeader { throw missingHeader(reader.fileName, expected: stocksHeader) }
         return stocks
+    }
+
+    /// Checks the header, then reads the action lines.
+    private static func readActions(_ reader: inout CSVRecordReader) throws -> [CorporateAction] {
+        var sawHeader = false
+        var actions: [CorporateAction] = []
+        try reader.forEachRecord { record in
+            if record.isBlank { return }
+            guard sawHeader else {
+                try checkHeader(record, expected: actionsHeader)
+                sawHeader = true
+                return
+            }
+            guard record.count == 4 else {
+                throw record.error("expected 4 fields, found \(record.count)")
+            }
+            guard let date = SessionDate(utf8: record.trimmedBytes(0)) else {
+                throw record.error("field 1 (date) \"\(record.string(0))\" is not a date (YYYY-MM-DD)")
+            }
+            let ticker = trimmed(record.string(1))
+            guard !ticker.isEmpty else { throw record.error("field 2 (ticker) is empty") }
+            let valueBytes = record.trimmedBytes(3)
+            var value: Double?
+            if !valueBytes.isEmpty {
+                guard !record.isEscaped(3), let number = CSVNumber.parse(valueBytes) else {
+                    throw record.error("field 4 (value) \"\(record.string(3))\" is not a number")
+                }
+                value = number
+            }
+            actions.append(CorporateAction(date: date, ticker: ticker, kind: trimmed(record.string(2)), value: value))
+        }
+        if !sawHeader { throw missingHeader(reader.fileName, expected: actionsHeader) }
+        return actions
     }
 
     /// Throws unless `record` is exactly `expected` (fields trimmed).

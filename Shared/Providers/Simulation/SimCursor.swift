@@ -3,11 +3,12 @@ import Foundation
 import TradingCalendar
 
 /// The generator's state between two sessions: per stock, the running log return since the year's anchor, the
-/// year's bridge correction and the share count. Stepping it produces one session and moves to the next.
+/// year's bridge correction, the share count and the factors of the corporate actions so far. Stepping it produces
+/// one session and moves to the next.
 ///
 /// A stock's state is built from scratch (`initialize`) the first time the cursor meets it listed, in at most
 /// two passes over the current year; after that each session costs one shock per stock, plus one pass over the
-/// year at each year start for the new correction.
+/// year at each year start for the new correction; corporate actions cost a look-up per stock and quarter.
 struct SimCursor {
     /// The market's fixed part.
     let universe: SimUniverse
@@ -27,6 +28,12 @@ struct SimCursor {
     private var pendingIndex: [Int]
     /// Its change of log shares.
     private var pendingDelta: [Double]
+    /// The corporate actions' factors through the last generated session.
+    private var factors: [SimFactors]
+    /// The corporate actions of the current quarter.
+    private var quarterActions: [SimQuarterActions]
+    /// Session index of the next of them still to take effect, or `Int.max`.
+    private var nextAction: [Int]
 
     /// A cursor whose next session is session index `index`.
     init(universe: SimUniverse, index: Int) {
@@ -40,6 +47,9 @@ struct SimCursor {
         self.shares = [Double](repeating: 0, count: count)
         self.pendingIndex = [Int](repeating: -1, count: count)
         self.pendingDelta = [Double](repeating: 0, count: count)
+        self.factors = [SimFactors](repeating: SimFactors(), count: count)
+        self.quarterActions = [SimQuarterActions](repeating: SimQuarterActions(), count: count)
+        self.nextAction = [Int](repeating: Int.max, count: count)
     }
 
     /// The log price of `stock` after the last generated session, nil when the cursor has not met it listed; the
@@ -53,6 +63,11 @@ struct SimCursor {
     /// Log shares outstanding of `stock` after the last generated session, nil when not met yet.
     func logSharesOutstanding(_ stock: Int) -> Double? {
         ready[stock] ? logShares[stock] : nil
+    }
+
+    /// The corporate actions' factors of `stock` through the last generated session, nil when not met yet.
+    func actionFactors(_ stock: Int) -> SimFactors? {
+        ready[stock] ? factors[stock] : nil
     }
 
     /// Whether every session has been generated.
@@ -72,6 +87,7 @@ struct SimCursor {
         let yearCount = schedule.yearCount
         var rows: [PriceRow] = []
         var stocks: [StockInfo] = []
+        var actions: [CorporateAction] = []
         rows.reserveCapacity(universe.count * 3 / 5)
         stocks.reserveCapacity(universe.count * 3 / 5)
         for stock in 0..<universe.count where universe.isListed(stock, at: index) {
@@ -84,21 +100,27 @@ struct SimCursor {
                 }
                 if startsQuarter {
                     setPending(stock, quarter: quarter)
+                    quarterActions[stock] = universe.actions(stock, quarter: quarter)
+                    nextAction[stock] = quarterActions[stock].first(onOrAfter: index)
                 }
             }
             let change = universe.logReturn(stock, index: index, day: day, correction: correction[stock])
             partial[stock] += change
             if pendingIndex[stock] == index {
                 logShares[stock] += pendingDelta[stock]
-                shares[stock] = Self.wholeShares(logShares[stock])
+                shares[stock] = Self.wholeShares(logShares[stock] + factors[stock].logSplit)
                 pendingIndex[stock] = -1
             }
             let logPrice = universe.anchors[stock * yearCount + year] + partial[stock]
+            if nextAction[stock] == index {
+                takeActions(stock, index: index, date: date, logPrice: logPrice, to: &actions)
+            }
+            let tradedLogPrice = logPrice + factors[stock].logAdjustment
             stocks.append(universe.infos[stock])
-            appendRow(stock, date: date, logPrice: logPrice, change: change, to: &rows)
+            appendRow(stock, date: date, logPrice: tradedLogPrice, change: change, to: &rows)
         }
         nextIndex += 1
-        return SimSession(date: date, rows: rows, stocks: stocks)
+        return SimSession(date: date, rows: rows, stocks: stocks, actions: actions)
     }
 
     /// Builds the state of `stock` as it stands before session `index`, from the anchors alone.
@@ -125,11 +147,48 @@ struct SimCursor {
                 pendingDelta[stock] = change.delta
             }
         }
+        let factors = universe.factors(stock, before: index)
+        quarterActions[stock] = universe.actions(stock, quarter: quarter)
+        nextAction[stock] = quarterActions[stock].first(onOrAfter: index)
         correction[stock] = yearCorrection
         partial[stock] = sum
         self.logShares[stock] = logShares
-        shares[stock] = Self.wholeShares(logShares)
+        self.factors[stock] = factors
+        shares[stock] = Self.wholeShares(logShares + factors.logSplit)
         ready[stock] = true
+    }
+
+    /// Applies the corporate actions of `stock` dated session `index` and lists them; `logPrice` is the model's
+    /// log price at the session's close.
+    private mutating func takeActions(
+        _ stock: Int, index: Int, date: SessionDate, logPrice: Double, to list: inout [CorporateAction]
+    ) {
+        let actions = quarterActions[stock]
+        let before = factors[stock]
+        var after = before
+        actions.apply(at: index, to: &after)
+        factors[stock] = after
+        nextAction[stock] = actions.first(onOrAfter: index + 1)
+        let ticker = universe.tickers[stock]
+        if actions.splitIndex == index {
+            shares[stock] = Self.wholeShares(logShares[stock] + after.logSplit)
+            list.append(CorporateAction(date: date, ticker: ticker, kind: .split, value: actions.splitRatio))
+        }
+        // A dividend is a share of the price it comes off: the close as it would be without it, on the basis of
+        // the ex-date (after a split the same day).
+        let withDividend = exp(logPrice + before.logDividend - after.logSplit)
+        if actions.dividendIndex == index {
+            list.append(
+                CorporateAction(
+                    date: date, ticker: ticker, kind: .cashDividend,
+                    value: Self.cents(actions.dividendYield * withDividend)))
+        }
+        if actions.specialIndex == index {
+            list.append(
+                CorporateAction(
+                    date: date, ticker: ticker, kind: .specialDividend,
+                    value: Self.cents(actions.specialYield * withDividend)))
+        }
     }
 
     /// Schedules the share change of `stock` in `quarter`, if any.

@@ -70,6 +70,37 @@ enum SimModel {
     /// Median daily turnover: traded shares as a share of shares outstanding.
     static let medianTurnover = 0.004
 
+    // MARK: Corporate actions
+
+    /// Share of stocks that pay a regular quarterly dividend (a fixed subset, drawn per stock).
+    static let dividendPayerShare = 0.4
+    /// Smallest quarterly dividend of a payer, as a share of the price on the ex-date.
+    static let minimumDividendYield = 0.003
+    /// Largest quarterly dividend of a payer, as a share of the price on the ex-date.
+    static let maximumDividendYield = 0.01
+    /// Probability of a special dividend in a quarter of a listed stock: about one per 200 stock-years.
+    static let specialDividendProbability = 1.0 / 800
+    /// Smallest special dividend, as a share of the price.
+    static let minimumSpecialYield = 0.02
+    /// Largest special dividend, as a share of the price.
+    static let maximumSpecialYield = 0.10
+    /// A company likes its share price near its "home": the lowest as-traded price at a year's start since its
+    /// listing or its last split (right after it), kept within these bounds (in dollars).
+    static let homePriceRange = (low: 10.0, high: 60.0)
+    /// Yearly probability of a forward split by the as-traded price at the start of the year over the home price:
+    /// none below the first bound, then one probability per band. The odds rise with how far the price has run.
+    static let forwardSplitBands: [(priceOverHome: Double, probability: Double)] = [
+        (1.25, 0.3), (1.5, 0.55), (2.0, 0.85),
+    ]
+    /// Yearly probability of a reverse split when the as-traded price at the start of the year is below
+    /// `reverseSplitPrice` (exchanges delist stocks that trade below $1 for long).
+    static let reverseSplitProbability = 0.15
+    /// The price under which a reverse split becomes possible.
+    static let reverseSplitPrice = 1.5
+    /// Split ratios (shares after / shares before) by code; code 0 is no split. 2-for-1, 3-for-1, 3-for-2,
+    /// 4-for-1, then the reverse splits 1-for-10, 1-for-5, 1-for-20.
+    static let splitRatios: [Double] = [1, 2, 3, 1.5, 4, 0.1, 0.2, 0.05]
+
     // MARK: Data defects (per row, out of 2^20)
 
     /// Defects are rarer for large stocks, as with real vendors: stocks of $30 B and more at the start get this

@@ -41,6 +41,17 @@ final class SimUniverse: Sendable {
     let rowKey: [UInt64]
     /// Key of the quarterly share-count changes.
     let shareKey: [UInt64]
+    /// Key of the corporate-action draws.
+    let actionKey: [UInt64]
+    /// Quarterly dividend yield of each stock; 0 for the stocks that pay none.
+    let dividendYield: [Double]
+    /// Sessions from a quarter's start to a payer's regular ex-date (before a 0-3 session jitter).
+    let dividendOffset: [Int16]
+    /// Session index of each stock's split in each year: `splitIndex[stock * yearCount + year]`, valid when its
+    /// `splitCode` is not 0.
+    let splitIndex: [Int32]
+    /// The ratio of that split as an index into `SimModel.splitRatios`; 0 for none.
+    let splitCode: [UInt8]
     /// Log price before the first session of each year: `anchors[stock * yearCount + year]`.
     let anchors: [Double]
     /// Each stock's idiosyncratic log return over each year, the target of the daily bridge.
@@ -118,6 +129,11 @@ final class SimUniverse: Sendable {
         var shockKey: [UInt64] = []
         var rowKey: [UInt64] = []
         var shareKey: [UInt64] = []
+        var actionKey: [UInt64] = []
+        var dividendYield: [Double] = []
+        var dividendOffset: [Int16] = []
+        var splitIndex = [Int32](repeating: -1, count: count * years)
+        var splitCode = [UInt8](repeating: 0, count: count * years)
         var anchors = [Double](repeating: 0, count: count * years)
         var yearShock = [Double](repeating: 0, count: count * years)
         for (position, id) in order.enumerated() {
@@ -184,6 +200,26 @@ final class SimUniverse: Sendable {
                 anchor +=
                     days * dailyDrift + stockBeta * marketYear[year] + sectorYear[sectorIndex * years + year] + shock
             }
+
+            // Corporate actions: a fixed subset pays quarterly, a little after each quarter's first month.
+            let payer = draw(11)
+            let detail = SimHash.mix(payer)
+            let yield =
+                SimHash.unit(payer) < SimModel.dividendPayerShare
+                ? SimModel.minimumDividendYield
+                    + (SimModel.maximumDividendYield - SimModel.minimumDividendYield) * SimHash.unit16(detail, shift: 0)
+                : 0
+            let plan = SimActionPlan(
+                key: SimHash.key(key, 0x6163_7469_6F6E), dividendYield: yield,
+                dividendOffset: 22 + Int(SimHash.unit16(detail, shift: 16) * 20), listIndex: Int(listed),
+                delistIndex: Int(delisted))
+            actionKey.append(plan.key)
+            dividendYield.append(plan.dividendYield)
+            dividendOffset.append(Int16(plan.dividendOffset))
+            let cells = position * years..<(position + 1) * years
+            let splits = Self.splitPlan(plan, anchors: anchors[cells], schedule: schedule)
+            splitIndex.replaceSubrange(cells, with: splits.indexes)
+            splitCode.replaceSubrange(cells, with: splits.codes)
         }
         self.tickers = tickers
         self.infos = infos
@@ -200,6 +236,11 @@ final class SimUniverse: Sendable {
         self.shockKey = shockKey
         self.rowKey = rowKey
         self.shareKey = shareKey
+        self.actionKey = actionKey
+        self.dividendYield = dividendYield
+        self.dividendOffset = dividendOffset
+        self.splitIndex = splitIndex
+        self.splitCode = splitCode
         self.anchors = anchors
         self.yearShock = yearShock
     }

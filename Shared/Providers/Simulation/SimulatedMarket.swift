@@ -10,10 +10,13 @@ import TradingCalendar
 ///
 /// What it models: listings and delistings (about 3 % of the listed stocks a year each way), log-normal market
 /// caps spread like the real US market, daily returns from a market factor with yearly volatility regimes and
-/// jumps, 11 sector factors and idiosyncratic shocks with rare jumps, quarterly buybacks and issuance. What it
-/// breaks on purpose: ~0.2 % of rows missing, ~0.05 % bad ticks (close zero, negative or NaN, market cap missing,
-/// high below low, open outside the range, negative volume, a duplicate row), and ~1 % of rows giving shares
-/// outstanding instead of a market cap.
+/// jumps, 11 sector factors and idiosyncratic shocks with rare jumps, quarterly buybacks and issuance, and corporate
+/// actions with as-traded prices: forward splits when the price has grown high, rare reverse splits of penny
+/// stocks, quarterly dividends of a fixed 40 % of the stocks and rare special dividends (see
+/// `SimUniverse+Actions.swift`); each action is in the session of its ex-date. What it breaks on purpose: ~0.2 %
+/// of rows missing, ~0.05 % bad ticks (close zero, negative or NaN, market cap missing, high below low, open
+/// outside the range, negative volume, a duplicate row), and ~1 % of rows giving shares outstanding instead of a
+/// market cap.
 package struct SimulatedMarket: Sendable {
     /// The largest universe `init` accepts.
     package static let maximumTickers = 100_000

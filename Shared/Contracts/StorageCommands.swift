@@ -38,3 +38,69 @@ package struct BackupReply: StorageReply, Equatable {
         self.status = status
     }
 }
+
+/// Adds an index definition; storage refuses an id in use (a built-in one included).
+package struct DefineIndexCommand: StorageCommand, Equatable {
+    package typealias Reply = DefineIndexReply
+    package static let kind = StorageRequestKind.defineIndex
+
+    /// The definition, already checked by ``IndexDefinition/parse(_:)``.
+    package var definition: IndexDefinition
+    /// The job that builds its history from stored prices and actions (its state is published by the index-builder).
+    package var jobID: String
+
+    /// A command.
+    package init(definition: IndexDefinition, jobID: String) {
+        self.definition = definition
+        self.jobID = jobID
+    }
+}
+
+/// What became of a ``DefineIndexCommand``.
+package struct DefineIndexReply: StorageReply, Equatable {
+    package static let answers = StorageRequestKind.defineIndex
+
+    /// Whether the definition was stored; false when its id was already in use (nothing changed).
+    package var created: Bool
+    /// The stored definition under that id: the new one, or the one already there.
+    package var definition: StoredDefinition
+
+    /// A reply.
+    package init(created: Bool, definition: StoredDefinition) {
+        self.created = created
+        self.definition = definition
+    }
+}
+
+/// Removes an added definition with every stored result of it; built-in definitions are never removed.
+package struct RemoveIndexCommand: StorageCommand, Equatable {
+    package typealias Reply = RemoveIndexReply
+    package static let kind = StorageRequestKind.removeIndex
+
+    /// The definition's id.
+    package var id: String
+
+    /// A command.
+    package init(id: String) { self.id = id }
+}
+
+/// What became of a ``RemoveIndexCommand``.
+package struct RemoveIndexReply: StorageReply, Equatable {
+    package static let answers = StorageRequestKind.removeIndex
+
+    /// What storage did.
+    package enum Outcome: String, Codable, Sendable {
+        /// The definition and its results are gone.
+        case removed
+        /// No definition has that id.
+        case unknown
+        /// The id is a built-in definition's: nothing changed.
+        case builtIn = "built_in"
+    }
+
+    /// What storage did.
+    package var outcome: Outcome
+
+    /// A reply.
+    package init(outcome: Outcome) { self.outcome = outcome }
+}

@@ -30,9 +30,15 @@ package enum StorageRequestKind: String, Sendable, CaseIterable, Codable {
     case backup
     /// The stored corporate actions over a range, accepted and rejected.
     case corporateActions = "corporate-actions"
+    /// The index definitions, built-in and added, with their stored sessions.
+    case definitions
+    /// Adds an index definition (a command).
+    case defineIndex = "define-index"
+    /// Removes an added index definition and its results (a command).
+    case removeIndex = "remove-index"
 
     /// Whether the request changes something (a command) rather than only reading (a query).
-    package var isCommand: Bool { self == .backup }
+    package var isCommand: Bool { self == .backup || self == .defineIndex || self == .removeIndex }
 }
 
 /// A request storage answers, with its reply type.
@@ -519,4 +525,60 @@ package struct CorporateActionsReply: StorageReply, Equatable {
 
     /// A reply.
     package init(actions: [ValidatedAction]) { self.actions = actions }
+}
+
+/// A definition as storage keeps it: the definition, whether it is built in, the job that built its history, and
+/// its stored index sessions.
+package struct StoredDefinition: Codable, Sendable, Equatable {
+    /// The definition.
+    package var definition: IndexDefinition
+    /// Whether it is one of ``IndexDefinition/builtIn(size:)`` (never stored, never removed).
+    package var builtIn: Bool
+    /// The job that builds the history of an added definition; nil for the built-in ones.
+    package var jobID: String?
+    /// When it was added (UTC); nil for the built-in ones.
+    package var createdAt: Date?
+    /// Its first stored index session; nil before any.
+    package var firstSession: SessionDate?
+    /// Its last stored index session; nil before any.
+    package var lastSession: SessionDate?
+    /// How many index sessions are stored.
+    package var sessions: Int
+
+    /// A stored definition.
+    package init(
+        definition: IndexDefinition, builtIn: Bool, jobID: String? = nil, createdAt: Date? = nil,
+        firstSession: SessionDate? = nil, lastSession: SessionDate? = nil, sessions: Int = 0
+    ) {
+        self.definition = definition
+        self.builtIn = builtIn
+        self.jobID = jobID
+        self.createdAt = createdAt
+        self.firstSession = firstSession
+        self.lastSession = lastSession
+        self.sessions = sessions
+    }
+}
+
+/// Every index definition (built-in first, then the added ones by id), or only the one with `id`.
+package struct DefinitionsQuery: StorageQuery, Equatable {
+    package typealias Reply = DefinitionsReply
+    package static let kind = StorageRequestKind.definitions
+
+    /// Only this definition; nil for all.
+    package var id: String?
+
+    /// A query.
+    package init(id: String? = nil) { self.id = id }
+}
+
+/// The definitions asked for.
+package struct DefinitionsReply: StorageReply, Equatable {
+    package static let answers = StorageRequestKind.definitions
+
+    /// The definitions, built-in first, then by id.
+    package var definitions: [StoredDefinition]
+
+    /// A reply.
+    package init(definitions: [StoredDefinition]) { self.definitions = definitions }
 }

@@ -27,6 +27,9 @@ package enum Subjects {
     /// The name announced with ``indexStored(_:)`` when storage commits price batches (their corporate actions and
     /// session records change what the API answers); no index id can take it (ids start with a letter).
     package static let storedPrices = "_prices"
+    /// The name announced with ``indexStored(_:)`` when storage adds or removes an index definition (together with
+    /// the definition's id): the index-builder computes the new one, caches forget the old answers.
+    package static let storedDefinitions = "_definitions"
     /// The latest state of a build job (`POST /build-index`), one subject per job.
     package static func jobState(_ jobID: String) -> String { "jobs.state.\(jobID)" }
     /// A storage request of this kind (request/reply, not a stream): `storage.query.<kind>` for queries,

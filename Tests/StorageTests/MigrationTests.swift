@@ -26,8 +26,8 @@ struct MigrationTests {
         #expect(try connection.pragma("PRAGMA journal_mode") == "wal")
         #expect(
             try tables(at: path) == [
-                "composition_changes", "composition_events", "corporate_actions", "index_constituents", "index_levels",
-                "prices",
+                "composition_changes", "composition_events", "corporate_actions", "index_constituents",
+                "index_definitions", "index_levels", "prices",
                 "rejections", "sessions", "stocks",
             ]
         )

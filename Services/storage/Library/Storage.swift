@@ -46,7 +46,10 @@ package enum Storage: PipelineService {
                 logger: runtime.logger
             ).service,
         ]
-        let responder = StorageAnswers(database: database, logger: runtime.logger).responder
+        let responder = StorageAnswers(
+            database: database, logger: runtime.logger,
+            builtIn: IndexDefinition.builtIn(size: runtime.configuration.indexSize)
+        ) { pipeline.announceStored(indexes: $0) }.responder
         var parts = consumers
         parts.append(TaskService(name: "storage-requests") { try await pipeline.serve(responder) })
         if let watcher = pipeline.deadLetterWatcher(logger: runtime.logger) { parts.append(watcher.service) }

@@ -9,17 +9,29 @@ import StorageDatabase
 package struct StorageAnswers: Sendable {
     private let database: IndexDatabase
     private let logger: Logger
+    private let builtIn: [IndexDefinition]
+    private let committed: @Sendable (Set<String>) -> Void
 
     /// Answers over `database`.
-    package init(database: IndexDatabase, logger: Logger) {
+    /// - Parameters:
+    ///   - builtIn: the built-in definitions (they follow the configuration's `INDEX_SIZE`).
+    ///   - committed: told the index ids (and ``Subjects/storedDefinitions``) after a definition is added or removed.
+    package init(
+        database: IndexDatabase, logger: Logger, builtIn: [IndexDefinition] = IndexDefinition.builtIn(),
+        committed: @escaping @Sendable (Set<String>) -> Void = { _ in }
+    ) {
         self.database = database
         self.logger = logger
+        self.builtIn = builtIn
+        self.committed = committed
     }
 
     /// The responder for every request kind; each answer runs off the concurrency pool (SQLite blocks).
     package var responder: StorageResponder {
         let database = self.database
         let logger = self.logger
+        let builtIn = self.builtIn
+        let committed = self.committed
         var responder = StorageResponder()
         responder.on(PerformanceQuery.self) { query in
             try await runBlocking {
@@ -79,6 +91,31 @@ package struct StorageAnswers: Sendable {
                     )
                 )
             }
+        }
+        responder.on(DefinitionsQuery.self) { query in
+            try await runBlocking {
+                DefinitionsReply(definitions: try database.definitions(builtIn: builtIn, id: query.id))
+            }
+        }
+        responder.on(DefineIndexCommand.self) { command in
+            let reply = try await runBlocking {
+                try database.addDefinition(command.definition, jobID: command.jobID, builtIn: builtIn)
+            }
+            if reply.created {
+                logger.info(
+                    "definition added", metadata: ["index": "\(command.definition.id)", "job.id": "\(command.jobID)"]
+                )
+                committed([Subjects.storedDefinitions, command.definition.id])
+            }
+            return reply
+        }
+        responder.on(RemoveIndexCommand.self) { command in
+            let outcome = try await runBlocking { try database.removeDefinition(command.id, builtIn: builtIn) }
+            if outcome == .removed {
+                logger.info("definition removed", metadata: ["index": "\(command.id)"])
+                committed([Subjects.storedDefinitions, command.id])
+            }
+            return RemoveIndexReply(outcome: outcome)
         }
         responder.on(BackupCommand.self) { command in
             try await runBlocking { try DatabaseBackup.run(command, database: database, logger: logger) }

@@ -87,6 +87,8 @@ extension IndexDatabase {
 
     /// Stores one index result in the open transaction.
     private static func store(_ result: IndexResult, in connection: SQLiteConnection) throws {
+        // A result of a definition removed while it was on its way (or never added) is not kept.
+        guard try isDefined(result.index, in: connection) else { return }
         let key: [SQLiteValue] = [.text(result.index), .text(result.date.description)]
         guard !result.isRetraction else {
             // Constituents and composition changes go with their parent rows (ON DELETE CASCADE).
@@ -129,7 +131,7 @@ extension IndexDatabase {
     package func storeCompositionEvents(_ events: [CompositionEvent]) throws {
         guard !events.isEmpty else { return }
         try write { connection in
-            for event in events {
+            for event in events where try Self.isDefined(event.index, in: connection) {
                 let key: [SQLiteValue] = [.text(event.index), .text(event.date.description)]
                 try connection.execute(
                     IndexSQL.upsertEvent,

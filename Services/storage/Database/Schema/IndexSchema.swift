@@ -6,7 +6,7 @@
 /// Never edit a migration that has shipped: add the next one.
 package enum IndexSchema {
     /// Every migration, in order.
-    package static let migrations: [Migration] = [ingest, index, actions, turnover]
+    package static let migrations: [Migration] = [ingest, index, actions, turnover, definitions]
 
     /// The migrator for ``migrations``.
     package static let migrator = Migrator(migrations: migrations)
@@ -163,6 +163,22 @@ package enum IndexSchema {
         sql: """
             ALTER TABLE index_levels ADD COLUMN turnover REAL;
             ALTER TABLE composition_events ADD COLUMN turnover REAL;
+            """
+    )
+
+    /// 5: the index definitions added next to the built-in ones (which are not stored: they follow the configuration).
+    static let definitions = Migration(
+        version: 5,
+        name: "definitions",
+        sql: """
+            CREATE TABLE index_definitions (
+                id TEXT NOT NULL PRIMARY KEY,
+                -- The definition as JSON with sorted keys, every default filled in.
+                definition TEXT NOT NULL,
+                -- The job that builds its history from stored prices and actions.
+                job_id TEXT NOT NULL,
+                created_at TEXT NOT NULL
+            ) WITHOUT ROWID;
             """
     )
 }

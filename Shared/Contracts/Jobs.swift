@@ -47,13 +47,28 @@ package struct JobRecord: KindedMessage, Equatable {
     package var updatedAt: Date
     /// Why it failed.
     package var error: String?
+    /// What the job does; nil (as in every job recorded before definitions existed) is ``Kind/build``.
+    package var kind: Kind?
+
+    /// What a job does.
+    package enum Kind: String, Codable, Sendable {
+        /// `POST /build-index`: a replay of a range through the pipeline, followed by the API.
+        case build
+        /// `POST /indexes`: the history of a new definition computed by the index-builder from stored prices and
+        /// actions, which publishes the job's states itself.
+        case definition
+    }
+
+    /// Whether the index-builder (not a replay) drives the job.
+    package var isDefinitionBuild: Bool { kind == .definition }
 
     /// A job record.
     package init(
         id: String, index: String, status: Status, startDate: SessionDate, endDate: SessionDate,
         replayStart: SessionDate, replayEnd: SessionDate, sessionsTotal: Int, sessionsDone: Int, refetch: Bool,
-        createdAt: Date, updatedAt: Date, error: String? = nil
+        createdAt: Date, updatedAt: Date, error: String? = nil, kind: Kind? = nil
     ) {
+        self.kind = kind
         self.id = id
         self.index = index
         self.status = status

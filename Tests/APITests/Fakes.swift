@@ -23,6 +23,9 @@ final class FakeIndexReader: IndexReader {
         var changes: [CompositionEvent] = FakeIndexReader.defaultChanges
         var records: [SessionDate: SessionRecord] = [:]
         var actions: [ValidatedAction] = FakeIndexReader.defaultActions
+        var definitions: [StoredDefinition] = IndexDefinition.builtIn().map {
+            StoredDefinition(definition: $0, builtIn: true)
+        }
         var calls = 0
         var failure: (any Error & Sendable)?
         var reachable = true
@@ -126,6 +129,35 @@ final class FakeIndexReader: IndexReader {
         try enter()
         return state.withLock { state in
             state.records.values.filter { $0.date >= range.start && $0.date <= range.end }.sorted { $0.date < $1.date }
+        }
+    }
+
+    func definitions(id: String?) async throws -> [StoredDefinition] {
+        try enter()
+        return state.withLock { state in state.definitions.filter { id == nil || $0.definition.id == id } }
+    }
+
+    func define(_ definition: IndexDefinition, jobID: String) async throws -> DefineIndexReply {
+        try enter()
+        return state.withLock { state in
+            if let existing = state.definitions.first(where: { $0.definition.id == definition.id }) {
+                return DefineIndexReply(created: false, definition: existing)
+            }
+            let stored = StoredDefinition(definition: definition, builtIn: false, jobID: jobID, createdAt: Date())
+            state.definitions.append(stored)
+            return DefineIndexReply(created: true, definition: stored)
+        }
+    }
+
+    func removeIndex(_ id: String) async throws -> RemoveIndexReply.Outcome {
+        try enter()
+        return state.withLock { state in
+            guard let position = state.definitions.firstIndex(where: { $0.definition.id == id }) else {
+                return .unknown
+            }
+            if state.definitions[position].builtIn { return .builtIn }
+            state.definitions.remove(at: position)
+            return .removed
         }
     }
 

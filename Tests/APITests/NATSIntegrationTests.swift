@@ -54,7 +54,10 @@ struct NATSIntegrationTests {
         let environment = try await NATSTestEnvironment()
         let cache = ResponseCache(capacityBytes: 1 << 20)
         let jobs = try TestAPI().jobs
-        let invalidator = CacheInvalidator(staleness: try environment.pipeline.staleness(), cache: cache, jobs: jobs)
+        let invalidator = CacheInvalidator(
+            staleness: try environment.pipeline.staleness(), cache: cache, directory: IndexDirectory(reader: FakeIndexReader()),
+            jobs: jobs
+        )
         let task = Task { try await invalidator.run() }
         defer {
             task.cancel()

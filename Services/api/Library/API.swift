@@ -53,7 +53,9 @@ package enum API: PipelineService {
         )
         return APIServer(
             application: makeApplication(dependencies, logger: runtime.logger),
-            invalidator: CacheInvalidator(staleness: try pipeline.staleness(), cache: cache, jobs: jobs)
+            invalidator: CacheInvalidator(
+                staleness: try pipeline.staleness(), cache: cache, directory: dependencies.directory, jobs: jobs
+            )
         )
     }
 
@@ -78,6 +80,8 @@ package struct APIDependencies: Sendable {
     package var reader: any IndexReader
     /// Cached answers.
     package var cache: ResponseCache
+    /// The index ids served.
+    package var directory: IndexDirectory
     /// Build jobs.
     package var jobs: JobRunner
     /// Accepted API keys.
@@ -95,6 +99,7 @@ package struct APIDependencies: Sendable {
         endpoint: HTTPEndpoint, today: @escaping @Sendable () -> SessionDate = DateRules.newYorkToday
     ) {
         self.reader = reader
+        self.directory = IndexDirectory(reader: reader)
         self.cache = cache
         self.jobs = jobs
         self.keys = keys
@@ -124,9 +129,13 @@ package enum APIRouter {
         router.middlewares.add(MetricsMiddleware())
         router.middlewares.add(AccessMiddleware(keys: dependencies.keys, limiter: dependencies.limiter))
         let rules = DateRules(today: dependencies.today, maximumRangeDays: maximumRangeDays)
-        IndexRoutes(reader: dependencies.reader, cache: dependencies.cache, rules: rules).register(on: router)
-        JobRoutes(jobs: dependencies.jobs, rules: rules).register(on: router)
-        ExportRoutes(reader: dependencies.reader, rules: rules).register(on: router)
+        let directory = dependencies.directory
+        IndexRoutes(reader: dependencies.reader, directory: directory, cache: dependencies.cache, rules: rules)
+            .register(on: router)
+        JobRoutes(jobs: dependencies.jobs, directory: directory, rules: rules).register(on: router)
+        ExportRoutes(reader: dependencies.reader, directory: directory, rules: rules).register(on: router)
+        DefinitionRoutes(reader: dependencies.reader, directory: directory, jobs: dependencies.jobs)
+            .register(on: router)
         router.get("/openapi.json") { _, _ in
             Response(
                 status: .ok, headers: [.contentType: "application/json"],

@@ -12,6 +12,8 @@ package struct APIError: HTTPResponseError, CustomStringConvertible {
     package var message: String
     /// Extra response headers (`Retry-After`, `WWW-Authenticate`).
     package var headers: HTTPFields = [:]
+    /// The path of the request field at fault (`universe.sectors[1]`), when one is.
+    package var field: String?
 
     /// An error.
     package init(_ status: HTTPResponse.Status, code: String, message: String) {
@@ -40,7 +42,7 @@ package struct APIError: HTTPResponseError, CustomStringConvertible {
 
     /// The JSON response.
     package var response: Response {
-        let body = ErrorBody(error: .init(code: code, message: message))
+        let body = ErrorBody(error: .init(code: code, message: message, field: field))
         let data = (try? JSONBody.encoder.encode(body)) ?? []
         var headers = headers
         headers[.contentType] = "application/json"
@@ -51,6 +53,16 @@ package struct APIError: HTTPResponseError, CustomStringConvertible {
         struct Detail: Encodable {
             var code: String
             var message: String
+            var field: String?
+
+            enum CodingKeys: String, CodingKey { case code, message, field }
+
+            func encode(to encoder: any Encoder) throws {
+                var container = encoder.container(keyedBy: CodingKeys.self)
+                try container.encode(code, forKey: .code)
+                try container.encode(message, forKey: .message)
+                try container.encodeIfPresent(field, forKey: .field)
+            }
         }
         var error: Detail
     }

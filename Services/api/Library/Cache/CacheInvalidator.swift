@@ -6,21 +6,27 @@ import ServiceLifecycle
 package struct CacheInvalidator: Service {
     private let staleness: AsyncStream<Void>
     private let cache: ResponseCache
+    private let directory: IndexDirectory
     private let jobs: JobRunner
 
     /// An invalidator of `cache` listening to `staleness`.
-    package init(staleness: AsyncStream<Void>, cache: ResponseCache, jobs: JobRunner) {
+    package init(staleness: AsyncStream<Void>, cache: ResponseCache, directory: IndexDirectory, jobs: JobRunner) {
         self.staleness = staleness
         self.cache = cache
+        self.directory = directory
         self.jobs = jobs
     }
 
     package func run() async throws {
         let cache = cache
         let staleness = staleness
+        let directory = directory
         await withTaskGroup(of: Void.self) { group in
             group.addTask {
-                for await _ in staleness { cache.invalidate() }
+                for await _ in staleness {
+                    cache.invalidate()
+                    await directory.invalidate()
+                }
             }
             group.addTask {
                 try? await gracefulShutdown()

@@ -104,10 +104,33 @@ package actor JobRunner {
         return job
     }
 
-    /// The job's latest state; an unfinished job known only from the store is followed again.
+    /// Adds an index definition (``DefinitionWorkflow``): its job is kept and driven by the index-builder.
+    package func submitDefinition(_ definition: IndexDefinition) async throws -> DefinitionWorkflow.Outcome {
+        let sessions = try await reader.sessions(index: definition.id, range: .coverage)
+        let store = self.store
+        let reader = self.reader
+        let outcome = try await DefinitionWorkflow.add(
+            definition, sessions: sessions, define: { try await reader.define($0, jobID: $1) },
+            saveJob: { try await store.save($0) }, now: now
+        )
+        if case .created(let stored, let job) = outcome {
+            logger.info(
+                "definition added",
+                metadata: ["index": "\(stored.definition.id)", "job.id": "\(job.id)", "job.sessions": "\(job.sessionsTotal)"]
+            )
+        }
+        return outcome
+    }
+
+    /// The job's latest state; an unfinished job known only from the store is followed again. A definition job's
+    /// state is the store's: the index-builder publishes it.
     package func job(_ id: String) async throws -> JobRecord? {
-        if let job = jobs[id] { return job }
+        if let job = jobs[id], !job.isDefinitionBuild || job.status.isFinal { return job }
         guard let job = try await store.load(id) else { return nil }
+        if job.isDefinitionBuild {
+            if job.status.isFinal { jobs[id] = job }
+            return job
+        }
         jobs[id] = job
         if !job.status.isFinal { follow(job) }
         return job

@@ -5,7 +5,7 @@ import Metrics
 import ServiceSupport
 
 /// API keys and rate limits: a presented key (`X-API-Key`, or `Authorization: Bearer`) must be a stored one; every
-/// POST needs one; then the request takes a token from its client's bucket or gets 429 with `Retry-After`.
+/// POST and DELETE needs one; then the request takes a token from its client's bucket or gets 429 with `Retry-After`.
 package struct AccessMiddleware: RouterMiddleware {
     package typealias Context = APIRequestContext
 
@@ -33,7 +33,7 @@ package struct AccessMiddleware: RouterMiddleware {
                     .with(header: .wwwAuthenticate, "Bearer")
             }
             context.keyName = name
-        } else if request.method == .post {
+        } else if request.method == .post || request.method == .delete {
             failures.increment()
             throw APIError(
                 .unauthorized, code: "api_key_required",

@@ -20,7 +20,7 @@ enum OpenAPIDocument {
                   {"$ref": "#/components/parameters/StartDate"},
                   {"$ref": "#/components/parameters/EndDate"},
                   {"$ref": "#/components/parameters/Index"},
-                  {"name": "benchmark", "in": "query", "required": false, "description": "An index to compare with: the summary's benchmark statistics.", "schema": {"type": "string", "enum": ["ew100", "ew100-tr"]}},
+                  {"name": "benchmark", "in": "query", "required": false, "description": "An index to compare with (a definition id): the summary's benchmark statistics.", "schema": {"type": "string", "pattern": "^[a-z][a-z0-9-]{0,31}$"}},
                   {"name": "risk_free_rate", "in": "query", "required": false, "description": "The annual risk-free rate for the Sharpe and Sortino ratios, a fraction from -1 to 1 (0.02 is 2 %).", "schema": {"type": "number", "default": 0, "minimum": -1, "maximum": 1}},
                   {"$ref": "#/components/parameters/IfNoneMatch"}
                 ],
@@ -128,6 +128,63 @@ enum OpenAPIDocument {
                 }
               }
             },
+            "/indexes": {
+              "get": {
+                "operationId": "listIndexes",
+                "summary": "The index definitions, built-in first, each with its first and last stored session",
+                "responses": {
+                  "200": {"description": "The definitions", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/IndexesResponse"}}}},
+                  "400": {"$ref": "#/components/responses/BadRequest"},
+                  "401": {"$ref": "#/components/responses/Unauthorized"},
+                  "429": {"$ref": "#/components/responses/TooManyRequests"},
+                  "503": {"$ref": "#/components/responses/Unavailable"}
+                }
+              },
+              "post": {
+                "operationId": "addIndex",
+                "summary": "Add a definition; its history is built from stored prices and actions by the job named in the answer",
+                "security": [{"ApiKey": []}, {"Bearer": []}],
+                "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/DefinitionRequest"}}}},
+                "responses": {
+                  "201": {"description": "The stored definition, every default filled in, with its job", "headers": {"Location": {"description": "The definition's URL", "schema": {"type": "string"}}}, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/IndexDefinition"}}}},
+                  "400": {"$ref": "#/components/responses/BadRequest"},
+                  "401": {"$ref": "#/components/responses/Unauthorized"},
+                  "409": {"$ref": "#/components/responses/Conflict"},
+                  "413": {"$ref": "#/components/responses/TooLarge"},
+                  "422": {"$ref": "#/components/responses/InvalidDefinition"},
+                  "429": {"$ref": "#/components/responses/TooManyRequests"},
+                  "503": {"$ref": "#/components/responses/Unavailable"}
+                }
+              }
+            },
+            "/indexes/{id}": {
+              "get": {
+                "operationId": "getIndex",
+                "summary": "One index definition with its first and last stored session",
+                "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}],
+                "responses": {
+                  "200": {"description": "The definition", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/IndexDefinition"}}}},
+                  "401": {"$ref": "#/components/responses/Unauthorized"},
+                  "404": {"$ref": "#/components/responses/NotFound"},
+                  "429": {"$ref": "#/components/responses/TooManyRequests"},
+                  "503": {"$ref": "#/components/responses/Unavailable"}
+                }
+              },
+              "delete": {
+                "operationId": "removeIndex",
+                "summary": "Remove an added definition and every stored result of it (not a built-in one)",
+                "security": [{"ApiKey": []}, {"Bearer": []}],
+                "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}],
+                "responses": {
+                  "204": {"description": "Removed"},
+                  "401": {"$ref": "#/components/responses/Unauthorized"},
+                  "404": {"$ref": "#/components/responses/NotFound"},
+                  "409": {"$ref": "#/components/responses/Conflict"},
+                  "429": {"$ref": "#/components/responses/TooManyRequests"},
+                  "503": {"$ref": "#/components/responses/Unavailable"}
+                }
+              }
+            },
             "/export-data": {
               "post": {
                 "operationId": "exportData",
@@ -201,7 +258,7 @@ enum OpenAPIDocument {
             "parameters": {
               "StartDate": {"name": "start_date", "in": "query", "required": true, "schema": {"type": "string", "format": "date"}},
               "EndDate": {"name": "end_date", "in": "query", "required": false, "description": "Today (New York) when absent; not before start_date.", "schema": {"type": "string", "format": "date"}},
-              "Index": {"name": "index", "in": "query", "required": false, "description": "The index definition: ew100, the equal-weighted top 100 by market cap (price return, the default), or ew100-tr (the same with total return).", "schema": {"type": "string", "enum": ["ew100", "ew100-tr"], "default": "ew100"}},
+              "Index": {"name": "index", "in": "query", "required": false, "description": "The index definition's id (GET /indexes lists them): ew100, the equal-weighted top 100 by market cap (price return, the default), ew100-tr (the same with total return), or an added one.", "schema": {"type": "string", "pattern": "^[a-z][a-z0-9-]{0,31}$", "default": "ew100"}},
               "IfNoneMatch": {"name": "If-None-Match", "in": "header", "required": false, "schema": {"type": "string"}}
             },
             "headers": {
@@ -213,13 +270,15 @@ enum OpenAPIDocument {
               "NotFound": {"description": "Unknown index, job, route, or no data on or before the date", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
               "TooLarge": {"description": "The body is too large", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
               "Unprocessable": {"description": "The request is well formed but cannot be carried out (no session in the range)", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+              "Conflict": {"description": "The index id is in use (index_exists), or the index is built in and cannot be removed (built_in_index)", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+              "InvalidDefinition": {"description": "The definition is invalid (invalid_definition); field names the path of the field at fault", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
               "TooManyRequests": {"description": "Rate limited", "headers": {"Retry-After": {"description": "Seconds to wait", "schema": {"type": "integer"}}}, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
               "Unavailable": {"description": "Storage or NATS is not reachable (storage_unavailable, pipeline_unavailable); Retry-After says when to try again", "headers": {"Retry-After": {"description": "Seconds to wait", "schema": {"type": "integer"}}}, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
             },
             "schemas": {
               "Error": {
                 "type": "object", "required": ["error"], "additionalProperties": false,
-                "properties": {"error": {"type": "object", "required": ["code", "message"], "additionalProperties": false, "properties": {"code": {"type": "string"}, "message": {"type": "string"}}}}
+                "properties": {"error": {"type": "object", "required": ["code", "message"], "additionalProperties": false, "properties": {"code": {"type": "string"}, "message": {"type": "string"}, "field": {"type": "string", "description": "The path of the request field at fault (invalid_definition), e.g. universe.sectors[1]"}}}}
               },
               "PerformancePoint": {
                 "type": "object", "required": ["date", "level", "daily_return", "cumulative_return"], "additionalProperties": false,
@@ -300,9 +359,54 @@ enum OpenAPIDocument {
                   "rejection": {"type": ["string", "null"], "enum": ["duplicate", "unknown_kind", "not_a_session", "bad_value", null], "description": "null when accepted"}
                 }
               },
+              "IndexesResponse": {
+                "type": "object", "required": ["indexes"], "additionalProperties": false,
+                "properties": {"indexes": {"type": "array", "items": {"$ref": "#/components/schemas/IndexDefinition"}}}
+              },
+              "Universe": {
+                "type": "object", "required": ["sectors", "exchanges"], "additionalProperties": false,
+                "properties": {"sectors": {"type": "array", "items": {"type": "string"}, "description": "Empty: any sector"}, "exchanges": {"type": "array", "items": {"type": "string"}, "description": "Empty: any exchange"}}
+              },
+              "DefinitionRequest": {
+                "type": "object", "required": ["id"], "additionalProperties": false,
+                "description": "DESIGN.md Definitions; absent fields take the defaults shown",
+                "properties": {
+                  "id": {"type": "string", "pattern": "^[a-z][a-z0-9-]{0,31}$"},
+                  "name": {"type": "string", "default": ""},
+                  "size": {"type": "integer", "minimum": 1, "maximum": 10000, "default": 100},
+                  "universe": {"$ref": "#/components/schemas/Universe"},
+                  "weighting": {"type": "string", "enum": ["equal", "market_cap", "capped_market_cap"], "default": "equal"},
+                  "cap": {"type": ["number", "null"], "exclusiveMinimum": 0, "maximum": 1, "description": "Required for capped_market_cap, refused otherwise"},
+                  "rebalance": {"type": "string", "enum": ["daily", "weekly", "monthly", "quarterly"], "default": "daily"},
+                  "buffer": {"type": "integer", "minimum": 0, "maximum": 10000, "default": 0},
+                  "return": {"type": "string", "enum": ["price", "total"], "default": "price"},
+                  "base_level": {"type": "number", "exclusiveMinimum": 0, "default": 1000}
+                }
+              },
+              "IndexDefinition": {
+                "type": "object", "additionalProperties": false,
+                "required": ["id", "name", "size", "universe", "weighting", "cap", "rebalance", "buffer", "return", "base_level", "built_in", "first_session", "last_session", "sessions", "job"],
+                "properties": {
+                  "id": {"type": "string"},
+                  "name": {"type": "string"},
+                  "size": {"type": "integer"},
+                  "universe": {"$ref": "#/components/schemas/Universe"},
+                  "weighting": {"type": "string", "enum": ["equal", "market_cap", "capped_market_cap"]},
+                  "cap": {"type": ["number", "null"]},
+                  "rebalance": {"type": "string", "enum": ["daily", "weekly", "monthly", "quarterly"]},
+                  "buffer": {"type": "integer"},
+                  "return": {"type": "string", "enum": ["price", "total"]},
+                  "base_level": {"type": "number"},
+                  "built_in": {"type": "boolean"},
+                  "first_session": {"type": ["string", "null"], "format": "date", "description": "The first stored index session"},
+                  "last_session": {"type": ["string", "null"], "format": "date", "description": "The last stored index session"},
+                  "sessions": {"type": "integer", "description": "Stored index sessions"},
+                  "job": {"type": ["object", "null"], "required": ["id"], "additionalProperties": false, "description": "The job that builds an added definition's history (GET /jobs/{id}); null for a built-in one", "properties": {"id": {"type": "string"}, "status": {"type": "string", "enum": ["queued", "running", "succeeded", "failed"]}}}
+                }
+              },
               "BuildRequest": {
                 "type": "object", "required": ["start_date"],
-                "properties": {"start_date": {"type": "string", "format": "date"}, "end_date": {"type": "string", "format": "date"}, "refetch": {"type": "boolean", "default": false, "description": "Fetch stored sessions again from the provider instead of re-publishing them from storage"}, "index": {"type": "string", "enum": ["ew100", "ew100-tr"]}}
+                "properties": {"start_date": {"type": "string", "format": "date"}, "end_date": {"type": "string", "format": "date"}, "refetch": {"type": "boolean", "default": false, "description": "Fetch stored sessions again from the provider instead of re-publishing them from storage"}, "index": {"type": "string", "pattern": "^[a-z][a-z0-9-]{0,31}$"}}
               },
               "Job": {
                 "type": "object", "additionalProperties": false,
@@ -324,7 +428,7 @@ enum OpenAPIDocument {
               },
               "ExportRequest": {
                 "type": "object", "required": ["start_date"],
-                "properties": {"start_date": {"type": "string", "format": "date"}, "end_date": {"type": "string", "format": "date"}, "format": {"type": "string", "enum": ["xlsx", "csv", "json"], "default": "xlsx"}, "index": {"type": "string", "enum": ["ew100", "ew100-tr"]}}
+                "properties": {"start_date": {"type": "string", "format": "date"}, "end_date": {"type": "string", "format": "date"}, "format": {"type": "string", "enum": ["xlsx", "csv", "json"], "default": "xlsx"}, "index": {"type": "string", "pattern": "^[a-z][a-z0-9-]{0,31}$"}}
               },
               "JSONExport": {
                 "type": "object", "required": ["index", "start_date", "end_date", "performance", "summary", "compositions", "changes"], "additionalProperties": false,

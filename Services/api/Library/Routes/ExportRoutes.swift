@@ -9,6 +9,7 @@ import TradingCalendar
 /// `POST /export-data`: performance, compositions and changes of a range as an xlsx (default), csv or json file.
 struct ExportRoutes: Sendable {
     let reader: any IndexReader
+    let directory: IndexDirectory
     let rules: DateRules
     /// The longest export, in days: about ten years of compositions (100 rows a session).
     static let maximumDays = 3_700
@@ -33,7 +34,7 @@ struct ExportRoutes: Sendable {
 
     private func export(_ request: Request) async throws -> Response {
         let body = try await JSONBody.decode(ExportRequest.self, from: request)
-        let index = try IndexNames.resolve(body.index)
+        let index = try await directory.resolve(body.index)
         let format = try ExportFormat(body.format)
         guard body.startDate != nil else { throw APIError.invalid("start_date is required (YYYY-MM-DD)") }
         let range = try rules.range(start: body.startDate, end: body.endDate, maximumDays: Self.maximumDays)

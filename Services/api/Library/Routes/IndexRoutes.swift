@@ -10,6 +10,7 @@ import TradingCalendar
 /// 304.
 struct IndexRoutes: Sendable {
     let reader: any IndexReader
+    let directory: IndexDirectory
     let cache: ResponseCache
     let rules: DateRules
 
@@ -24,8 +25,9 @@ struct IndexRoutes: Sendable {
         let query = try QueryParameters(
             request, allowed: ["start_date", "end_date", "index", "benchmark", "risk_free_rate"]
         )
-        let index = try IndexNames.resolve(query["index"])
-        let benchmark = try query["benchmark"].map { try IndexNames.resolve($0) }
+        let index = try await directory.resolve(query["index"])
+        var benchmark: String?
+        if let name = query["benchmark"] { benchmark = try await directory.resolve(name) }
         let riskFreeRate = try Self.riskFreeRate(query["risk_free_rate"])
         let range = try rules.range(start: query["start_date"], end: query["end_date"])
         let key = "performance|\(index)|\(range.start)|\(range.end)|\(benchmark ?? "")|\(riskFreeRate.bitPattern)"
@@ -54,7 +56,7 @@ struct IndexRoutes: Sendable {
 
     private func composition(_ request: Request) async throws -> Response {
         let query = try QueryParameters(request, allowed: ["date", "index"])
-        let index = try IndexNames.resolve(query["index"])
+        let index = try await directory.resolve(query["index"])
         let date = try rules.date("date", query["date"], default: rules.today())
         return try await cached(request, route: "/index-composition", key: "composition|\(index)|\(date)") {
             let reply = try await reader.composition(index: index, date: date)
@@ -67,7 +69,7 @@ struct IndexRoutes: Sendable {
 
     private func changes(_ request: Request) async throws -> Response {
         let query = try QueryParameters(request, allowed: ["start_date", "end_date", "index"])
-        let index = try IndexNames.resolve(query["index"])
+        let index = try await directory.resolve(query["index"])
         let range = try rules.range(start: query["start_date"], end: query["end_date"])
         return try await cached(
             request, route: "/composition-changes", key: "changes|\(index)|\(range.start)|\(range.end)"
@@ -141,6 +143,16 @@ enum JSONBody {
 
     /// Decodes a request body as `T`; bad JSON is a 400 that says where.
     static func decode<T: Decodable>(_ type: T.Type, from request: Request, limit: Int = 64 * 1024) async throws -> T {
+        let data = try await body(of: request, limit: limit)
+        do {
+            return try decoder.decode(T.self, from: data)
+        } catch let error as DecodingError {
+            throw APIError(.badRequest, code: "invalid_json", message: Self.describe(error))
+        }
+    }
+
+    /// A request's body: at most `limit` bytes (413 beyond), not empty (400).
+    static func body(of request: Request, limit: Int = 64 * 1024) async throws -> Data {
         let buffer: ByteBuffer
         do {
             buffer = try await request.body.collect(upTo: limit)
@@ -150,11 +162,7 @@ enum JSONBody {
         if buffer.readableBytes == 0 {
             throw APIError(.badRequest, code: "invalid_json", message: "the body is empty; send a JSON object")
         }
-        do {
-            return try decoder.decode(T.self, from: Data(buffer.readableBytesView))
-        } catch let error as DecodingError {
-            throw APIError(.badRequest, code: "invalid_json", message: Self.describe(error))
-        }
+        return Data(buffer.readableBytesView)
     }
 
     private static func describe(_ error: DecodingError) -> String {

@@ -7,6 +7,7 @@ import TradingCalendar
 /// `POST /build-index` (202 with the job) and `GET /jobs/{id}`.
 struct JobRoutes: Sendable {
     let jobs: JobRunner
+    let directory: IndexDirectory
     let rules: DateRules
 
     struct BuildRequest: Decodable {
@@ -29,7 +30,7 @@ struct JobRoutes: Sendable {
 
     private func build(_ request: Request) async throws -> Response {
         let body = try await JSONBody.decode(BuildRequest.self, from: request)
-        let index = try IndexNames.resolve(body.index)
+        let index = try await directory.resolve(body.index)
         guard body.startDate != nil else { throw APIError.invalid("start_date is required (YYYY-MM-DD)") }
         let range = try rules.range(start: body.startDate, end: body.endDate)
         let job = try await jobs.submit(index: index, range: range, refetch: body.refetch ?? false)

@@ -87,18 +87,3 @@ struct QueryParameters {
 
     subscript(_ name: String) -> String? { values[name] }
 }
-
-/// Index definitions the API serves.
-enum IndexNames {
-    /// The known definitions.
-    static let known: Set<String> = Indexes.builtInIDs
-
-    /// `name`, or the default when absent; an unknown one is 404.
-    static func resolve(_ name: String?) throws -> String {
-        let index = name ?? Indexes.defaultID
-        guard known.contains(index) else {
-            throw APIError(.notFound, code: "unknown_index", message: "no index named '\(index)'")
-        }
-        return index
-    }
-}

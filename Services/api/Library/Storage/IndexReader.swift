@@ -15,6 +15,12 @@ package protocol IndexReader: Sendable {
     func sessions(index: String, range: DateRange) async throws -> [SessionRecord]
     /// The stored corporate actions dated in `range` (only `ticker`'s when given), accepted and rejected.
     func corporateActions(range: DateRange, ticker: String?) async throws -> [ValidatedAction]
+    /// The index definitions (only `id`'s when given), built-in first, with their stored sessions.
+    func definitions(id: String?) async throws -> [StoredDefinition]
+    /// Asks storage to keep an added definition built by job `jobID`.
+    func define(_ definition: IndexDefinition, jobID: String) async throws -> DefineIndexReply
+    /// Asks storage to remove an added definition and its results.
+    func removeIndex(_ id: String) async throws -> RemoveIndexReply.Outcome
     /// Whether storage answers now (readiness).
     func isReachable() async -> Bool
 }

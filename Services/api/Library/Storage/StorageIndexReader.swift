@@ -35,6 +35,19 @@ package struct StorageIndexReader: IndexReader {
         try await storage.ask(CorporateActionsQuery(range: range, ticker: ticker)).actions
     }
 
+    package func definitions(id: String?) async throws -> [StoredDefinition] {
+        try await storage.ask(DefinitionsQuery(id: id)).definitions
+    }
+
+    package func define(_ definition: IndexDefinition, jobID: String) async throws -> DefineIndexReply {
+        try await storage.send(DefineIndexCommand(definition: definition, jobID: jobID), timeout: .seconds(10))
+    }
+
+    package func removeIndex(_ id: String) async throws -> RemoveIndexReply.Outcome {
+        // Removing a long history deletes many rows in one transaction.
+        try await storage.send(RemoveIndexCommand(id: id), timeout: .seconds(60)).outcome
+    }
+
     package func isReachable() async -> Bool {
         (try? await storage.ask(StatusQuery(index: Indexes.defaultID))) != nil
     }

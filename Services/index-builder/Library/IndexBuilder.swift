@@ -19,11 +19,12 @@ package enum IndexBuilder: PipelineService {
         let stage = BuildStage(
             publisher: pipeline, storage: pipeline.storage, probe: pipeline,
             calculators: IndexDefinition.builtIn(size: runtime.configuration.indexSize).map(IndexCalculator.init),
-            logger: runtime.logger
+            logger: runtime.logger, addedDefinitions: true, loadJob: { try await pipeline.latestJob($0) }
         )
         let consumer = StageConsumer<ValidatedBatch>(ConsumerName.indexBuilder, batch: 16) { await stage.handle($0) }
         let waiting = TaskService(name: "waiting-sessions") { try await stage.retryWaiting() }
-        return [pipeline.runner(consumer, logger: runtime.logger).service, waiting]
+        let definitions = TaskService(name: "definitions") { try await stage.followDefinitions() }
+        return [pipeline.runner(consumer, logger: runtime.logger).service, waiting, definitions]
     }
 }
 
@@ -36,8 +37,19 @@ package actor BuildStage {
     private let publisher: any PipelinePublishing
     private let storage: any StorageAsking
     private let probe: any PipelineProbe
-    private let engines: [IndexBuildEngine]
+    private var engines: [IndexBuildEngine]
     private let logger: Logger
+    /// Whether added definitions (storage's `DefinitionsQuery`) are computed next to the given calculators.
+    private let addedDefinitions: Bool
+    /// A job's latest state (definition jobs are driven from here).
+    private let loadJob: @Sendable (String) async throws -> JobRecord?
+    /// The ids of the lanes of added definitions.
+    private var addedLanes: Set<String> = []
+    /// Failed attempts at an added definition's history, by id; at ``historyAttempts`` its job fails and it is left
+    /// alone until the service restarts.
+    private var historyFailures: [String: Int] = [:]
+    private static let historyAttempts = 5
+    private let historyTimer = Timer(label: "index_builder_definition_history_seconds")
     private let calendar = NYSECalendar.standard
     /// One view per engine, in the same order; created on first use.
     private var views: [StorageView]?
@@ -53,7 +65,8 @@ package actor BuildStage {
     /// A stage publishing results through `publisher`, reading storage through `storage`.
     package init(
         publisher: any PipelinePublishing, storage: any StorageAsking, probe: any PipelineProbe,
-        calculators: [IndexCalculator], logger: Logger
+        calculators: [IndexCalculator], logger: Logger, addedDefinitions: Bool = false,
+        loadJob: @escaping @Sendable (String) async throws -> JobRecord? = { _ in nil }
     ) {
         precondition(!calculators.isEmpty, "a build stage computes at least one index")
         self.publisher = publisher
@@ -61,7 +74,12 @@ package actor BuildStage {
         self.probe = probe
         self.engines = calculators.map { IndexBuildEngine(calculator: $0, calendar: .standard) }
         self.logger = logger
+        self.addedDefinitions = addedDefinitions
+        self.loadJob = loadJob
     }
+
+    /// The indexes computed now, in lane order.
+    package var indexes: [String] { engines.map(\.calculator.index) }
 
     /// The sessions held until a missing session arrives.
     package var heldSessions: [SessionDate] { held.keys.sorted() }
@@ -185,6 +203,126 @@ package actor BuildStage {
 }
 
 extension BuildStage {
+    /// Every two seconds: looks for definitions added or removed (see ``syncDefinitions()``).
+    package func followDefinitions() async throws {
+        guard addedDefinitions else { return }
+        while true {
+            do {
+                try await syncDefinitions()
+            } catch is CancellationError {
+                throw CancellationError()
+            } catch {
+                logger.warning("following the index definitions failed", metadata: ["error": "\(error)"])
+            }
+            try await Task.sleep(for: .seconds(2))
+        }
+    }
+
+    /// Follows storage's added definitions: a new one gets its history computed from stored prices and actions in
+    /// one pass (its job's states published from here) and then a lane; a removed one loses its lane.
+    package func syncDefinitions() async throws {
+        _ = try await currentViews()
+        let stored = try await storage.ask(DefinitionsQuery()).definitions.filter { !$0.builtIn }
+        let storedIDs = Set(stored.map(\.definition.id))
+        for id in addedLanes.subtracting(storedIDs) {
+            guard let position = engines.firstIndex(where: { $0.calculator.index == id }) else { continue }
+            engines.remove(at: position)
+            self.views?.remove(at: position)
+            addedLanes.remove(id)
+            logger.info("definition removed: no longer computed", metadata: ["index": "\(id)"])
+        }
+        for definition in stored where !addedLanes.contains(definition.definition.id) {
+            let id = definition.definition.id
+            guard historyFailures[id, default: 0] < Self.historyAttempts else { continue }
+            do {
+                try await addLane(definition)
+                historyFailures[id] = nil
+            } catch {
+                historyFailures[id, default: 0] += 1
+                throw error
+            }
+        }
+    }
+
+    /// Computes an added definition's history, then computes it with every arrival.
+    private func addLane(_ stored: StoredDefinition) async throws {
+        let id = stored.definition.id
+        let engine = IndexBuildEngine(calculator: IndexCalculator(definition: stored.definition), calendar: calendar)
+        var job: JobRecord?
+        if let jobID = stored.jobID { job = try await loadJob(jobID) }
+        if var running = job, !running.status.isFinal {
+            running.status = .running
+            running.updatedAt = Date()
+            try await publisher.publish(running)
+            job = running
+        }
+        let started = ContinuousClock.now
+        do {
+            let view = try await StorageView.load(storage: storage, index: id, held: held.values.map(\.message))
+            let (computed, missing) = try await buildHistory(engine, view: view)
+            engines.append(engine)
+            views?.append(view)
+            addedLanes.insert(id)
+            // Storage holds the history once its index consumer is idle: then the job is done.
+            try await waitForStoredResults()
+            let elapsed = (ContinuousClock.now - started).components
+            historyTimer.recordNanoseconds(elapsed.seconds * 1_000_000_000 + elapsed.attoseconds / 1_000_000_000)
+            logger.info(
+                "definition history computed", metadata: ["index": "\(id)", "index.sessions": "\(computed)"]
+            )
+            if var waiting = job, !waiting.status.isFinal, let missing {
+                // The lane computes the rest when the missing session arrives; the job cannot say when.
+                waiting.status = .failed
+                waiting.sessionsDone = computed
+                waiting.error = "the history stops before \(missing), which is not stored; build it (POST /build-index)"
+                waiting.updatedAt = Date()
+                try await publisher.publish(waiting)
+            } else if var done = job, !done.status.isFinal {
+                done.status = .succeeded
+                done.sessionsDone = computed
+                done.sessionsTotal = max(done.sessionsTotal, computed)
+                done.updatedAt = Date()
+                try await publisher.publish(done)
+            }
+        } catch {
+            logger.error("definition history failed", metadata: ["index": "\(id)", "error": "\(error)"])
+            if var failed = job, !failed.status.isFinal, historyFailures[id, default: 0] + 1 >= Self.historyAttempts {
+                failed.status = .failed
+                failed.error = "the history could not be computed: \(error)"
+                failed.updatedAt = Date()
+                try? await publisher.publish(failed)
+            }
+            throw error
+        }
+    }
+
+    /// Builds every stored session of a lane from the last known one (incremental: what is stored and current is
+    /// kept) and publishes the results; the number of index sessions the lane then has, and the session it waits
+    /// for when one is missing.
+    private func buildHistory(
+        _ engine: IndexBuildEngine, view: StorageView
+    ) async throws -> (sessions: Int, missing: SessionDate?) {
+        let records = try await view.sessionRecords(from: NYSECalendar.coverage.lowerBound, to: NYSECalendar.coverage.upperBound)
+        guard let last = records.last(where: { calendar.isSession($0.date) }),
+            let input = try await view.rows(on: last.date)
+        else { return (0, nil) }
+        let plan = try await engine.build(
+            arrived: last.date, batchID: input.batchID, rows: input.rows,
+            actions: try await view.actions(after: last.date.adding(days: -1), through: last.date), store: view
+        )
+        for result in plan.results {
+            try await publisher.publish(result)
+            await view.published(result)
+            built.increment()
+        }
+        var missing: SessionDate?
+        if case .waiting(let date) = plan.status { missing = date }
+        if let blocked = plan.blockedBy { missing = blocked }
+        let sessions = try await view.sessionRecords(from: NYSECalendar.coverage.lowerBound, to: NYSECalendar.coverage.upperBound)
+            .filter { $0.indexBatchID != nil }.count
+        return (sessions, missing)
+    }
+
     /// Waits until storage's index consumer has nothing pending and nothing unacknowledged.
     fileprivate func waitForStoredResults() async throws {
         var waited = 0

@@ -20,16 +20,15 @@ extension IndexCtl {
         @Option(help: "How many of the latest sessions with a composition change to show.")
         var changes: Int = 3
 
-        @Option(help: "The index definition: ew100 (price return) or ew100-tr (total return).")
+        @Option(help: "The index definition: ew100 (price return), ew100-tr (total return) or an added one.")
         var index: String = Indexes.defaultID
 
         init() {}
 
         func validate() throws {
             guard changes >= 0 else { throw ValidationError("--changes must be 0 or more") }
-            guard Indexes.builtInIDs.contains(index) else {
-                throw ValidationError(
-                    "--index \(index) is no index (known: \(Indexes.builtInIDs.sorted().joined(separator: ", ")))")
+            guard IndexDefinition.isValidID(index) else {
+                throw ValidationError("--index \(index) is no index id (a-z, 0-9 and '-', starting with a letter)")
             }
         }
 
@@ -38,6 +37,9 @@ extension IndexCtl {
                 let url = try natsURL ?? ServiceConfiguration().natsURL
                 let client = try await PipelineClient.connect(natsURL: url, index: index)
                 defer { Task { await client.close() } }
+                guard try await !client.storage.ask(DefinitionsQuery(id: index)).definitions.isEmpty else {
+                    throw OperatorError("no index named '\(index)' (indexctl index list shows them)")
+                }
                 print(try await client.storedSummary(latestChanges: changes), terminator: "")
             } catch let error as OperatorError {
                 FileHandle.standardError.write(Data("indexctl summary: \(error)\n".utf8))

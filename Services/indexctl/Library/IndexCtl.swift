@@ -7,7 +7,7 @@ package struct IndexCtl: AsyncParsableCommand {
         abstract: "Operate the equal-weighted index tracker.",
         subcommands: [
             Ingest.self, Backfill.self, Sessions.self, Status.self, Summary.self, Backup.self, Restore.self, Ping.self,
-            APIKey.self, SimCSV.self, MeasureLatency.self,
+            APIKey.self, SimCSV.self, MeasureLatency.self, Index.self,
         ]
     )
 

@@ -13,7 +13,7 @@ import TradingCalendar
 struct ExportTests {
     static let range = #""start_date": "2024-01-02", "end_date": "2024-01-08""#
 
-    @Test("xlsx by default: four sheets whose dates are dates and numbers the exact stored numbers")
+    @Test("xlsx by default: five sheets whose dates are dates and numbers the exact stored numbers")
     func xlsx() async throws {
         let api = try TestAPI()
         let response = try await api.test { client in
@@ -23,7 +23,13 @@ struct ExportTests {
         #expect(response.headers[.contentType] == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
         #expect(response.headers[.contentDisposition] == #"attachment; filename="ew100_2024-01-02_2024-01-08.xlsx""#)
         let sheets = try ExternalReader.openpyxlSheets(Data(response.body.readableBytesView))
-        #expect(sheets.map(\.name) == ["Performance", "Compositions", "Changes", "Summary"])
+        #expect(sheets.map(\.name) == ["Performance", "Compositions", "Changes", "Summary", "Definition"])
+        // The Definition sheet: the index's fields, defaults filled in.
+        let definition = sheets[4].rows
+        #expect(definition.first == [.string("field"), .string("value")])
+        #expect(definition.contains([.string("id"), .string("ew100")]))
+        #expect(definition.contains([.string("return"), .string("price")]))
+        #expect(definition.contains([.string("size"), .integer(100)]))
 
         let performance = sheets[0].rows
         #expect(performance.count == 6)
@@ -73,7 +79,8 @@ struct ExportTests {
         let records = try ExternalReader.csvRecords(Data(response.body.readableBytesView))
         let header = try #require(records.first)
         #expect(header.first == "section")
-        #expect(Set(records.dropFirst().map { $0[0] }) == ["performance", "composition", "change", "summary"])
+        #expect(
+            Set(records.dropFirst().map { $0[0] }) == ["performance", "composition", "change", "summary", "definition"])
         #expect(records.dropFirst().filter { $0[0] == "performance" }.count == 5)
         #expect(records.dropFirst().filter { $0[0] == "composition" }.count == 10)
         let levelColumn = try #require(header.firstIndex(of: "level"))
@@ -118,7 +125,7 @@ struct ExportTests {
         }
     }
 
-    @Test("an export asks storage three times however many sessions it spans, and has each session's composition")
+    @Test("an export asks storage four times however many sessions it spans, and has each session's composition")
     func boundedStorageRequests() async throws {
         for sessions in [5, 300] {
             let api = try TestAPI()
@@ -145,7 +152,7 @@ struct ExportTests {
                 #expect(response.status == .ok)
                 return (response, api.reader.calls)
             }
-            #expect(requests == 3, "\(sessions) sessions")
+            #expect(requests == 4, "\(sessions) sessions")
             let compositions = try #require(try export.json["compositions"] as? [[String: Any]])
             #expect(compositions.map { $0["date"] as? String } == dates.map(\.description))
             // Each session's constituents are the ones the per-date query answers.

@@ -46,7 +46,16 @@ import TradingCalendar
             .init(key: "max_drawdown", value: .number(-0.003_3)),
             .init(key: "best_session_return", value: .none),
         ]
-        return IndexExport(performance: performance, compositions: compositions, changes: changes, summary: summary)
+        let definition: [IndexExport.SummaryEntry] = [
+            .init(key: "id", value: .text("tech10")),
+            .init(key: "size", value: .integer(10)),
+            .init(key: "cap", value: .number(0.2)),
+            .init(key: "universe.exchanges", value: .text("")),
+        ]
+        return IndexExport(
+            performance: performance, compositions: compositions, changes: changes, summary: summary,
+            definition: definition
+        )
     }()
 
     /// The sheets an export must produce, written out field by field from the model.
@@ -70,7 +79,7 @@ import TradingCalendar
                 number($0.marketCap),
             ]
         }
-        let summary = export.summary.map { entry -> [ReadCell] in
+        func keyValue(_ entry: IndexExport.SummaryEntry) -> [ReadCell] {
             let value: ReadCell =
                 switch entry.value {
                 case .number(let value): number(value)
@@ -81,6 +90,8 @@ import TradingCalendar
                 }
             return [text(entry.key), value]
         }
+        let summary = export.summary.map(keyValue)
+        let definition = export.definition.map(keyValue)
         return [
             ReadSheet(
                 name: "Performance",
@@ -101,13 +112,17 @@ import TradingCalendar
                 name: "Summary", rows: [header(["metric", "value"])] + summary, frozen: "A2",
                 dateFormats: ["yyyy-mm-dd"]
             ),
+            ReadSheet(
+                name: "Definition", rows: [header(["field", "value"])] + definition, frozen: "A2",
+                dateFormats: []  // no date among its values
+            ),
         ]
     }
 
-    @Test func xlsxHasTheFourSheetsWithEveryValue() throws {
+    @Test func xlsxHasTheFiveSheetsWithEveryValue() throws {
         let read = try ExternalReader.openpyxlSheets(Self.sample.xlsx())
 
-        #expect(read.map(\.name) == ["Performance", "Compositions", "Changes", "Summary"])
+        #expect(read.map(\.name) == ["Performance", "Compositions", "Changes", "Summary", "Definition"])
         let expected = Self.expectedSheets(Self.sample)
         for (got, want) in zip(read, expected) {
             #expect(got.rows.count == want.rows.count, "\(want.name)")
@@ -125,7 +140,7 @@ import TradingCalendar
         let read = try ExternalReader.openpyxlSheets(empty.xlsx())
 
         #expect(read.map(\.name) == IndexExport.sheetNames)
-        #expect(read.map { $0.rows.count } == [1, 1, 1, 1])
+        #expect(read.map { $0.rows.count } == [1, 1, 1, 1, 1])
         #expect(read[0].rows[0] == ["date", "level", "daily_return", "cumulative_return"].map { .string($0) })
     }
 
@@ -134,7 +149,7 @@ import TradingCalendar
 
         let columns = [
             "section", "date", "level", "daily_return", "cumulative_return", "rank", "ticker", "name", "sector",
-            "weight", "market_cap", "close", "change", "metric", "value",
+            "weight", "market_cap", "close", "change", "metric", "value", "field",
         ]
         #expect(IndexExport.csvColumns == columns)
         try #require(records.first == columns)
@@ -179,6 +194,10 @@ import TradingCalendar
             record("summary", ["metric": "annualized_volatility", "value": "0.187654321"]),
             record("summary", ["metric": "max_drawdown", "value": "-0.0033"]),
             record("summary", ["metric": "best_session_return", "value": ""]),
+            record("definition", ["field": "id", "value": "tech10"]),
+            record("definition", ["field": "size", "value": "10"]),
+            record("definition", ["field": "cap", "value": "0.2"]),
+            record("definition", ["field": "universe.exchanges", "value": ""]),
         ]
         #expect(records.count == expected.count)
         for (got, want) in zip(records, expected) where got != want {

@@ -1,15 +1,15 @@
 import Foundation
 
 extension IndexExport {
-    /// The CSV header: a `section` column, then the union of the four tables' columns in table order.
+    /// The CSV header: a `section` column, then the union of the five tables' columns in table order.
     ///
-    /// One rectangular table rather than four blocks: RFC 4180 wants one header and the same number of fields on
+    /// One rectangular table rather than five blocks: RFC 4180 wants one header and the same number of fields on
     /// every line, and this way any CSV reader loads the whole export and filters on `section` (`performance`,
-    /// `composition`, `change`, `summary`). Columns a section does not have stay empty; `date`, `rank`, `ticker` and
-    /// `market_cap` are shared by the sections that have them.
+    /// `composition`, `change`, `summary`, `definition`). Columns a section does not have stay empty; `date`,
+    /// `rank`, `ticker`, `market_cap` and `value` are shared by the sections that have them.
     package static let csvColumns: [String] = {
         var columns = ["section"]
-        for name in performanceColumns + compositionColumns + changeColumns + summaryColumns
+        for name in performanceColumns + compositionColumns + changeColumns + summaryColumns + definitionColumns
         where !columns.contains(name) {
             columns.append(name)
         }
@@ -17,15 +17,11 @@ extension IndexExport {
     }()
 
     /// The `section` value of each table's rows.
-    package static let csvSections = ["performance", "composition", "change", "summary"]
+    package static let csvSections = ["performance", "composition", "change", "summary", "definition"]
 
     /// The export as one CSV document (see `csvColumns` for the layout), UTF-8 with CRLF line ends.
     package func csv() -> Data {
-        let tables = [
-            (Self.performanceColumns, performanceCells), (Self.compositionColumns, compositionCells),
-            (Self.changeColumns, changeCells), (Self.summaryColumns, summaryCells),
-        ]
-        let rowCount = performance.count + compositions.count + changes.count + summary.count
+        let rowCount = performance.count + compositions.count + changes.count + summary.count + definition.count
         var writer = CSVWriter(capacity: 4096 + rowCount * 96)
         writer.appendRow(Self.csvColumns)
         let positions = Dictionary(uniqueKeysWithValues: Self.csvColumns.enumerated().map { ($1, $0) })

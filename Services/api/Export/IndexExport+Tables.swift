@@ -1,6 +1,6 @@
 import TradingCalendar
 
-// The four tables as header plus typed rows, shared by the xlsx and CSV writers so both always agree.
+// The five tables as header plus typed rows, shared by the xlsx and CSV writers so both always agree.
 extension IndexExport {
     /// Column headers of the Performance table (the JSON keys of `GET /index-performance`).
     package static let performanceColumns = ["date", "level", "daily_return", "cumulative_return"]
@@ -12,6 +12,8 @@ extension IndexExport {
     package static let changeColumns = ["date", "change", "ticker", "rank", "market_cap"]
     /// Column headers of the Summary table.
     package static let summaryColumns = ["metric", "value"]
+    /// Column headers of the Definition table.
+    package static let definitionColumns = ["field", "value"]
 
     /// The Performance rows as cells, in `performanceColumns` order.
     var performanceCells: [[WorksheetCell]] {
@@ -36,8 +38,23 @@ extension IndexExport {
     }
 
     /// The Summary rows as cells, in `summaryColumns` order.
-    var summaryCells: [[WorksheetCell]] {
-        summary.map { entry in
+    var summaryCells: [[WorksheetCell]] { Self.keyValueCells(summary) }
+
+    /// The Definition rows as cells, in `definitionColumns` order.
+    var definitionCells: [[WorksheetCell]] { Self.keyValueCells(definition) }
+
+    /// The five tables, header and cells, in sheet order.
+    var tables: [(columns: [String], cells: [[WorksheetCell]])] {
+        [
+            (Self.performanceColumns, performanceCells), (Self.compositionColumns, compositionCells),
+            (Self.changeColumns, changeCells), (Self.summaryColumns, summaryCells),
+            (Self.definitionColumns, definitionCells),
+        ]
+    }
+
+    /// Key/value entries as two cells each, the value typed.
+    private static func keyValueCells(_ entries: [SummaryEntry]) -> [[WorksheetCell]] {
+        entries.map { entry in
             let value: WorksheetCell =
                 switch entry.value {
                 case .number(let number): .number(number)

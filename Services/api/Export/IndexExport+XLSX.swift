@@ -2,15 +2,12 @@ import Foundation
 
 extension IndexExport {
     /// The tab names, in order.
-    package static let sheetNames = ["Performance", "Compositions", "Changes", "Summary"]
+    package static let sheetNames = ["Performance", "Compositions", "Changes", "Summary", "Definition"]
 
-    /// The export as a workbook with the sheets `Performance`, `Compositions`, `Changes` and `Summary`.
+    /// The export as a workbook with the sheets `Performance`, `Compositions`, `Changes`, `Summary` and
+    /// `Definition`.
     package var workbook: Workbook {
-        let tables = [
-            (Self.performanceColumns, performanceCells), (Self.compositionColumns, compositionCells),
-            (Self.changeColumns, changeCells), (Self.summaryColumns, summaryCells),
-        ]
-        return Workbook(
+        Workbook(
             sheets: zip(Self.sheetNames, tables).map { name, table in
                 Worksheet(name: name, columns: table.0.map { WorksheetColumn($0) }, rows: table.1)
             }

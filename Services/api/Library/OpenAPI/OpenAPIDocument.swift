@@ -439,7 +439,8 @@ enum OpenAPIDocument {
                   "performance": {"type": "array", "items": {"$ref": "#/components/schemas/PerformancePoint"}},
                   "summary": {"$ref": "#/components/schemas/Summary"},
                   "compositions": {"type": "array", "items": {"type": "object", "required": ["date", "constituents"], "additionalProperties": false, "properties": {"date": {"type": "string", "format": "date"}, "constituents": {"type": "array", "items": {"$ref": "#/components/schemas/Constituent"}}}}},
-                  "changes": {"type": "array", "items": {"$ref": "#/components/schemas/Change"}}
+                  "changes": {"type": "array", "items": {"$ref": "#/components/schemas/Change"}},
+                  "definition": {"$ref": "#/components/schemas/IndexDefinition"}
                 }
               },
               "Health": {

@@ -85,13 +85,16 @@ struct ExportData: Sendable {
     var performance: PerformanceBody
     var compositions: [(date: SessionDate, members: [CompositionBody.Member])]
     var changes: ChangesBody
+    /// The index's definition (nil only when it was removed while the export was read).
+    var definition: StoredDefinition?
 
-    /// Reads the range in three storage requests, however long it is: levels, every session's composition (one
+    /// Reads the range in four storage requests, however long it is: levels, every session's composition (one
     /// range query, its reply in parts when large) and the changes.
     static func gather(reader: any IndexReader, index: String, range: DateRange) async throws -> ExportData {
         let points = try await reader.performance(index: index, range: range)
         let changes = try await reader.changes(index: index, range: range)
         let stored = try await reader.compositions(index: index, range: range)
+        let definition = try await reader.definitions(id: index).first
         var byDate: [SessionDate: [ConstituentDetail]] = [:]
         byDate.reserveCapacity(stored.count)
         for session in stored { byDate[session.date] = session.constituents }
@@ -106,7 +109,7 @@ struct ExportData: Sendable {
         }
         return ExportData(
             index: index, range: range, performance: PerformanceBody(points: points), compositions: compositions,
-            changes: ChangesBody(changes: changes)
+            changes: ChangesBody(changes: changes), definition: definition
         )
     }
 }
@@ -180,8 +183,28 @@ extension ExportData {
                         )
                     }
             },
-            summary: entries
+            summary: entries, definition: definitionEntries
         )
+    }
+
+    /// The Definition sheet: the definition's fields by their JSON names, lists joined by ", ".
+    var definitionEntries: [IndexExport.SummaryEntry] {
+        guard let stored = definition else { return [] }
+        let definition = stored.definition
+        return [
+            .init(key: "id", value: .text(definition.id)),
+            .init(key: "name", value: .text(definition.name)),
+            .init(key: "size", value: .integer(definition.size)),
+            .init(key: "universe.sectors", value: .text(definition.universe.sectors.joined(separator: ", "))),
+            .init(key: "universe.exchanges", value: .text(definition.universe.exchanges.joined(separator: ", "))),
+            .init(key: "weighting", value: .text(definition.weighting.rawValue)),
+            .init(key: "cap", value: definition.cap.map { .number($0) } ?? .none),
+            .init(key: "rebalance", value: .text(definition.rebalance.rawValue)),
+            .init(key: "buffer", value: .integer(definition.buffer)),
+            .init(key: "return", value: .text(definition.returnKind.rawValue)),
+            .init(key: "base_level", value: .number(definition.baseLevel)),
+            .init(key: "built_in", value: .text(stored.builtIn ? "true" : "false")),
+        ]
     }
 }
 
@@ -199,12 +222,13 @@ struct JSONExport: Encodable {
     var summary: PerformanceBody.Summary
     var compositions: [Composition]
     var changes: [ChangesBody.Change]
+    var definition: DefinitionBody?
 
     enum CodingKeys: String, CodingKey {
         case index
         case startDate = "start_date"
         case endDate = "end_date"
-        case performance, summary, compositions, changes
+        case performance, summary, compositions, changes, definition
     }
 
     init(_ data: ExportData) {
@@ -215,5 +239,6 @@ struct JSONExport: Encodable {
         summary = data.performance.summary
         compositions = data.compositions.map { Composition(date: $0.date, constituents: $0.members) }
         changes = data.changes.changes
+        definition = data.definition.map { DefinitionBody($0) }
     }
 }

@@ -62,7 +62,8 @@ struct DefinitionRouteTests {
             // The job is kept, a definition job over every stored session; the index-builder drives it from here.
             let saved = try #require(api.store.allStates().last)
             #expect(saved.id == id && saved.isDefinitionBuild && saved.index == "tech10")
-            #expect(saved.sessionsTotal == 4 && saved.startDate == JobTests.days[0] && saved.endDate == JobTests.days[3])
+            #expect(
+                saved.sessionsTotal == 4 && saved.startDate == JobTests.days[0] && saved.endDate == JobTests.days[3])
             #expect(api.published.isEmpty)
             let fetched = try await client.get("/jobs/\(id)").json
             #expect(fetched["status"] as? String == "queued")

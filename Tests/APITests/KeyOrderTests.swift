@@ -52,8 +52,11 @@ struct KeyOrderTests {
                 body: #"{"id": "tech5", "size": 5, "weighting": "capped_market_cap", "cap": 0.3}"#, headers: key,
                 path: "/indexes", status: 201),
             Call(method: .get, uri: "/indexes/tech5", path: "/indexes/{id}", status: 200),
-            Call(method: .post, uri: "/indexes", body: #"{"id": "tech5"}"#, headers: key, path: "/indexes", status: 409),
-            Call(method: .post, uri: "/indexes", body: #"{"id": "x", "cap": 2}"#, headers: key, path: "/indexes", status: 422),
+            Call(
+                method: .post, uri: "/indexes", body: #"{"id": "tech5"}"#, headers: key, path: "/indexes", status: 409),
+            Call(
+                method: .post, uri: "/indexes", body: #"{"id": "x", "cap": 2}"#, headers: key, path: "/indexes",
+                status: 422),
             Call(method: .get, uri: "/health", path: "/health", status: 200),
             Call(method: .get, uri: "/ready", path: "/ready", status: 200),
         ]

@@ -55,7 +55,8 @@ struct NATSIntegrationTests {
         let cache = ResponseCache(capacityBytes: 1 << 20)
         let jobs = try TestAPI().jobs
         let invalidator = CacheInvalidator(
-            staleness: try environment.pipeline.staleness(), cache: cache, directory: IndexDirectory(reader: FakeIndexReader()),
+            staleness: try environment.pipeline.staleness(), cache: cache,
+            directory: IndexDirectory(reader: FakeIndexReader()),
             jobs: jobs
         )
         let task = Task { try await invalidator.run() }

@@ -58,7 +58,8 @@ struct DefinitionStorageTests {
         let again = try database.addDefinition(other, jobID: "job-2", builtIn: builtIn)
         #expect(!again.created)
         #expect(again.definition.definition.size == 50 && again.definition.jobID == "job-1")
-        let builtInAgain = try database.addDefinition(IndexDefinition(id: "ew100", size: 3), jobID: "j", builtIn: builtIn)
+        let builtInAgain = try database.addDefinition(
+            IndexDefinition(id: "ew100", size: 3), jobID: "j", builtIn: builtIn)
         #expect(!builtInAgain.created && builtInAgain.definition.builtIn)
         #expect(try database.definitions(builtIn: builtIn).count == 3)
     }

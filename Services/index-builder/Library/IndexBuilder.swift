@@ -302,7 +302,8 @@ extension BuildStage {
     private func buildHistory(
         _ engine: IndexBuildEngine, view: StorageView
     ) async throws -> (sessions: Int, missing: SessionDate?) {
-        let records = try await view.sessionRecords(from: NYSECalendar.coverage.lowerBound, to: NYSECalendar.coverage.upperBound)
+        let coverage = NYSECalendar.coverage
+        let records = try await view.sessionRecords(from: coverage.lowerBound, to: coverage.upperBound)
         guard let last = records.last(where: { calendar.isSession($0.date) }),
             let input = try await view.rows(on: last.date)
         else { return (0, nil) }
@@ -318,7 +319,7 @@ extension BuildStage {
         var missing: SessionDate?
         if case .waiting(let date) = plan.status { missing = date }
         if let blocked = plan.blockedBy { missing = blocked }
-        let sessions = try await view.sessionRecords(from: NYSECalendar.coverage.lowerBound, to: NYSECalendar.coverage.upperBound)
+        let sessions = try await view.sessionRecords(from: coverage.lowerBound, to: coverage.upperBound)
             .filter { $0.indexBatchID != nil }.count
         return (sessions, missing)
     }

@@ -13,8 +13,6 @@ extension IndexCtl {
             subcommands: [List.self, Add.self, Remove.self]
         )
 
-        init() {}
-
         /// Lists the definitions, one per line, or as JSON.
         struct List: AsyncParsableCommand {
             static let configuration = CommandConfiguration(
@@ -102,13 +100,17 @@ extension IndexCtl {
                     let sessions = try await client.storage.ask(SessionsQuery(index: definition.id, range: .coverage))
                     let outcome = try await DefinitionWorkflow.add(
                         definition, sessions: sessions.sessions,
-                        define: { try await client.storage.send(DefineIndexCommand(definition: $0, jobID: $1), timeout: .seconds(10)) },
+                        define: {
+                            try await client.storage.send(
+                                DefineIndexCommand(definition: $0, jobID: $1), timeout: .seconds(10))
+                        },
                         saveJob: { try await client.pipeline.publish($0) }
                     )
                     switch outcome {
                     case .idInUse(let existing):
                         throw OperatorError(
-                            "the id '\(definition.id)' is in use by \(existing.builtIn ? "a built-in" : "an added") index")
+                            "the id '\(definition.id)' is in use by \(existing.builtIn ? "a built-in" : "an added") index"
+                        )
                     case .created(let stored, let job):
                         print("added \(stored.definition.id); job \(job.id) builds \(job.sessionsTotal) sessions")
                         guard wait else { return }

@@ -116,7 +116,9 @@ package actor JobRunner {
         if case .created(let stored, let job) = outcome {
             logger.info(
                 "definition added",
-                metadata: ["index": "\(stored.definition.id)", "job.id": "\(job.id)", "job.sessions": "\(job.sessionsTotal)"]
+                metadata: [
+                    "index": "\(stored.definition.id)", "job.id": "\(job.id)", "job.sessions": "\(job.sessionsTotal)",
+                ]
             )
         }
         return outcome

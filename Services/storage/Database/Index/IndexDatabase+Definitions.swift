@@ -36,9 +36,10 @@ extension IndexDatabase {
                 }
             }
             for position in found.indices {
-                let (first, last, count) = try connection.queryFirst(
-                    DefinitionSQL.sessions, [.text(found[position].definition.id)]
-                ) { (try $0.optionalDate(at: 0), try $0.optionalDate(at: 1), $0.int(at: 2)) } ?? (nil, nil, 0)
+                let (first, last, count) =
+                    try connection.queryFirst(
+                        DefinitionSQL.sessions, [.text(found[position].definition.id)]
+                    ) { (try $0.optionalDate(at: 0), try $0.optionalDate(at: 1), $0.int(at: 2)) } ?? (nil, nil, 0)
                 found[position].firstSession = first
                 found[position].lastSession = last
                 found[position].sessions = count

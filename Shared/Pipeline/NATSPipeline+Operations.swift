@@ -43,6 +43,12 @@ extension NATSPipeline {
         return try HealthReply.decoded(from: reply.data, schemaTag: reply.headers[schemaHeader])
     }
 
+    /// Whether storage serves requests of `kind` now: any answer on its subject counts (an empty body is answered
+    /// with an error). Asked on the bare connection, outside every breaker, so a storage still starting is no failure.
+    package func isServing(_ kind: StorageRequestKind, timeout: Duration = .seconds(1)) async -> Bool {
+        (try? await connection.request(Subjects.storageRequest(kind), data: Data(), timeout: timeout)) != nil
+    }
+
     /// Answers this service's liveness pings until cancelled.
     package func answerPings(service: String, health: @escaping @Sendable () async -> HealthReply) async throws {
         try await connection.serve(Subjects.healthPing(service), concurrency: 1) { _ in

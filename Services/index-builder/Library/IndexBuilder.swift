@@ -19,7 +19,8 @@ package enum IndexBuilder: PipelineService {
         let stage = BuildStage(
             publisher: pipeline, storage: pipeline.storage, probe: pipeline,
             calculators: IndexDefinition.builtIn(size: runtime.configuration.indexSize).map(IndexCalculator.init),
-            logger: runtime.logger, addedDefinitions: true, loadJob: { try await pipeline.latestJob($0) }
+            logger: runtime.logger, addedDefinitions: true, loadJob: { try await pipeline.latestJob($0) },
+            storageReady: { await pipeline.isServing(DefinitionsQuery.kind) }
         )
         let consumer = StageConsumer<ValidatedBatch>(ConsumerName.indexBuilder, batch: 16) { await stage.handle($0) }
         let waiting = TaskService(name: "waiting-sessions") { try await stage.retryWaiting() }
@@ -43,6 +44,9 @@ package actor BuildStage {
     private let addedDefinitions: Bool
     /// A job's latest state (definition jobs are driven from here).
     private let loadJob: @Sendable (String) async throws -> JobRecord?
+    /// Whether storage answers definition queries (asked outside the storage client's breaker, which must not
+    /// count a storage that is still starting as failures).
+    private let storageReady: @Sendable () async -> Bool
     /// The ids of the lanes of added definitions.
     private var addedLanes: Set<String> = []
     /// Failed attempts at an added definition's history, by id; at ``historyAttempts`` its job fails and it is left
@@ -66,8 +70,10 @@ package actor BuildStage {
     package init(
         publisher: any PipelinePublishing, storage: any StorageAsking, probe: any PipelineProbe,
         calculators: [IndexCalculator], logger: Logger, addedDefinitions: Bool = false,
-        loadJob: @escaping @Sendable (String) async throws -> JobRecord? = { _ in nil }
+        loadJob: @escaping @Sendable (String) async throws -> JobRecord? = { _ in nil },
+        storageReady: @escaping @Sendable () async -> Bool = { true }
     ) {
+        self.storageReady = storageReady
         precondition(!calculators.isEmpty, "a build stage computes at least one index")
         self.publisher = publisher
         self.storage = storage
@@ -206,6 +212,7 @@ extension BuildStage {
     /// Every two seconds: looks for definitions added or removed (see ``syncDefinitions()``).
     package func followDefinitions() async throws {
         guard addedDefinitions else { return }
+        while await !storageReady() { try await Task.sleep(for: .milliseconds(500)) }
         while true {
             do {
                 try await syncDefinitions()

@@ -73,14 +73,18 @@ struct IndexBuildEngineRandomTests {
     }
 
     @Test(
-        "the same for a weekly or monthly, buffered, capped, sector-filtered definition with its own base level",
+        "the same for sector-filtered definitions: weekly or monthly (some daily), buffered, capped or market-cap weights",
         arguments: 1...40)
     func randomHistoryOfADefinition(seed: UInt64) async throws {
         var generator = SeededGenerator(seed: seed &* 104_729)
+        let rebalances: [IndexDefinition.Rebalance] = [.weekly, .weekly, .monthly, .daily]
+        let weightings: [IndexDefinition.Weighting] = [.cappedMarketCap, .cappedMarketCap, .marketCap, .equal]
+        let weighting = weightings.randomElement(using: &generator)!
         let definition = IndexDefinition(
             id: "tech-health", size: Int.random(in: 1...3, using: &generator),
-            universe: .init(sectors: ["Tech", "Health"]), weighting: .cappedMarketCap, cap: 0.45,
-            rebalance: seed % 4 == 0 ? .monthly : .weekly, buffer: 1, baseLevel: 100
+            universe: .init(sectors: ["Tech", "Health"]), weighting: weighting,
+            cap: weighting == .cappedMarketCap ? 0.45 : nil, rebalance: rebalances.randomElement(using: &generator)!,
+            buffer: Int.random(in: 0...2, using: &generator), baseLevel: 100
         )
         try await check(IndexCalculator(definition: definition), seed: seed, generator: &generator)
     }

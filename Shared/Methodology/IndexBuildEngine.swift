@@ -19,7 +19,8 @@ import TradingCalendar
 ///   once a result is unchanged (and no later session still needs work) everything after it is unchanged too, and the
 ///   build stops; except while a member's price is carried from before the arrived session: its next return counts
 ///   the arrived session's actions, so the sessions after it are recomputed until no such member remains.
-/// - A session without valid rows that still has a stored result gets a retraction.
+/// - A session without valid rows that still has a stored result gets a retraction; so does one with valid rows
+///   before the definition's first eligible row (its universe admits none of them): it is no session of the index.
 ///
 /// Results carry no replay mark (the service sets it) and are compared with stored ones ignoring it.
 package struct IndexBuildEngine: Sendable {

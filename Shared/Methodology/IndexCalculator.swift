@@ -114,6 +114,10 @@ package struct IndexCalculator: Sendable {
     /// stocks at their target weights, level `base_level`, return 0; without an eligible row it is no session of the
     /// definition yet, and the result is a retraction too.
     ///
+    /// At a rebalance session with an eligible row, C(d) is selected (buffer included) at its target weights, with
+    /// turnover and departures; at any other session, and at a rebalance session without an eligible row, the
+    /// membership stays C(p) with drifted weights, no turnover (nil) and no departures.
+    ///
     /// A constituent's rank is its rank among the definition's eligible stocks of `date`; at a session that is not a
     /// rebalance, members without an eligible row (carried, or out of the universe) are numbered after every eligible
     /// stock, in C(p)'s order, so ranks stay distinct and the constituents are always in rank order.

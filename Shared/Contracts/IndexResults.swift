@@ -6,22 +6,29 @@ import TradingCalendar
 package struct Constituent: Codable, Sendable, Equatable {
     /// The ticker.
     package var ticker: String
-    /// 1-based rank by market cap (ties by ticker).
+    /// 1-based rank by market cap (ties by ticker) among the definition's eligible stocks of the session; a member
+    /// without an eligible row (carried, between rebalances) is numbered after all of them.
     package var rank: Int
-    /// Its weight, 1 / |C(d)|.
+    /// Its weight after the close: the target weight at a rebalance, drifted with prices otherwise.
     package var weight: Double
-    /// Market cap at the close.
+    /// Market cap at the close (the last known one while its price is carried).
     package var marketCap: Double
-    /// Close price.
+    /// Close price (the carried one when it has no valid close at the session).
     package var close: Double
+    /// q_i: the date of `close` when the price is carried (no valid close at the session); nil when `close` is the
+    /// session's own.
+    package var lastCloseDate: SessionDate?
 
     /// A constituent.
-    package init(ticker: String, rank: Int, weight: Double, marketCap: Double, close: Double) {
+    package init(
+        ticker: String, rank: Int, weight: Double, marketCap: Double, close: Double, lastCloseDate: SessionDate? = nil
+    ) {
         self.ticker = ticker
         self.rank = rank
         self.weight = weight
         self.marketCap = marketCap
         self.close = close
+        self.lastCloseDate = lastCloseDate
     }
 }
 
@@ -38,7 +45,7 @@ package struct IndexResult: KindedMessage, Equatable {
     package var date: SessionDate
     /// The previous index session, nil at the base.
     package var previousDate: SessionDate?
-    /// The level, 1000 at the base.
+    /// The level, the definition's `base_level` at the base.
     package var level: Double
     /// R(d); 0 at the base.
     package var dailyReturn: Double

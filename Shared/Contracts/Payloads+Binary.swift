@@ -343,7 +343,8 @@ extension CompositionsReply {
 
     /// The compact binary encoding: a 10-year export of a 100-member index is about 252,000 members, ~27 bytes
     /// each here (JSON would be over 150). Each distinct (ticker, name, sector) is written once, in a table the
-    /// members point into; then per session its date and members (table entry, rank, weight, market cap, close).
+    /// members point into; then per session its date and members (table entry, rank, weight, market cap, close),
+    /// then the positions and close dates of its carried members.
     package func encoded() throws -> Data {
         let members = sessions.reduce(0) { $0 + $1.constituents.count }
         var writer = BinaryPayload.header(Self.magic, version: Self.version, capacity: 64 + members * 28)
@@ -381,6 +382,15 @@ extension CompositionsReply {
                 writer.write(member.constituent.weight)
                 writer.write(member.constituent.marketCap)
                 writer.write(member.constituent.close)
+            }
+            // Carried members are rare: their positions and close dates follow the session's members.
+            let carried = session.constituents.enumerated().compactMap { position, member in
+                member.constituent.lastCloseDate.map { (position, $0) }
+            }
+            writer.writeCount(carried.count)
+            for (position, date) in carried {
+                writer.writeCount(position)
+                writer.write(date)
             }
         }
         return Data(writer.bytes)
@@ -421,6 +431,15 @@ extension CompositionsReply {
                     )
                     constituents.append(
                         ConstituentDetail(constituent: constituent, name: entry.name, sector: entry.sector))
+                }
+                let carriedCount = try reader.readCount(minimumElementSize: 5)
+                for _ in 0..<carriedCount {
+                    let position = try reader.readInt()
+                    guard position < constituents.count else {
+                        throw ContractError.malformed(
+                            schema: schema, detail: "carried member \(position) of \(constituents.count)")
+                    }
+                    constituents[position].constituent.lastCloseDate = try reader.readDate()
                 }
                 sessions.append(SessionComposition(date: date, constituents: constituents))
             }

@@ -449,6 +449,8 @@ package struct SessionComposition: Codable, Sendable, Equatable {
 /// The compositions of a range's stored sessions, in date order.
 package struct CompositionsReply: StorageReply, Equatable {
     package static let answers = StorageRequestKind.compositions
+    /// 2: a carried member's ``Constituent/lastCloseDate`` travels with the session.
+    package static let version = 2
 
     /// The sessions' compositions.
     package var sessions: [SessionComposition]

@@ -14,6 +14,10 @@ package protocol BuildStore: Sendable {
     func storedResult(on date: SessionDate) async throws -> IndexResult?
     /// The stored valid rows of `date` and the batch they came from; nil when no batch is stored for it.
     func rows(on date: SessionDate) async throws -> (batchID: String, rows: [ValidRow])?
+    /// The stock metadata (ticker, name, sector, exchange) of `date`'s stored batch: what decides which of its rows
+    /// are in a definition's universe. Empty when none is stored for it; a ticker without an entry has no metadata.
+    /// The engine asks only for a definition whose universe is not all stocks, and only for a date with valid rows.
+    func stocks(on date: SessionDate) async throws -> [StockInfo]
     /// The accepted corporate actions dated in (`after`, `through`] of the current batches (an arrived batch's own
     /// actions included), in date order and each date's provider order.
     func actions(after: SessionDate, through: SessionDate) async throws -> [AcceptedAction]

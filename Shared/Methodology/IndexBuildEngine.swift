@@ -14,10 +14,13 @@ import TradingCalendar
 ///   still if the previous index session's stored result turns out missing.
 /// - It goes forward through later known sessions while they are contiguous (it stops before an unknown session,
 ///   reported as ``BuildPlan/blockedBy``). A later session whose batch, previous index session and previous basket
-///   (tickers in rank order and their closes) are unchanged keeps its stored return and composition and only gets a
-///   new level; any other is recomputed from its stored rows. After the arrived session, once a result is unchanged
-///   (and no later session still needs work) everything after it is unchanged too, and the build stops.
-/// - A session without valid rows that still has a stored result gets a retraction.
+///   (tickers in rank order, their closes, weights, market caps and carried close dates) are unchanged keeps its stored return and
+///   composition and only gets a new level; any other is recomputed from its stored rows. After the arrived session,
+///   once a result is unchanged (and no later session still needs work) everything after it is unchanged too, and the
+///   build stops; except while a member's price is carried from before the arrived session: its next return counts
+///   the arrived session's actions, so the sessions after it are recomputed until no such member remains.
+/// - A session without valid rows that still has a stored result gets a retraction; so does one with valid rows
+///   before the definition's first eligible row (its universe admits none of them): it is no session of the index.
 ///
 /// Results carry no replay mark (the service sets it) and are compared with stored ones ignoring it.
 package struct IndexBuildEngine: Sendable {
@@ -48,11 +51,12 @@ package struct IndexBuildEngine: Sendable {
     ///   - batchID: the batch.
     ///   - rows: its valid rows (possibly none).
     ///   - actions: its accepted corporate actions (they replace whatever the store holds for `date`).
+    ///   - stocks: its stock metadata (read only when the definition's universe is not all stocks).
     ///   - store: storage, read only.
     ///   - mode: how much of the stored series to trust.
     package func build(
         arrived date: SessionDate, batchID: String, rows: [ValidRow], actions arrivedActions: [AcceptedAction] = [],
-        store: some BuildStore, mode: BuildMode = .incremental
+        stocks arrivedStocks: [StockInfo] = [], store: some BuildStore, mode: BuildMode = .incremental
     ) async throws -> BuildPlan {
         guard calendar.isSession(date) else { return BuildPlan(status: .notASession) }
         var known: [SessionDate: Known] = [:]
@@ -95,9 +99,11 @@ package struct IndexBuildEngine: Sendable {
         // The stored result that `previous` replaces: a later session's stored return is reusable only if it was
         // computed against the same basket.
         var previousStored = previous
-        // The arrived session's actions count in the next index session's return: when the arrived session is no
-        // index session, that return cannot be reused.
+        // The arrived session's actions count in the next index session's return when the arrived session is no
+        // index session, or in a later one while a member's price is carried from before it: that return cannot be
+        // reused, nor can the build stop before it.
         var recomputeNext = false
+        let filtered = !calculator.definition.universe.isAll
         for session in calendar.sessions(from: start, to: last) {
             guard let info = known[session] else {
                 plan.blockedBy = session  // only after `date`: the gap check above covers the rest
@@ -121,10 +127,16 @@ package struct IndexBuildEngine: Sendable {
                     }
                     input = fetched
                 }
+                var stocks: [StockInfo] = []
+                if filtered, !input.rows.isEmpty {
+                    stocks = session == date ? arrivedStocks : try await store.stocks(on: session)
+                }
                 var actions: [AcceptedAction] = []
                 if let previous, !previous.isRetraction, !input.rows.isEmpty {
-                    actions = try await store.actions(after: previous.date, through: session)
-                    if previous.date < date && date <= session {
+                    // From the earliest q_i: a carried member's actions since its last valid close count now.
+                    let since = previous.constituents.compactMap(\.lastCloseDate).reduce(previous.date, min)
+                    actions = try await store.actions(after: since, through: session)
+                    if since < date && date <= session {
                         // The arrived batch's actions replace the stored ones of its date, in date order.
                         actions =
                             actions.filter { $0.date < date } + arrivedActions.filter { $0.date == date }
@@ -132,7 +144,8 @@ package struct IndexBuildEngine: Sendable {
                     }
                 }
                 result = calculator.compute(
-                    date: session, rows: input.rows, previous: previous, actions: actions, sourceBatchID: input.batchID
+                    date: session, rows: input.rows, stocks: stocks, previous: previous, actions: actions,
+                    sourceBatchID: input.batchID
                 )
             }
             if result.isRetraction {
@@ -141,10 +154,12 @@ package struct IndexBuildEngine: Sendable {
                 if stored != nil { plan.results.append(result) }
                 continue
             }
-            recomputeNext = false
+            recomputeNext = session >= date && result.constituents.contains { ($0.lastCloseDate ?? date) < date }
             if !Self.identical(result, stored) {
                 plan.results.append(result)
-            } else if mode == .incremental, session > date, lastNeedingWork.map({ session >= $0 }) ?? true {
+            } else if mode == .incremental, session > date, !recomputeNext,
+                lastNeedingWork.map({ session >= $0 }) ?? true
+            {
                 break
             }
             previous = result
@@ -163,7 +178,8 @@ package struct IndexBuildEngine: Sendable {
         guard let previous else {
             // A base result depends on its own rows only.
             let isBase =
-                stored.level == IndexCalculator.baseLevel && stored.dailyReturn == 0 && stored.previousTickers.isEmpty
+                stored.level.bitPattern == calculator.baseLevel.bitPattern && stored.dailyReturn == 0
+                && stored.previousTickers.isEmpty
                 && stored.departures.isEmpty
             return isBase ? stored : nil
         }
@@ -175,12 +191,15 @@ package struct IndexBuildEngine: Sendable {
         return result
     }
 
-    /// Whether two results hold the same tickers in the same rank order at bit-identical closes: R of the next
-    /// session, its departures and its previous tickers depend on nothing else of them.
+    /// Whether two results hold the same tickers in the same rank order at bit-identical closes, weights and market
+    /// caps (a member carried at the next session keeps its cap), with the same carried close dates: the next
+    /// session's return, weights, composition, departures and previous tickers depend on nothing else of them.
     private static func sameBasket(_ lhs: IndexResult, _ rhs: IndexResult) -> Bool {
         lhs.constituents.count == rhs.constituents.count
             && zip(lhs.constituents, rhs.constituents).allSatisfy {
                 $0.ticker == $1.ticker && $0.close.bitPattern == $1.close.bitPattern
+                    && $0.weight.bitPattern == $1.weight.bitPattern && $0.lastCloseDate == $1.lastCloseDate
+                    && $0.marketCap.bitPattern == $1.marketCap.bitPattern
             }
     }
 
@@ -196,6 +215,7 @@ package struct IndexBuildEngine: Sendable {
             && zip(lhs.constituents, rhs.constituents).allSatisfy {
                 $0.ticker == $1.ticker && $0.rank == $1.rank && same($0.weight, $1.weight)
                     && same($0.marketCap, $1.marketCap) && same($0.close, $1.close)
+                    && $0.lastCloseDate == $1.lastCloseDate
             }
             && lhs.departures.count == rhs.departures.count
             && zip(lhs.departures, rhs.departures).allSatisfy {

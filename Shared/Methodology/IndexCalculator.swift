@@ -1,37 +1,47 @@
 import Contracts
 import TradingCalendar
 
-/// The index methodology of DESIGN.md ("Index methodology") for one session: selection, weights, return and level.
+/// The index methodology of DESIGN.md ("Index methodology") for one session of one definition: eligibility,
+/// selection with the buffer, target or drifted weights, return, level and turnover.
 ///
-/// All arithmetic is `Double`. The return R(d) is summed over C(p) in C(p)'s rank order and then divided by |C(p)|,
-/// so the same inputs give the same bits whichever process computes them, and a rebuild reproduces a stored series
-/// exactly.
+/// All arithmetic is `Double` and every sum runs in a fixed order (C(p)'s rank order, then C(d)'s), so the same
+/// inputs give the same bits whichever process computes them, and a rebuild reproduces a stored series exactly. When
+/// every weight of C(p) is 1 / |C(p)| the return R(d) is summed over C(p) and then divided by |C(p)|: the bits of the
+/// equal-weighted, daily series computed before weights could differ.
 package struct IndexCalculator: Sendable {
-    /// The level of the base session.
-    package static let baseLevel = 1000.0
+    /// The definition computed.
+    package let definition: IndexDefinition
+    /// Says which session follows a session, for the rebalance schedule.
+    package let calendar: NYSECalendar
 
     /// The index definition the results are labelled with.
-    package let index: String
-    /// N: how many of the largest stocks form C(d).
-    package let size: Int
+    package var index: String { definition.id }
+    /// N: at most this many constituents.
+    package var size: Int { definition.size }
     /// Price return (special dividends count) or total return (every dividend counts).
-    package let returnKind: IndexDefinition.ReturnKind
+    package var returnKind: IndexDefinition.ReturnKind { definition.returnKind }
+    /// The level of the base session.
+    package var baseLevel: Double { definition.baseLevel }
 
-    /// A calculator for an index of `size` stocks (at least 1).
+    /// An equal-weighted index of `size` stocks (at least 1) rebalanced at every close, base level 1000.
     package init(index: String = Indexes.defaultID, size: Int = 100, returnKind: IndexDefinition.ReturnKind = .price) {
-        precondition(size >= 1, "an index holds at least one stock")
-        self.index = index
-        self.size = size
-        self.returnKind = returnKind
+        self.init(definition: IndexDefinition(id: index, size: size, returnKind: returnKind))
     }
 
-    /// The calculator of a built-in definition (equal weights, rebalanced at every close).
+    /// The calculator of a definition (its size at least 1) over the NYSE calendar.
     package init(definition: IndexDefinition) {
-        self.init(index: definition.id, size: definition.size, returnKind: definition.returnKind)
+        self.init(definition: definition, calendar: .standard)
+    }
+
+    /// The calculator of a definition (its size at least 1) over `calendar`.
+    package init(definition: IndexDefinition, calendar: NYSECalendar) {
+        precondition(definition.size >= 1, "an index holds at least one stock")
+        self.definition = definition
+        self.calendar = calendar
     }
 
     /// Ranks a session's valid rows: market cap descending, ties broken by ticker in UTF-8 byte order (which is
-    /// Unicode scalar order), ranks from 1.
+    /// Unicode scalar order), ranks from 1. Every usable row is ranked, whatever the definition's universe.
     ///
     /// Rows are expected to have distinct tickers, finite positive closes and market caps (the validator guarantees
     /// it); otherwise only the first row of a ticker counts, and a row with an unusable close or market cap is left
@@ -63,84 +73,254 @@ package struct IndexCalculator: Sendable {
         }
     }
 
+    /// The usable rows (in rank order, as `order` gives them) whose stock is in the definition's universe.
+    func eligible(_ order: [Int], rows: [ValidRow], stocks: [StockInfo]) -> [Int] {
+        let universe = definition.universe
+        guard !universe.isAll else { return order }
+        let metadata = Dictionary(stocks.map { ($0.ticker, $0) }, uniquingKeysWith: { first, _ in first })
+        return order.filter { row in
+            let stock = metadata[rows[row].ticker]
+            return universe.admits(sector: stock?.sector, exchange: stock?.exchange)
+        }
+    }
+
+    /// Whether index session `date` is a rebalance session of the definition: every session for `daily`; otherwise
+    /// when the next NYSE session (from the calendar, even past the data) falls in another ISO week, calendar month
+    /// or calendar quarter. Past the calendar's coverage the next session is taken to be in another period.
+    package func isRebalanceSession(_ date: SessionDate) -> Bool {
+        if definition.rebalance == .daily { return true }
+        guard let next = calendar.nextSession(after: date) else { return true }
+        switch definition.rebalance {
+        case .daily:
+            return true
+        case .weekly:
+            return Self.isoWeekMonday(date) != Self.isoWeekMonday(next)
+        case .monthly:
+            return date.year != next.year || date.month != next.month
+        case .quarterly:
+            return date.year != next.year || (date.month - 1) / 3 != (next.month - 1) / 3
+        }
+    }
+
+    /// The Monday of the ISO week holding `date` (ISO weeks run Monday to Sunday).
+    static func isoWeekMonday(_ date: SessionDate) -> SessionDate {
+        date.adding(days: -((date.weekday.rawValue + 6) % 7))
+    }
+
     /// The result of session `date` from its valid rows and the previous index session's result.
     ///
     /// With no usable row the result is a retraction (no constituents, level and return 0, no previous date): `date`
-    /// is not an index session. With `previous` nil (or a retraction) `date` is the base: level 1000, return 0.
+    /// is not an index session. With `previous` nil (or a retraction) `date` is the base: C is the first N eligible
+    /// stocks at their target weights, level `base_level`, return 0; without an eligible row it is no session of the
+    /// definition yet, and the result is a retraction too.
+    ///
+    /// At a rebalance session with an eligible row, C(d) is selected (buffer included) at its target weights, with
+    /// turnover and departures; at any other session, and at a rebalance session without an eligible row, the
+    /// membership stays C(p) with drifted weights, no turnover (nil) and no departures.
+    ///
+    /// A constituent's rank is its rank among the definition's eligible stocks of `date`; at a session that is not a
+    /// rebalance, members without an eligible row (carried, or out of the universe) are numbered after every eligible
+    /// stock, in C(p)'s order, so ranks stay distinct and the constituents are always in rank order.
     /// - Parameters:
     ///   - date: the session.
     ///   - rows: its valid rows.
+    ///   - stocks: the metadata of its stocks (only read when the universe is not all stocks).
     ///   - previous: the result of the previous index session p (strictly before `date`), nil at the base.
-    ///   - actions: the accepted corporate actions dated in (p, `date`]; others are ignored.
+    ///   - actions: the accepted corporate actions dated in (q, `date`], q the earliest of p and the members' carried
+    ///     close dates; each member counts only its own in (q_i, `date`].
     ///   - sourceBatchID: the price batch `rows` came from.
     package func compute(
-        date: SessionDate, rows: [ValidRow], previous: IndexResult?, actions: [AcceptedAction] = [],
-        sourceBatchID: String
+        date: SessionDate, rows: [ValidRow], stocks: [StockInfo] = [], previous: IndexResult?,
+        actions: [AcceptedAction] = [], sourceBatchID: String
     ) -> IndexResult {
         let order = rankedIndices(rows)
-        guard !order.isEmpty else {
+        let eligible = order.isEmpty ? [] : eligible(order, rows: rows, stocks: stocks)
+        guard let previous, !previous.isRetraction else {
+            guard !eligible.isEmpty else { return retraction(date: date, sourceBatchID: sourceBatchID) }
+            let selected = Array(eligible.prefix(size).enumerated().map { (rank: $0.offset + 1, row: $0.element) })
             return IndexResult(
-                index: index, date: date, previousDate: nil, level: 0, dailyReturn: 0, constituents: [],
+                index: index, date: date, previousDate: nil, level: baseLevel, dailyReturn: 0,
+                constituents: targets(selected, rows: rows), sourceBatchID: sourceBatchID
+            )
+        }
+        guard !order.isEmpty else { return retraction(date: date, sourceBatchID: sourceBatchID) }
+        precondition(previous.date < date, "the previous index session must come before \(date)")
+        let held = previous.constituents
+        // Each member of C(p): its usable row at d (nil when it has none) and its rank among the eligible stocks.
+        let heldPosition = Dictionary(
+            held.enumerated().map { ($0.element.ticker, $0.offset) }, uniquingKeysWith: { first, _ in first }
+        )
+        var todayRow = [Int?](repeating: nil, count: held.count)
+        var todayRank = [Int?](repeating: nil, count: held.count)
+        for row in order {
+            if let position = heldPosition[rows[row].ticker] { todayRow[position] = row }
+        }
+        for (offset, row) in eligible.enumerated() {
+            if let position = heldPosition[rows[row].ticker] { todayRank[position] = offset + 1 }
+        }
+        let returns = memberReturns(held, previousDate: previous.date, date: date, rows: rows, today: todayRow, actions)
+        let dailyReturn = Self.dailyReturn(held, returns: returns, present: todayRow.map { $0 != nil })
+        let level = previous.level * (1 + dailyReturn)
+
+        guard isRebalanceSession(date), !eligible.isEmpty else {
+            // The membership stays C(p), weights drift; a member without a valid close keeps its carried close.
+            var unranked = eligible.count
+            let drifted = held.enumerated().map { position, member in
+                var member = member
+                member.weight = member.weight * (1 + returns[position]) / (1 + dailyReturn)
+                if let rank = todayRank[position] {
+                    member.rank = rank
+                } else {
+                    unranked += 1
+                    member.rank = unranked
+                }
+                if let row = todayRow[position] {
+                    member.close = rows[row].close
+                    member.marketCap = rows[row].marketCap
+                    member.lastCloseDate = nil
+                } else {
+                    member.lastCloseDate = member.lastCloseDate ?? previous.date
+                }
+                return member
+            }
+            return IndexResult(
+                index: index, date: date, previousDate: previous.date, level: level, dailyReturn: dailyReturn,
+                constituents: drifted.sorted { $0.rank < $1.rank }, previousTickers: held.map(\.ticker),
                 sourceBatchID: sourceBatchID
             )
         }
-        let selected = order.prefix(size)
-        let weight = 1.0 / Double(selected.count)
-        let constituents = selected.enumerated().map { rank, row in
-            Constituent(
-                ticker: rows[row].ticker, rank: rank + 1, weight: weight, marketCap: rows[row].marketCap,
-                close: rows[row].close
-            )
-        }
-        guard let previous, !previous.isRetraction else {
-            return IndexResult(
-                index: index, date: date, previousDate: nil, level: Self.baseLevel, dailyReturn: 0,
-                constituents: constituents, sourceBatchID: sourceBatchID
-            )
-        }
-        precondition(previous.date < date, "the previous index session must come before \(date)")
-        // Each member of C(p): its usable row at d (nil when it has none) and that row's rank.
-        let heldPosition = Dictionary(
-            previous.constituents.enumerated().map { ($0.element.ticker, $0.offset) },
-            uniquingKeysWith: { first, _ in first }
-        )
-        var today = [(row: Int, rank: Int)?](repeating: nil, count: previous.constituents.count)
-        for (rank, row) in order.enumerated() {
-            if let position = heldPosition[rows[row].ticker] { today[position] = (row, rank + 1) }
-        }
-        let adjustments = ActionAdjustment.byTicker(
-            actions.filter { previous.date < $0.date && $0.date <= date }, returnKind: returnKind
-        )
-        // In C(p) rank order, so the bits never depend on hashing or on who computes; a missing close adds r_i = 0.
-        var sum = 0.0
-        var memberReturns = [Double](repeating: 0, count: previous.constituents.count)
-        for (position, held) in previous.constituents.enumerated() {
-            if let row = today[position]?.row {
-                if let adjustment = adjustments[held.ticker] {
-                    memberReturns[position] = adjustment.adjusted(close: rows[row].close) / held.close - 1
-                } else {
-                    memberReturns[position] = rows[row].close / held.close - 1
-                }
-                sum += memberReturns[position]
-            }
-        }
-        let dailyReturn = sum / Double(previous.constituents.count)
-        let turnover = Self.turnover(
-            previous: previous.constituents, returns: memberReturns, dailyReturn: dailyReturn, target: constituents
-        )
+
+        let constituents = targets(select(eligible, rows: rows, held: heldPosition), rows: rows)
+        let turnover = Self.turnover(previous: held, returns: returns, dailyReturn: dailyReturn, target: constituents)
         let selectedTickers = Set(constituents.map(\.ticker))
-        let departures = previous.constituents.enumerated().filter { !selectedTickers.contains($0.element.ticker) }
-            .map { position, held in
-                let found = today[position]
-                return CompositionChange(
-                    ticker: held.ticker, rank: found?.rank, marketCap: found.map { rows[$0.row].marketCap }
+        let departures = held.enumerated().filter { !selectedTickers.contains($0.element.ticker) }
+            .map { position, member in
+                CompositionChange(
+                    ticker: member.ticker, rank: todayRank[position],
+                    marketCap: todayRow[position].map { rows[$0].marketCap }
                 )
             }
         return IndexResult(
-            index: index, date: date, previousDate: previous.date, level: previous.level * (1 + dailyReturn),
-            dailyReturn: dailyReturn, constituents: constituents, previousTickers: previous.constituents.map(\.ticker),
-            departures: departures, sourceBatchID: sourceBatchID, turnover: turnover
+            index: index, date: date, previousDate: previous.date, level: level, dailyReturn: dailyReturn,
+            constituents: constituents, previousTickers: held.map(\.ticker), departures: departures,
+            sourceBatchID: sourceBatchID, turnover: turnover
         )
+    }
+
+    private func retraction(date: SessionDate, sourceBatchID: String) -> IndexResult {
+        IndexResult(
+            index: index, date: date, previousDate: nil, level: 0, dailyReturn: 0, constituents: [],
+            sourceBatchID: sourceBatchID
+        )
+    }
+
+    /// C(d) at a rebalance with eligible rows: the members of C(p) ranked at most N + b, in rank order (at most N),
+    /// then the best-ranked others up to N; as (rank among the eligible, row), in rank order.
+    func select(_ eligible: [Int], rows: [ValidRow], held: [String: Int]) -> [(rank: Int, row: Int)] {
+        let limit = size + definition.buffer
+        var chosen = [Bool](repeating: false, count: eligible.count)
+        var count = 0
+        for (offset, row) in eligible.enumerated() where offset < limit && count < size {
+            if held[rows[row].ticker] != nil {
+                chosen[offset] = true
+                count += 1
+            }
+        }
+        for offset in eligible.indices where count < size && !chosen[offset] {
+            chosen[offset] = true
+            count += 1
+        }
+        return eligible.enumerated().filter { chosen[$0.offset] }.map { (rank: $0.offset + 1, row: $0.element) }
+    }
+
+    /// The selected stocks as constituents at the definition's target weights.
+    func targets(_ selected: [(rank: Int, row: Int)], rows: [ValidRow]) -> [Constituent] {
+        let weights: [Double]
+        switch definition.weighting {
+        case .equal:
+            weights = [Double](repeating: 1.0 / Double(selected.count), count: selected.count)
+        case .marketCap:
+            weights = Self.marketCapWeights(selected.map { rows[$0.row].marketCap })
+        case .cappedMarketCap:
+            weights = Self.cappedWeights(selected.map { rows[$0.row].marketCap }, cap: definition.cap ?? 1)
+        }
+        return zip(selected, weights).map { pick, weight in
+            Constituent(
+                ticker: rows[pick.row].ticker, rank: pick.rank, weight: weight, marketCap: rows[pick.row].marketCap,
+                close: rows[pick.row].close
+            )
+        }
+    }
+
+    /// cap_i / sum of the caps, summed in the given (rank) order.
+    static func marketCapWeights(_ caps: [Double]) -> [Double] {
+        var total = 0.0
+        for cap in caps { total += cap }
+        return caps.map { $0 / total }
+    }
+
+    /// Market-cap weights limited to `cap`: every weight above `cap * (1 + 1e-12)` is set to `cap` and stays capped,
+    /// the excess goes to the uncapped in proportion to their weights, until none exceeds; all 1 / n when
+    /// `cap * n <= 1`. Sums run in the given (rank) order.
+    static func cappedWeights(_ caps: [Double], cap: Double) -> [Double] {
+        let count = caps.count
+        guard Double(count) * cap > 1 else { return [Double](repeating: 1.0 / Double(count), count: count) }
+        var weights = marketCapWeights(caps)
+        var capped = [Bool](repeating: false, count: count)
+        let limit = cap * (1 + 1e-12)
+        while true {
+            var excess = 0.0
+            for index in weights.indices where !capped[index] && weights[index] > limit {
+                excess += weights[index] - cap
+                weights[index] = cap
+                capped[index] = true
+            }
+            guard excess > 0 else { return weights }
+            var uncapped = 0.0
+            for index in weights.indices where !capped[index] { uncapped += weights[index] }
+            guard uncapped > 0 else { return weights }
+            for index in weights.indices where !capped[index] {
+                weights[index] += excess * (weights[index] / uncapped)
+            }
+        }
+    }
+
+    /// r_i(d) of each member of C(p) (0 for a member without a usable row at d): `(close * F_i + dividends) / c_i - 1`
+    /// over the member's actions in (q_i, d], q_i its carried close date or p.
+    private func memberReturns(
+        _ held: [Constituent], previousDate: SessionDate, date: SessionDate, rows: [ValidRow], today: [Int?],
+        _ actions: [AcceptedAction]
+    ) -> [Double] {
+        var since: [String: SessionDate] = [:]
+        for member in held { since[member.ticker] = member.lastCloseDate ?? previousDate }
+        let counted = actions.filter { action in
+            guard let start = since[action.ticker] else { return false }
+            return start < action.date && action.date <= date
+        }
+        let adjustments = ActionAdjustment.byTicker(counted, returnKind: returnKind)
+        var returns = [Double](repeating: 0, count: held.count)
+        for (position, member) in held.enumerated() {
+            guard let row = today[position] else { continue }
+            if let adjustment = adjustments[member.ticker] {
+                returns[position] = adjustment.adjusted(close: rows[row].close) / member.close - 1
+            } else {
+                returns[position] = rows[row].close / member.close - 1
+            }
+        }
+        return returns
+    }
+
+    /// R(d) = sum of w_i(p) * r_i(d) over C(p) in its order; when every weight is 1 / |C(p)| the sum of the r_i
+    /// divided by |C(p)| (the equal-weighted bits as before). Members without a close add nothing.
+    static func dailyReturn(_ held: [Constituent], returns: [Double], present: [Bool]) -> Double {
+        let equal = 1.0 / Double(held.count)
+        var sum = 0.0
+        if held.allSatisfy({ $0.weight.bitPattern == equal.bitPattern }) {
+            for position in held.indices where present[position] { sum += returns[position] }
+            return sum / Double(held.count)
+        }
+        for position in held.indices where present[position] { sum += held[position].weight * returns[position] }
+        return sum
     }
 
     /// `0.5 * sum over all i of |target_i - drift_i|` with `drift_i = w_i(p) * (1 + r_i) / (1 + R)` for i in C(p) and

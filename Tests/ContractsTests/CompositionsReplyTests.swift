@@ -27,7 +27,9 @@ struct CompositionsReplyTests {
         return CompositionsReply(sessions: sessions)
     }
 
-    @Test("decodes to exactly what was encoded: unknown metadata, one ticker with two names, odd ranks, NaN")
+    @Test(
+        "decodes to exactly what was encoded: unknown metadata, one ticker with two names, odd ranks, a carried close, NaN"
+    )
     func roundTrip() throws {
         let reply = CompositionsReply(sessions: [
             SessionComposition(
@@ -37,7 +39,9 @@ struct CompositionsReplyTests {
                         constituent: Constituent(ticker: "A", rank: 1, weight: 0.5, marketCap: 3e12, close: 190.5),
                         name: "A Inc.", sector: nil),
                     ConstituentDetail(
-                        constituent: Constituent(ticker: "B", rank: -3, weight: 0.5, marketCap: 2e12, close: 1 / 3),
+                        constituent: Constituent(
+                            ticker: "B", rank: -3, weight: 0.5, marketCap: 2e12, close: 1 / 3,
+                            lastCloseDate: SessionDate("2023-12-28")),
                         name: nil, sector: "Énergie"),
                 ]),
             SessionComposition(date: SessionDate("2024-01-03")!, constituents: []),

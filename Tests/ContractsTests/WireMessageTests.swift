@@ -98,6 +98,12 @@ struct WireMessageTests {
                 dailyReturn: 0.0005, constituents: [constituent], previousTickers: ["A", "Z"],
                 departures: [CompositionChange(ticker: "Z", rank: 140, marketCap: 3)],
                 sourceBatchID: "b1", replay: ReplayMark(replayID: "r", refetched: false)))
+        let carried = Constituent(
+            ticker: "B", rank: 2, weight: 0.25, marketCap: 9, close: 3, lastCloseDate: SessionDate("2023-12-28"))
+        try roundTrip(
+            IndexResult(
+                index: "weekly", date: day, previousDate: SessionDate("2023-12-29"), level: 99.5, dailyReturn: -0.005,
+                constituents: [constituent, carried], previousTickers: ["A", "B"]))
         try roundTrip(event)
         try roundTrip(ReplayRequest(replayID: "r", from: day, to: day, provider: "sim", refetch: true))
         try roundTrip(PerformanceQuery(index: "ew100", range: DateRange(start: day, end: day)))
@@ -125,6 +131,14 @@ struct WireMessageTests {
         try roundTrip(PriceHistoryReply(closes: [HistoricalClose(date: day, ticker: "A", close: 1.25)]))
         try roundTrip(IndexResultQuery(index: "ew100", date: day))
         try roundTrip(IndexResultReply(result: nil))
+    }
+
+    @Test("a constituent stored before carried close dates existed decodes without one")
+    func constituentWithoutCloseDate() throws {
+        let json = Data(#"{"ticker":"A","rank":1,"weight":0.5,"marketCap":10,"close":2}"#.utf8)
+        let decoded = try JSONDecoder().decode(Constituent.self, from: json)
+        #expect(decoded == Constituent(ticker: "A", rank: 1, weight: 0.5, marketCap: 10, close: 2))
+        #expect(decoded.lastCloseDate == nil)
     }
 
     private func roundTrip<T: WireMessage & Equatable>(_ value: T) throws {

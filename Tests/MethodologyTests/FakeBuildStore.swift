@@ -14,11 +14,16 @@ actor FakeBuildStore: BuildStore {
 
     /// The accepted actions of each date's batch.
     private var actionsByDate: [SessionDate: [AcceptedAction]] = [:]
+    /// The stock metadata of each date's batch.
+    private var stocksByDate: [SessionDate: [StockInfo]] = [:]
 
-    /// Stores (or replaces) a date's batch, its actions with it.
-    func put(_ date: SessionDate, batchID: String, rows: [ValidRow], actions: [AcceptedAction] = []) {
+    /// Stores (or replaces) a date's batch, its actions and stocks with it.
+    func put(
+        _ date: SessionDate, batchID: String, rows: [ValidRow], actions: [AcceptedAction] = [], stocks: [StockInfo] = []
+    ) {
         batches[date] = (batchID, rows)
         actionsByDate[date] = actions
+        stocksByDate[date] = stocks
     }
 
     /// Stores every result of a plan.
@@ -70,6 +75,10 @@ actor FakeBuildStore: BuildStore {
     func rows(on date: SessionDate) -> (batchID: String, rows: [ValidRow])? {
         rowFetches.append(date)
         return batches[date]
+    }
+
+    func stocks(on date: SessionDate) -> [StockInfo] {
+        stocksByDate[date, default: []]
     }
 
     func actions(after: SessionDate, through: SessionDate) -> [AcceptedAction] {

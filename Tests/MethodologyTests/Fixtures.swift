@@ -31,6 +31,7 @@ func bits(_ result: IndexResult) -> String {
     func hex(_ value: Double?) -> String { value.map { hex($0) } ?? "nil" }
     let constituents = result.constituents.map {
         "\($0.ticker):\($0.rank):\(hex($0.weight)):\(hex($0.marketCap)):\(hex($0.close))"
+            + ($0.lastCloseDate.map { ":\($0)" } ?? "")
     }
     let departures = result.departures.map { "\($0.ticker):\($0.rank.map(String.init) ?? "nil"):\(hex($0.marketCap))" }
     return [

@@ -13,6 +13,7 @@ struct IndexBuildEngineRandomTests {
         var batchID: String
         var rows: [ValidRow]
         var actions: [AcceptedAction]
+        var stocks: [StockInfo]
     }
 
     /// The deliveries of a market: each session one to three batches, in a random order, some twice.
@@ -22,6 +23,7 @@ struct IndexBuildEngineRandomTests {
             for version in 0..<Int.random(in: 1...3, using: &generator) {
                 var rows = market.batches[session]!.rows
                 var actions = market.batches[session]!.actions
+                let stocks = market.batches[session]!.stocks
                 if version > 0 {
                     switch Int.random(in: 0..<4, using: &generator) {
                     case 0:
@@ -46,11 +48,16 @@ struct IndexBuildEngineRandomTests {
                     }
                 }
                 deliveries.append(
-                    Delivery(date: session, batchID: "\(session)-v\(version)", rows: rows, actions: actions))
+                    Delivery(
+                        date: session, batchID: "\(session)-v\(version)", rows: rows, actions: actions, stocks: stocks
+                    ))
             }
         }
         deliveries.append(
-            Delivery(date: market.holiday, batchID: "holiday", rows: market.batches[market.holiday]!.rows, actions: []))
+            Delivery(
+                date: market.holiday, batchID: "holiday", rows: market.batches[market.holiday]!.rows, actions: [],
+                stocks: []
+            ))
         deliveries.shuffle(using: &generator)
         for _ in 0..<Int.random(in: 0...4, using: &generator) {
             deliveries.append(deliveries.randomElement(using: &generator)!)
@@ -62,6 +69,28 @@ struct IndexBuildEngineRandomTests {
     func randomHistory(seed: UInt64) async throws {
         var generator = SeededGenerator(seed: seed &* 7_919)
         let calculator = IndexCalculator(index: "ewN", size: Int.random(in: 1...4, using: &generator))
+        try await check(calculator, seed: seed, generator: &generator)
+    }
+
+    @Test(
+        "the same for sector-filtered definitions: weekly or monthly (some daily), buffered, capped or market-cap weights",
+        arguments: 1...40)
+    func randomHistoryOfADefinition(seed: UInt64) async throws {
+        var generator = SeededGenerator(seed: seed &* 104_729)
+        let rebalances: [IndexDefinition.Rebalance] = [.weekly, .weekly, .monthly, .daily]
+        let weightings: [IndexDefinition.Weighting] = [.cappedMarketCap, .cappedMarketCap, .marketCap, .equal]
+        let weighting = weightings.randomElement(using: &generator)!
+        let definition = IndexDefinition(
+            id: "tech-health", size: Int.random(in: 1...3, using: &generator),
+            universe: .init(sectors: ["Tech", "Health"]), weighting: weighting,
+            cap: weighting == .cappedMarketCap ? 0.45 : nil, rebalance: rebalances.randomElement(using: &generator)!,
+            buffer: Int.random(in: 0...2, using: &generator), baseLevel: 100
+        )
+        try await check(IndexCalculator(definition: definition), seed: seed, generator: &generator)
+    }
+
+    /// Delivers a random history of a random market and checks the stored series after every delivery.
+    func check(_ calculator: IndexCalculator, seed: UInt64, generator: inout SeededGenerator) async throws {
         let engine = IndexBuildEngine(calculator: calculator, calendar: .standard)
         var market = SimulatedMarket(seed: seed, count: Int.random(in: 5...24, using: &generator))
         let store = FakeBuildStore()
@@ -69,12 +98,13 @@ struct IndexBuildEngineRandomTests {
             let storedFirst = Bool.random(using: &generator)
             if storedFirst {
                 await store.put(
-                    delivery.date, batchID: delivery.batchID, rows: delivery.rows, actions: delivery.actions)
+                    delivery.date, batchID: delivery.batchID, rows: delivery.rows, actions: delivery.actions,
+                    stocks: delivery.stocks)
             }
             let mode: BuildMode = Int.random(in: 0..<10, using: &generator) == 0 ? .rebuild : .incremental
             let plan = try await engine.build(
                 arrived: delivery.date, batchID: delivery.batchID, rows: delivery.rows, actions: delivery.actions,
-                store: store, mode: mode
+                stocks: delivery.stocks, store: store, mode: mode
             )
             let crashes = plan.results.count > 1 && Int.random(in: 0..<8, using: &generator) == 0
             if crashes {
@@ -85,18 +115,19 @@ struct IndexBuildEngineRandomTests {
             }
             if !storedFirst {
                 await store.put(
-                    delivery.date, batchID: delivery.batchID, rows: delivery.rows, actions: delivery.actions)
+                    delivery.date, batchID: delivery.batchID, rows: delivery.rows, actions: delivery.actions,
+                    stocks: delivery.stocks)
             }
             if crashes {
                 let again = try await engine.build(
                     arrived: delivery.date, batchID: delivery.batchID, rows: delivery.rows, actions: delivery.actions,
-                    store: store, mode: .rebuild
+                    stocks: delivery.stocks, store: store, mode: .rebuild
                 )
                 await store.apply(again)
             }
             if market.sessions.contains(delivery.date) {
                 market.batches[delivery.date] = SimulatedMarket.Batch(
-                    batchID: delivery.batchID, rows: delivery.rows, actions: delivery.actions)
+                    batchID: delivery.batchID, rows: delivery.rows, actions: delivery.actions, stocks: delivery.stocks)
             }
             let expected = contiguousPrefix(of: market, delivered: await store.deliveredDates())
             let stored = await store.snapshot().filter { expected.sessions.contains($0.key) }

@@ -4,14 +4,19 @@ import TradingCalendar
 
 /// A small deterministic market for the build engine's tests: consecutive sessions with a listing, a delisting, a
 /// constituent missing one session, a session without any row, and a holiday batch that no build may use; splits
-/// (one on the session without rows) and dividends, with as-traded closes.
+/// (one on the session without rows) and dividends, with as-traded closes. Stocks are in sectors `Tech` (A, C),
+/// `Health` (B, E) and `Energy` (D); F has no metadata.
 struct SimulatedMarket {
     /// One stored batch.
     struct Batch {
         var batchID: String
         var rows: [ValidRow]
         var actions: [AcceptedAction] = []
+        var stocks: [StockInfo] = []
     }
+
+    /// The sector of each ticker with metadata.
+    static let sectors = ["A": "Tech", "B": "Health", "C": "Tech", "D": "Energy", "E": "Health"]
 
     /// The NYSE sessions of the market, ascending.
     private(set) var sessions: [SessionDate]
@@ -57,8 +62,13 @@ struct SimulatedMarket {
                 rows.append(valid(ticker, close: closes[ticker]!, cap: closes[ticker]! * shares[ticker]!))
             }
             if index == 11 { rows = [] }  // the source has no row for this session
+            let stocks = rows.compactMap { row in
+                Self.sectors[row.ticker].map {
+                    StockInfo(ticker: row.ticker, name: "\(row.ticker) Inc.", sector: $0, exchange: "NYSE")
+                }
+            }
             batches[session] = Batch(
-                batchID: "\(session)-v1", rows: rows.shuffled(using: &generator), actions: actions)
+                batchID: "\(session)-v1", rows: rows.shuffled(using: &generator), actions: actions, stocks: stocks)
         }
         batches[holiday] = Batch(batchID: "holiday", rows: [valid("Z", close: 1, cap: 1e12)])
         self.batches = batches
@@ -66,10 +76,11 @@ struct SimulatedMarket {
 
     /// The same market with `date`'s batch replaced.
     func replacing(
-        _ date: SessionDate, batchID: String, rows: [ValidRow], actions: [AcceptedAction] = []
+        _ date: SessionDate, batchID: String, rows: [ValidRow], actions: [AcceptedAction] = [],
+        stocks: [StockInfo] = []
     ) -> SimulatedMarket {
         var copy = self
-        copy.batches[date] = Batch(batchID: batchID, rows: rows, actions: actions)
+        copy.batches[date] = Batch(batchID: batchID, rows: rows, actions: actions, stocks: stocks)
         return copy
     }
 
@@ -88,12 +99,15 @@ struct SimulatedMarket {
             let batch = batches[session]!
             var actions: [AcceptedAction] = []
             if let previous {
-                for date in sessions where previous.date < date && date <= session {
+                // From the earliest carried close: a carried member's actions count at its next valid close.
+                let since = previous.constituents.compactMap(\.lastCloseDate).reduce(previous.date, min)
+                for date in sessions where since < date && date <= session {
                     actions += batches[date]!.actions
                 }
             }
             let result = calculator.compute(
-                date: session, rows: batch.rows, previous: previous, actions: actions, sourceBatchID: batch.batchID
+                date: session, rows: batch.rows, stocks: batch.stocks, previous: previous, actions: actions,
+                sourceBatchID: batch.batchID
             )
             guard !result.isRetraction else { continue }
             expected[session] = bits(result)

@@ -131,7 +131,7 @@ package actor BuildStage {
             await view.arrived(batch)
             let plan = try await engine.build(
                 arrived: batch.date, batchID: batch.batchID, rows: batch.rows,
-                actions: batch.actions.compactMap(AcceptedAction.init), store: view, mode: mode
+                actions: batch.actions.compactMap(AcceptedAction.init), stocks: batch.stocks, store: view, mode: mode
             )
             if case .waiting(let missing) = plan.status {
                 logger.info(
@@ -441,6 +441,13 @@ actor StorageView: BuildStore {
         let reply = try await storage.ask(SessionPricesQuery(date: date))
         guard let record = reply.record else { return nil }
         return (record.batchID, reply.rows)
+    }
+
+    func stocks(on date: SessionDate) async throws -> [StockInfo] {
+        if let batch = arrivals[date] { return batch.stocks }
+        // The stored batch carries its stocks' stored metadata (storage keeps the latest per ticker).
+        guard records[date] != nil else { return [] }
+        return try await storage.ask(StoredBatchQuery(date: date)).batch.stocks
     }
 
     func actions(after: SessionDate, through: SessionDate) async throws -> [AcceptedAction] {

@@ -32,6 +32,8 @@ package enum StorageRequestKind: String, Sendable, CaseIterable, Codable {
     case corporateActions = "corporate-actions"
     /// The index definitions, built-in and added, with their stored sessions.
     case definitions
+    /// The stored metadata of every stock.
+    case stocks
     /// Adds an index definition (a command).
     case defineIndex = "define-index"
     /// Removes an added index definition and its results (a command).
@@ -583,4 +585,24 @@ package struct DefinitionsReply: StorageReply, Equatable {
 
     /// A reply.
     package init(definitions: [StoredDefinition]) { self.definitions = definitions }
+}
+
+/// The stored metadata of every stock (storage keeps the latest description of each ticker).
+package struct StocksQuery: StorageQuery, Equatable {
+    package typealias Reply = StocksReply
+    package static let kind = StorageRequestKind.stocks
+
+    /// A query.
+    package init() {}
+}
+
+/// Every stored stock, by ticker.
+package struct StocksReply: StorageReply, Equatable {
+    package static let answers = StorageRequestKind.stocks
+
+    /// The stocks, by ticker.
+    package var stocks: [StockInfo]
+
+    /// A reply.
+    package init(stocks: [StockInfo]) { self.stocks = stocks }
 }

@@ -97,10 +97,11 @@ package struct RangeAnalytics: Sendable, Equatable {
             if deviation > 0 {
                 sharpe = (mean - dailyFree) / deviation * Self.sessionsPerYear.squareRoot()
             }
-            let downside = (returns.reduce(0) { sum, value in
-                let shortfall = min(value - dailyFree, 0)
-                return sum + shortfall * shortfall
-            } / Double(returns.count)).squareRoot()
+            let downside =
+                (returns.reduce(0) { sum, value in
+                    let shortfall = min(value - dailyFree, 0)
+                    return sum + shortfall * shortfall
+                } / Double(returns.count)).squareRoot()
             if downside > 0 {
                 sortino = (mean - dailyFree) / downside * Self.sessionsPerYear.squareRoot()
             }

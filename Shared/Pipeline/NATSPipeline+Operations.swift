@@ -43,10 +43,16 @@ extension NATSPipeline {
         return try HealthReply.decoded(from: reply.data, schemaTag: reply.headers[schemaHeader])
     }
 
-    /// Whether storage serves requests of `kind` now: any answer on its subject counts (an empty body is answered
-    /// with an error). Asked on the bare connection, outside every breaker, so a storage still starting is no failure.
-    package func isServing(_ kind: StorageRequestKind, timeout: Duration = .seconds(1)) async -> Bool {
-        (try? await connection.request(Subjects.storageRequest(kind), data: Data(), timeout: timeout)) != nil
+    /// Whether storage answers `query` now. Asked on the bare connection, outside every breaker and retry, so a
+    /// storage still starting is no failure.
+    package func isServing<Query: StorageQuery>(_ query: Query, timeout: Duration = .seconds(1)) async -> Bool {
+        guard let body = try? query.encoded(),
+            let reply = try? await connection.request(
+                Subjects.storageRequest(Query.kind), data: body, headers: [schemaHeader: Query.schemaTag],
+                timeout: timeout
+            )
+        else { return false }
+        return (try? Query.Reply.decoded(from: reply.data, schemaTag: reply.headers[schemaHeader])) != nil
     }
 
     /// Answers this service's liveness pings until cancelled.

@@ -259,14 +259,18 @@ struct IndexCalculatorTests {
     func turnover() {
         let base = calculator.compute(
             date: day("2024-01-02"),
-            rows: [valid("A", close: 100, cap: 1000), valid("B", close: 50, cap: 500), valid("C", close: 10, cap: 100)],
+            rows: [
+                valid("A", close: 100, cap: 1000), valid("B", close: 50, cap: 500), valid("C", close: 10, cap: 100),
+            ],
             previous: nil, sourceBatchID: "b1"
         )
         #expect(base.turnover == nil)
         // A +10 %, B -10 %: R = 0, drifted weights 0.55 and 0.45 against targets of 0.5 each.
         let kept = calculator.compute(
             date: day("2024-01-03"),
-            rows: [valid("A", close: 110, cap: 1100), valid("B", close: 45, cap: 450), valid("C", close: 10, cap: 100)],
+            rows: [
+                valid("A", close: 110, cap: 1100), valid("B", close: 45, cap: 450), valid("C", close: 10, cap: 100),
+            ],
             previous: base, sourceBatchID: "b2"
         )
         #expect(abs(kept.dailyReturn) < 1e-15)  // 110/100 - 1 and 45/50 - 1 are not exact in binary
@@ -274,7 +278,9 @@ struct IndexCalculatorTests {
         // The same moves, but C (cap 600) replaces B: |0.5 - 0.55| + |0 - 0.45| + |0.5 - 0| = 1, halved.
         let replaced = calculator.compute(
             date: day("2024-01-03"),
-            rows: [valid("A", close: 110, cap: 1100), valid("B", close: 45, cap: 450), valid("C", close: 10, cap: 600)],
+            rows: [
+                valid("A", close: 110, cap: 1100), valid("B", close: 45, cap: 450), valid("C", close: 10, cap: 600),
+            ],
             previous: base, sourceBatchID: "b2"
         )
         #expect(replaced.constituents.map(\.ticker) == ["A", "C"])

@@ -97,7 +97,8 @@ struct RangeAnalyticsTests {
         #expect(Self.close(withRate.sharpe, 4.568827967870972))
         #expect(withRate.riskFreeRate == 0.0252)
         // No rebalance session: turnover 0, none per rebalance.
-        let plain = RangeAnalytics(points: points.map { PerformancePoint(date: $0.date, level: $0.level, dailyReturn: $0.dailyReturn) })
+        let plain = RangeAnalytics(
+            points: points.map { PerformancePoint(date: $0.date, level: $0.level, dailyReturn: $0.dailyReturn) })
         #expect(plain.turnover == 0 && plain.turnoverPerRebalance == nil)
     }
 
@@ -107,7 +108,8 @@ struct RangeAnalyticsTests {
         #expect(Self.close(two.annualizedReturn, pow(0.99, 252) - 1))
         #expect(two.sharpe == nil && two.sortino == nil)
         let flat = RangeAnalytics(points: [
-            Self.point("2024-01-02", 100, 0), Self.point("2024-01-03", 101, 0.01), Self.point("2024-01-04", 102.01, 0.01),
+            Self.point("2024-01-02", 100, 0), Self.point("2024-01-03", 101, 0.01),
+            Self.point("2024-01-04", 102.01, 0.01),
         ])
         #expect(flat.sharpe == nil)  // a zero deviation
         #expect(flat.sortino == nil)  // nothing falls short of rf = 0
@@ -137,7 +139,8 @@ struct RangeAnalyticsTests {
         #expect(Self.close(compared.trackingError, 1.2124355652982144))
         #expect(Self.close(compared.informationRatio, 4 * 3.0.squareRoot()))
         // Only common sessions count: without 01-04 in the benchmark, two pairs remain.
-        let gap = BenchmarkAnalytics(index: "b", points: points, benchmark: benchmark.filter { $0.date != SessionDate("2024-01-04") })
+        let gap = BenchmarkAnalytics(
+            index: "b", points: points, benchmark: benchmark.filter { $0.date != SessionDate("2024-01-04") })
         #expect(gap.sessions == 2)
         // Itself: beta 1, correlation 1, no tracking error, no information ratio.
         let same = BenchmarkAnalytics(index: "a", points: points, benchmark: points)

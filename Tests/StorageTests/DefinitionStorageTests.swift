@@ -105,4 +105,26 @@ struct DefinitionStorageTests {
         _ = try database.addDefinition(IndexDefinition(id: "gone"), jobID: "job-3", builtIn: builtIn)
         #expect(try database.definitions(builtIn: builtIn, id: "gone").first?.sessions == 0)
     }
+
+    @Test("a carried constituent keeps the date of its close (q_i) through storage; stocks read back")
+    func carriedClose() throws {
+        let folder = try TemporaryDirectory()
+        let database = try folder.database()
+        _ = try database.addDefinition(tech, jobID: "job-1", builtIn: builtIn)
+        var result = result("tech50", Fixture.day2, previous: Fixture.day1, level: 101)
+        result.constituents[1].lastCloseDate = Fixture.day1
+        try database.storeIndexResults([result])
+        let stored = try #require(try database.indexResult(index: "tech50", on: Fixture.day2))
+        #expect(stored.constituents.map(\.lastCloseDate) == [nil, Fixture.day1])
+        let compositions = try database.compositions(index: "tech50", range: Fixture.all)
+        #expect(compositions.first?.constituents.map(\.constituent.lastCloseDate) == [nil, Fixture.day1])
+        #expect(
+            try database.composition(index: "tech50", on: Fixture.day2).constituents.map(\.constituent.lastCloseDate)
+                == [nil, Fixture.day1])
+
+        try database.storeValidated([
+            Fixture.batch("b1", Fixture.day1, rows: [Fixture.row("A", 1)], stocks: [Fixture.stock("A")])
+        ])
+        #expect(try database.stocks() == [Fixture.stock("A")])
+    }
 }

@@ -20,7 +20,7 @@ package enum IndexBuilder: PipelineService {
             publisher: pipeline, storage: pipeline.storage, probe: pipeline,
             calculators: IndexDefinition.builtIn(size: runtime.configuration.indexSize).map(IndexCalculator.init),
             logger: runtime.logger, addedDefinitions: true, loadJob: { try await pipeline.latestJob($0) },
-            storageReady: { await pipeline.isServing(DefinitionsQuery.kind) }
+            storageReady: { await pipeline.isServing(DefinitionsQuery()) }
         )
         let consumer = StageConsumer<ValidatedBatch>(ConsumerName.indexBuilder, batch: 16) { await stage.handle($0) }
         let waiting = TaskService(name: "waiting-sessions") { try await stage.retryWaiting() }
@@ -314,9 +314,11 @@ extension BuildStage {
         guard let last = records.last(where: { calendar.isSession($0.date) }),
             let input = try await view.rows(on: last.date)
         else { return (0, nil) }
+        let stocks = engine.calculator.definition.universe.isAll ? [] : try await view.stocks(on: last.date)
         let plan = try await engine.build(
             arrived: last.date, batchID: input.batchID, rows: input.rows,
-            actions: try await view.actions(after: last.date.adding(days: -1), through: last.date), store: view
+            actions: try await view.actions(after: last.date.adding(days: -1), through: last.date), stocks: stocks,
+            store: view
         )
         for result in plan.results {
             try await publisher.publish(result)
@@ -356,6 +358,8 @@ actor StorageView: BuildStore {
     private var arrivals: [SessionDate: ValidatedBatch] = [:]
     /// The accepted actions of the sessions asked for so far or arrived, by date (empty when a session has none).
     private var actionsByDate: [SessionDate: [AcceptedAction]] = [:]
+    /// Every stored stock's metadata, read on first need; arrivals' descriptions replace entries.
+    private var allStocks: [StockInfo]?
     private let calendar = NYSECalendar.standard
 
     private init(storage: any StorageAsking, index: String, records: [SessionDate: SessionRecord]) {
@@ -390,6 +394,11 @@ actor StorageView: BuildStore {
     /// Records an arrival: its batch is now the date's current one.
     func arrived(_ batch: ValidatedBatch) {
         arrivals[batch.date] = batch
+        if var known = allStocks, !batch.stocks.isEmpty {
+            let described = Set(batch.stocks.map(\.ticker))
+            known.removeAll { described.contains($0.ticker) }
+            allStocks = known + batch.stocks
+        }
         actionsByDate[batch.date] = batch.actions.compactMap(AcceptedAction.init)
         let previous = records[batch.date]
         if previous == nil { sortedDates = nil }
@@ -445,9 +454,13 @@ actor StorageView: BuildStore {
 
     func stocks(on date: SessionDate) async throws -> [StockInfo] {
         if let batch = arrivals[date] { return batch.stocks }
-        // The stored batch carries its stocks' stored metadata (storage keeps the latest per ticker).
         guard records[date] != nil else { return [] }
-        return try await storage.ask(StoredBatchQuery(date: date)).batch.stocks
+        // Storage keeps the latest description of each ticker, so every stored stock, read once, is what any stored
+        // day's batch would carry (a superset: the engine looks tickers up).
+        if let allStocks { return allStocks }
+        let stocks = try await storage.ask(StocksQuery()).stocks
+        allStocks = stocks
+        return stocks
     }
 
     func actions(after: SessionDate, through: SessionDate) async throws -> [AcceptedAction] {

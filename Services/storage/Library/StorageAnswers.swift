@@ -92,6 +92,9 @@ package struct StorageAnswers: Sendable {
                 )
             }
         }
+        responder.on(StocksQuery.self) { _ in
+            try await runBlocking { StocksReply(stocks: try database.stocks()) }
+        }
         responder.on(DefinitionsQuery.self) { query in
             try await runBlocking {
                 DefinitionsReply(definitions: try database.definitions(builtIn: builtIn, id: query.id))

@@ -90,6 +90,17 @@ extension IndexDatabase {
         }
     }
 
+    /// The stored metadata of every stock, by ticker.
+    package func stocks() throws -> [StockInfo] {
+        try read { connection in
+            try connection.query("SELECT ticker, name, sector, exchange FROM stocks ORDER BY ticker") {
+                StockInfo(
+                    ticker: $0.string(at: 0), name: $0.string(at: 1), sector: $0.string(at: 2),
+                    exchange: $0.string(at: 3))
+            }
+        }
+    }
+
     /// Whether `id` names a built-in or a stored definition, in the open transaction.
     static func isDefined(_ id: String, in connection: SQLiteConnection) throws -> Bool {
         if Indexes.builtInIDs.contains(id) { return true }

@@ -18,8 +18,8 @@ private enum IndexSQL {
         """
     static let deleteConstituents = "DELETE FROM index_constituents WHERE index_id = ? AND date = ?"
     static let insertConstituent = """
-        INSERT INTO index_constituents (index_id, date, rank, ticker, weight, market_cap, close)
-        VALUES (?, ?, ?, ?, ?, ?, ?)
+        INSERT INTO index_constituents (index_id, date, rank, ticker, weight, market_cap, close, last_close_date)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?)
         """
     static let upsertEvent = """
         INSERT INTO composition_events (index_id, date, previous_date, turnover, stored_at)
@@ -38,12 +38,12 @@ private enum IndexSQL {
         """
     static let latestOnOrBefore = "SELECT max(date) FROM index_levels WHERE index_id = ? AND date <= ?"
     static let constituentDetails = """
-        SELECT c.ticker, c.rank, c.weight, c.market_cap, c.close, s.name, s.sector
+        SELECT c.ticker, c.rank, c.weight, c.market_cap, c.close, s.name, s.sector, c.last_close_date
         FROM index_constituents c LEFT JOIN stocks s ON s.ticker = c.ticker
         WHERE c.index_id = ? AND c.date = ? ORDER BY c.rank
         """
     static let constituentDetailsInRange = """
-        SELECT c.date, c.ticker, c.rank, c.weight, c.market_cap, c.close, s.name, s.sector
+        SELECT c.date, c.ticker, c.rank, c.weight, c.market_cap, c.close, s.name, s.sector, c.last_close_date
         FROM index_constituents c LEFT JOIN stocks s ON s.ticker = c.ticker
         WHERE c.index_id = ? AND c.date BETWEEN ? AND ? ORDER BY c.date, c.rank
         """
@@ -53,7 +53,7 @@ private enum IndexSQL {
         FROM index_levels WHERE index_id = ? AND date = ?
         """
     static let constituents = """
-        SELECT ticker, rank, weight, market_cap, close FROM index_constituents
+        SELECT ticker, rank, weight, market_cap, close, last_close_date FROM index_constituents
         WHERE index_id = ? AND date = ? ORDER BY rank
         """
     /// Events without a change have no change row, so the join leaves them out.
@@ -120,6 +120,7 @@ extension IndexDatabase {
             try insert.bind(constituent.weight, at: 5)
             try insert.bind(constituent.marketCap, at: 6)
             try insert.bind(constituent.close, at: 7)
+            try insert.bind(constituent.lastCloseDate, at: 8)
             try insert.run()
         }
     }
@@ -185,7 +186,8 @@ extension IndexDatabase {
                 ConstituentDetail(
                     constituent: Constituent(
                         ticker: row.string(at: 0), rank: row.int(at: 1), weight: row.double(at: 2),
-                        marketCap: row.double(at: 3), close: row.double(at: 4)
+                        marketCap: row.double(at: 3), close: row.double(at: 4),
+                        lastCloseDate: try row.optionalDate(at: 7)
                     ),
                     name: row.optionalString(at: 5), sector: row.optionalString(at: 6)
                 )
@@ -206,7 +208,8 @@ extension IndexDatabase {
                     ConstituentDetail(
                         constituent: Constituent(
                             ticker: row.string(at: 1), rank: row.int(at: 2), weight: row.double(at: 3),
-                            marketCap: row.double(at: 4), close: row.double(at: 5)
+                            marketCap: row.double(at: 4), close: row.double(at: 5),
+                            lastCloseDate: try row.optionalDate(at: 8)
                         ),
                         name: row.optionalString(at: 6), sector: row.optionalString(at: 7)
                     ))
@@ -292,7 +295,7 @@ extension IndexDatabase {
         result.constituents = try connection.query(IndexSQL.constituents, key) { row in
             Constituent(
                 ticker: row.string(at: 0), rank: row.int(at: 1), weight: row.double(at: 2),
-                marketCap: row.double(at: 3), close: row.double(at: 4)
+                marketCap: row.double(at: 3), close: row.double(at: 4), lastCloseDate: try row.optionalDate(at: 5)
             )
         }
         return result

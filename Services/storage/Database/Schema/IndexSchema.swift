@@ -6,7 +6,7 @@
 /// Never edit a migration that has shipped: add the next one.
 package enum IndexSchema {
     /// Every migration, in order.
-    package static let migrations: [Migration] = [ingest, index, actions, turnover, definitions]
+    package static let migrations: [Migration] = [ingest, index, actions, turnover, definitions, carriedCloses]
 
     /// The migrator for ``migrations``.
     package static let migrator = Migrator(migrations: migrations)
@@ -180,5 +180,12 @@ package enum IndexSchema {
                 created_at TEXT NOT NULL
             ) WITHOUT ROWID;
             """
+    )
+
+    /// 6: q_i of a constituent whose price is carried between rebalances (NULL: the close is the session's own).
+    static let carriedCloses = Migration(
+        version: 6,
+        name: "carried-closes",
+        sql: "ALTER TABLE index_constituents ADD COLUMN last_close_date TEXT;"
     )
 }

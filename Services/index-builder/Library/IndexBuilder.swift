@@ -355,6 +355,9 @@ actor StorageView: BuildStore {
     /// every build). Invalidated by hand: a `didSet` reading `oldValue` would copy the dictionary on every change.
     private var sortedDates: [SessionDate]?
     private var results: [SessionDate: IndexResult] = [:]
+    /// Dates storage had no result of this index for when their record was read (the record's `indexBatchID` is the
+    /// stored result's batch): no need to ask for one, which saves a request per session of a first build.
+    private var storedNone: Set<SessionDate> = []
     private var arrivals: [SessionDate: ValidatedBatch] = [:]
     /// The accepted actions of the sessions asked for so far or arrived, by date (empty when a session has none).
     private var actionsByDate: [SessionDate: [AcceptedAction]] = [:]
@@ -373,6 +376,7 @@ actor StorageView: BuildStore {
         let reply = try await storage.ask(SessionsQuery(index: index, range: .coverage))
         for record in reply.sessions where arrivals[record.date] == nil && records[record.date] == nil {
             records[record.date] = record
+            if record.indexBatchID == nil { storedNone.insert(record.date) }
             sortedDates = nil
         }
     }
@@ -384,9 +388,12 @@ actor StorageView: BuildStore {
             storage: storage, index: index,
             records: Dictionary(reply.sessions.map { ($0.date, $0) }, uniquingKeysWith: { $1 })
         )
+        await view.noteStoredNone(reply.sessions.filter { $0.indexBatchID == nil }.map(\.date))
         for batch in held { await view.arrived(batch) }
         return view
     }
+
+    private func noteStoredNone(_ dates: [SessionDate]) { storedNone.formUnion(dates) }
 
     /// The stored record of a date (as loaded), if any.
     func storedRecord(_ date: SessionDate) -> SessionRecord? { records[date] }
@@ -440,6 +447,7 @@ actor StorageView: BuildStore {
 
     func storedResult(on date: SessionDate) async throws -> IndexResult? {
         if let result = results[date] { return result.isRetraction ? nil : result }
+        if storedNone.contains(date) { return nil }
         let reply = try await storage.ask(IndexResultQuery(index: index, date: date))
         if let result = reply.result { results[date] = result }
         return reply.result

@@ -4,17 +4,29 @@ import Logging
 import Resilience
 import TradingCalendar
 
-/// The `fmp` provider: Financial Modeling Prep's end-of-day prices and historical market capitalisation per ticker
-/// of a candidate universe, with company profiles for name, sector and exchange.
+/// The `fmp` provider: Financial Modeling Prep's end-of-day prices as traded (not adjusted for later splits),
+/// historical market capitalisation, stock splits and dividends per ticker of a candidate universe, with company
+/// profiles for name, sector and exchange. A session carries the splits and dividends of the universe dated that day
+/// (their ex-date); see ``FMPHistory/join(ticker:bars:caps:splits:dividends:fetchedAt:)`` for how they are read.
 ///
 /// FMP answers one ticker per request, so histories are fetched per block of `windowDays` calendar days and cached:
-/// a back-fill costs two requests per ticker per block, not per day. A block fetched before a date was settled is
+/// a back-fill costs four requests per ticker per block, not per day. A block fetched before a date was settled is
 /// fetched again when that date is asked for, so the daily run sees the day's data.
 package struct FMPProvider: PriceProvider {
     /// `fmp`.
     package var name: String { "fmp" }
     /// The documented root of the stable API.
     package static let defaultBaseURL = "https://financialmodelingprep.com/stable"
+    /// Daily bars as traded: FMP's "unadjusted" chart (`historical-price-eod/full` is split-adjusted).
+    package static let pricesPath = "/historical-price-eod/non-split-adjusted"
+    /// Daily market capitalisation.
+    package static let capsPath = "/historical-market-capitalization"
+    /// A symbol's stock splits.
+    package static let splitsPath = "/splits"
+    /// A symbol's dividends.
+    package static let dividendsPath = "/dividends"
+    /// The most records `splits` and `dividends` return per request (their documented maximum).
+    package static let actionsLimit = 1000
 
     /// The vendor's HTTP access (rate limit, breaker, one attempt per request).
     package let http: VendorHTTP
@@ -54,7 +66,7 @@ package struct FMPProvider: PriceProvider {
         let calendar = NYSECalendar.standard
         let asked = now()
         if calendar.isSession(date), !SessionSettlement.hasClosed(date, at: asked) {
-            throw http.error("/historical-price-eod/full", query: [("date", "\(date)")], .notYetAvailable)
+            throw http.error(Self.pricesPath, query: [("date", "\(date)")], .notYetAvailable)
         }
         let block = FMPBlock(containing: date, length: windowDays)
         let missing = await store.missing(tickers, block: block, for: date)
@@ -73,12 +85,14 @@ package struct FMPProvider: PriceProvider {
             }
         }
         let rows = await store.rows(on: date, tickers: tickers, block: block)
+        let actions = await store.actions(on: date, tickers: tickers, block: block)
         let settled = SessionSettlement.isSettled(date, at: asked)
         guard !rows.isEmpty else {
             if calendar.isSession(date), !settled {
-                throw http.error("/historical-price-eod/full", query: [("date", "\(date)")], .notYetAvailable)
+                throw http.error(Self.pricesPath, query: [("date", "\(date)")], .notYetAvailable)
             }
-            return nil
+            // As the CSV provider does: a day with actions but no rows is delivered, so no action is lost.
+            return actions.isEmpty ? nil : ProviderSession(date: date, rows: [], stocks: [], actions: actions)
         }
         // FMP publishes a day ticker by ticker: until the day is settled, a ticker that traded the session before
         // but has no row yet means the day is still arriving, and a short session must not be published.
@@ -89,12 +103,12 @@ package struct FMPProvider: PriceProvider {
             }
             if !absent.isEmpty {
                 throw http.error(
-                    "/historical-price-eod/full", query: [("date", "\(date)"), ("absent", "\(absent.count)")],
+                    Self.pricesPath, query: [("date", "\(date)"), ("absent", "\(absent.count)")],
                     .notYetAvailable)
             }
         }
         let stocks = try await profiles(of: rows.map(\.ticker))
-        return ProviderSession(date: date, rows: rows, stocks: stocks)
+        return ProviderSession(date: date, rows: rows, stocks: stocks, actions: actions)
     }
 
     // MARK: - Requests
@@ -102,22 +116,52 @@ package struct FMPProvider: PriceProvider {
     private func history(of ticker: String, block: FMPBlock) async throws -> FMPHistory {
         let fetchedAt = now()
         let range = [("symbol", ticker), ("from", "\(block.first)"), ("to", "\(block.last)")]
-        let bars = try await list(FMPWire.PriceBar.self, "/historical-price-eod/full", query: range)
+        let bars = try await list(FMPWire.PriceBar.self, Self.pricesPath, query: range)
         // The endpoint's default limit (100) is shorter than a block; 5000 is its documented maximum.
-        let caps = try await list(
-            FMPWire.MarketCap.self, "/historical-market-capitalization", query: range + [("limit", "5000")])
-        var datedBars: [(SessionDate, FMPWire.PriceBar)] = []
-        for (index, bar) in bars.enumerated() {
-            let date = try parseDate(bar.date, field: "[\(index)].date", path: "/historical-price-eod/full", range)
-            if date >= block.first && date <= block.last { datedBars.append((date, bar)) }
-        }
+        let caps = try await list(FMPWire.MarketCap.self, Self.capsPath, query: range + [("limit", "5000")])
+        // `splits` and `dividends` take no date range: a symbol's whole history, newest first, up to the limit.
+        let actionsQuery = [("symbol", ticker), ("limit", "\(Self.actionsLimit)")]
+        let splits = try await list(FMPWire.Split.self, Self.splitsPath, query: actionsQuery)
+        let dividends = try await list(FMPWire.Dividend.self, Self.dividendsPath, query: actionsQuery)
+        let datedBars = try inBlock(bars.map(\.date), bars, block: block, path: Self.pricesPath, range)
         var capsByDate: [SessionDate: Double] = [:]
         for (index, cap) in caps.enumerated() {
-            let date = try parseDate(
-                cap.date, field: "[\(index)].date", path: "/historical-market-capitalization", range)
+            let date = try parseDate(cap.date, field: "[\(index)].date", path: Self.capsPath, range)
             capsByDate[date] = cap.marketCap
         }
-        return FMPHistory.join(ticker: ticker, bars: datedBars, caps: capsByDate, fetchedAt: fetchedAt)
+        let datedSplits = try inBlock(
+            splits.map(\.date), splits, block: block, path: Self.splitsPath, actionsQuery, limited: true)
+        let datedDividends = try inBlock(
+            dividends.map(\.date), dividends, block: block, path: Self.dividendsPath, actionsQuery, limited: true)
+        return FMPHistory.join(
+            ticker: ticker, bars: datedBars, caps: capsByDate, splits: datedSplits, dividends: datedDividends,
+            fetchedAt: fetchedAt)
+    }
+
+    /// The elements of `items` dated (by `dates`, one per element) inside `block`, in their order.
+    ///
+    /// - Throws: `VendorError.invalidField` for a date that does not parse; with `limited`, `VendorError.malformed`
+    ///   when the answer holds the most records a request returns and none of them is dated before the block, as the
+    ///   block's oldest records may then have been cut off.
+    private func inBlock<T>(
+        _ dates: [String], _ items: [T], block: FMPBlock, path: String, _ query: [(String, String)],
+        limited: Bool = false
+    ) throws(VendorError) -> [(SessionDate, T)] {
+        var dated: [(SessionDate, T)] = []
+        var earliest: SessionDate?
+        for (index, (text, item)) in zip(dates, items).enumerated() {
+            let date = try parseDate(text, field: "[\(index)].date", path: path, query)
+            earliest = min(earliest ?? date, date)
+            if date >= block.first && date <= block.last { dated.append((date, item)) }
+        }
+        if limited, items.count >= Self.actionsLimit, let earliest, earliest >= block.first {
+            throw http.error(
+                path, query: query,
+                .malformed(
+                    detail: "\(items.count) records, the most one request returns, none before \(block.first): "
+                        + "older actions of \(block.first)...\(block.last) may be cut off"))
+        }
+        return dated
     }
 
     private func profiles(of tickers: [String]) async throws -> [StockInfo] {

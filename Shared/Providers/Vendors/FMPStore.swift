@@ -1,7 +1,8 @@
 import Contracts
 import TradingCalendar
 
-/// The FMP provider's caches: per-ticker histories of the blocks in use, and company profiles.
+/// The FMP provider's caches: per-ticker histories (rows and corporate actions) of the blocks in use, and company
+/// profiles.
 ///
 /// Only the most recently used blocks are kept, which bounds memory on a multi-year back-fill (it walks forward,
 /// block by block) while keeping the current block for the daily run.
@@ -33,6 +34,12 @@ package actor FMPStore {
     package func rows(on date: SessionDate, tickers: [String], block: FMPBlock) -> [PriceRow] {
         let histories = blocks[block] ?? [:]
         return tickers.compactMap { histories[$0]?.rows[date] }
+    }
+
+    /// The corporate actions of `date`, ticker by ticker in the order of `tickers`.
+    package func actions(on date: SessionDate, tickers: [String], block: FMPBlock) -> [CorporateAction] {
+        let histories = blocks[block] ?? [:]
+        return tickers.flatMap { histories[$0]?.actions[date] ?? [] }
     }
 
     /// The tickers of `tickers` whose profile has not been fetched.

@@ -69,4 +69,72 @@ package enum PolygonWire {
             case weightedSharesOutstanding = "weighted_shares_outstanding"
         }
     }
+
+    /// `GET /v3/reference/splits`: one page of stock splits.
+    package struct SplitsPage: Decodable, Sendable {
+        /// The splits of this page; absent when there are none.
+        package var results: [Split]?
+        /// The URL of the next page (the filters are in its cursor); absent on the last page.
+        package var nextURL: String?
+
+        private enum CodingKeys: String, CodingKey {
+            case results
+            case nextURL = "next_url"
+        }
+    }
+
+    /// One split.
+    package struct Split: Decodable, Sendable {
+        /// The ticker.
+        package var ticker: String
+        /// The date the split takes effect (its ex-date), `YYYY-MM-DD`.
+        package var executionDate: String
+        /// Shares before; required.
+        package var splitFrom: Double
+        /// Shares after; required (a 2-for-1 split is 1 -> 2, a 1-for-10 reverse split 10 -> 1).
+        package var splitTo: Double
+
+        private enum CodingKeys: String, CodingKey {
+            case ticker
+            case executionDate = "execution_date"
+            case splitFrom = "split_from"
+            case splitTo = "split_to"
+        }
+    }
+
+    /// `GET /v3/reference/dividends`: one page of cash dividends.
+    package struct DividendsPage: Decodable, Sendable {
+        /// The dividends of this page; absent when there are none.
+        package var results: [Dividend]?
+        /// The URL of the next page (the filters are in its cursor); absent on the last page.
+        package var nextURL: String?
+
+        private enum CodingKeys: String, CodingKey {
+            case results
+            case nextURL = "next_url"
+        }
+    }
+
+    /// One cash dividend.
+    package struct Dividend: Decodable, Sendable {
+        /// The ticker.
+        package var ticker: String
+        /// The ex-dividend date, `YYYY-MM-DD`.
+        package var exDividendDate: String
+        /// The amount per share; required.
+        package var cashAmount: Double
+        /// `CD` regular, `SC` special, `LT` / `ST` long- / short-term capital gain distribution; required.
+        package var dividendType: String
+        /// The currency of `cashAmount` (`USD`).
+        package var currency: String?
+        /// Payments a year (0 one-time, 1, 2, 4, 12).
+        package var frequency: Int?
+
+        private enum CodingKeys: String, CodingKey {
+            case ticker, currency, frequency
+            case exDividendDate = "ex_dividend_date"
+            case cashAmount = "cash_amount"
+            case dividendType = "dividend_type"
+        }
+    }
 }

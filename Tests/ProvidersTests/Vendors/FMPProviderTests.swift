@@ -10,11 +10,13 @@ import TradingCalendar
 
 @Suite("FMP provider against a stub server")
 struct FMPProviderTests {
-    static let prices = "/stable/historical-price-eod/full"
+    static let prices = "/stable/historical-price-eod/non-split-adjusted"
     static let caps = "/stable/historical-market-capitalization"
+    static let splits = "/stable/splits"
+    static let dividends = "/stable/dividends"
     static let profile = "/stable/profile"
 
-    /// A server answering the two fixture tickers by their `symbol` parameter.
+    /// A server answering the fixture tickers (AAPL, MSFT, NVDA) by their `symbol` parameter.
     static func fixtureServer(overrides: StubScript? = nil) throws -> StubHTTPServer {
         try StubHTTPServer { request in
             if let overrides, case let reply = overrides.reply(request), !isNotFound(reply) { return reply }
@@ -22,6 +24,8 @@ struct FMPProviderTests {
             switch request.path {
             case prices: return .fixture("fmp-prices-\(symbol).json")
             case caps: return .fixture("fmp-marketcap-\(symbol).json")
+            case splits: return .fixture("fmp-splits-\(symbol).json")
+            case dividends: return .fixture("fmp-dividends-\(symbol).json")
             case profile: return .fixture("fmp-profile-\(symbol).json")
             default: return .json("[]", status: 404)
             }
@@ -46,7 +50,7 @@ struct FMPProviderTests {
             windowDays: 365, now: now, logger: Logger(label: "test.fmp"))
     }
 
-    @Test("a well-formed day gives exact rows, vendor market caps and profiles; the key travels as apikey")
+    @Test("a well-formed day gives exact as-traded rows, vendor market caps and profiles; the key travels as apikey")
     func wellFormed() async throws {
         let server = try Self.fixtureServer()
         defer { server.stop() }
@@ -63,12 +67,19 @@ struct FMPProviderTests {
                 StockInfo(ticker: "AAPL", name: "Apple Inc.", sector: "Technology", exchange: "NASDAQ"),
                 StockInfo(ticker: "MSFT", name: "Microsoft Corporation", sector: "Technology", exchange: "NASDAQ"),
             ])
-        #expect(server.requests.count == 6)
+        // Neither has a split or a dividend that day (their fixtures have some on other days).
+        #expect(session.actions.isEmpty)
+        #expect(server.requests.count == 10)
         #expect(server.requests.allSatisfy { $0.query["apikey"] == VendorTestKit.key })
         let history = try #require(server.requests(to: Self.prices).first)
         // 2024-03-05 is day 19787, in block 54 of 365 days: days 19710 ... 20074.
         #expect(history.query["from"] == "2023-12-19" && history.query["to"] == "2024-12-17")
         #expect(server.requests(to: Self.caps).allSatisfy { $0.query["limit"] == "5000" })
+        // The actions endpoints take no range: the symbol's history up to their documented maximum.
+        for path in [Self.splits, Self.dividends] {
+            #expect(server.requests(to: path).map { $0.query["symbol"] } == ["AAPL", "MSFT"])
+            #expect(server.requests(to: path).allSatisfy { $0.query["limit"] == "1000" && $0.query["from"] == nil })
+        }
     }
 
     @Test("a day without a vendor market cap carries the shares implied by the day before")
@@ -90,7 +101,7 @@ struct FMPProviderTests {
         let first = server.requests.count
         let second = try #require(try await provider.session(day("2024-03-06")))
         #expect(second.rows.count == 2)
-        #expect(first == 6 && server.requests.count == 6)
+        #expect(first == 10 && server.requests.count == 10)
     }
 
     @Test("a weekend or holiday without data is nil; a fresh session without data is not yet available")
@@ -125,7 +136,8 @@ struct FMPProviderTests {
         let server = try StubHTTPServer { request in
             switch (request.path, request.query["symbol"] ?? "") {
             case (Self.prices, "MSFT"):
-                return .json(#"[{"date": "2024-03-05", "close": 402.65}, {"date": "2024-03-04", "close": 414.92}]"#)
+                return .json(
+                    #"[{"date": "2024-03-05", "adjClose": 402.65}, {"date": "2024-03-04", "adjClose": 414.92}]"#)
             case (Self.prices, let symbol): return .fixture("fmp-prices-\(symbol).json")
             case (Self.caps, let symbol): return .fixture("fmp-marketcap-\(symbol).json")
             case (Self.profile, let symbol): return .fixture("fmp-profile-\(symbol).json")
@@ -148,7 +160,7 @@ struct FMPProviderTests {
     @Test("a history fetched before a date settled is fetched again for that date")
     func liveEdge() async throws {
         let script = StubScript([
-            Self.prices: [.json(#"[{"date": "2024-03-04", "close": 175.1}]"#), .fixture("fmp-prices-AAPL.json")],
+            Self.prices: [.json(#"[{"date": "2024-03-04", "adjClose": 175.1}]"#), .fixture("fmp-prices-AAPL.json")],
             Self.caps: [
                 .json(#"[{"date": "2024-03-04", "marketCap": 2703912117200}]"#), .fixture("fmp-marketcap-AAPL.json"),
             ],
@@ -173,20 +185,20 @@ struct FMPProviderTests {
         }
         #expect(error?.vendor == "fmp")
         #expect(error?.kind == .malformed(detail: "not valid JSON"))
-        #expect(error?.endpoint.hasPrefix("/historical-price-eod/full?symbol=") == true)
+        #expect(error?.endpoint.hasPrefix("/historical-price-eod/non-split-adjusted?symbol=") == true)
         #expect(error.map { "\($0)".contains(VendorTestKit.key) } == false)
     }
 
     @Test("a missing required field names the field")
     func missingField() async throws {
-        let body = #"[{"date": "2024-03-05", "open": 1.0}]"#
+        let body = #"[{"date": "2024-03-05", "adjOpen": 1.0}]"#
         let server = try Self.fixtureServer(overrides: StubScript([Self.prices: [.json(body)]]))
         defer { server.stop() }
         let error = await #expect(throws: PermanentVendorError.self) {
             try await Self.provider(server).session(day("2024-03-05"))
         }
-        #expect(error?.kind == .missingField(field: "[0].close"))
-        #expect(error.map { "\($0)" }?.contains("missing required field '[0].close'") == true)
+        #expect(error?.kind == .missingField(field: "[0].adjClose"))
+        #expect(error.map { "\($0)" }?.contains("missing required field '[0].adjClose'") == true)
     }
 
     @Test("FMP's error object and a 401 echoing the key become rejections with the key cut out")
@@ -220,7 +232,7 @@ struct FMPProviderTests {
         let provider = Self.provider(
             server, clock: clock, rate: TokenBucket.Limits(capacity: 1, refillPerSecond: 1), tickers: ["AAPL"])
         _ = try await provider.session(day("2024-03-05"))
-        #expect(server.requests.count == 3)
-        #expect(clock.sleeps == [.seconds(1), .seconds(1)])
+        #expect(server.requests.count == 5)
+        #expect(clock.sleeps == Array(repeating: .seconds(1), count: 4))
     }
 }

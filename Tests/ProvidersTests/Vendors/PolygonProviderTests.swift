@@ -11,12 +11,18 @@ import TradingCalendar
 @Suite("Polygon provider against a stub server")
 struct PolygonProviderTests {
     static let grouped = "/v2/aggs/grouped/locale/us/market/stocks/2024-03-05"
+    static let splits = "/v3/reference/splits"
+    static let dividends = "/v3/reference/dividends"
     static func details(_ ticker: String) -> String { "/v3/reference/tickers/\(ticker)" }
+    /// A reference list without results, as Polygon answers a day without splits or dividends.
+    static let noActions = StubHTTPServer.Reply.json(#"{"results": [], "status": "OK", "request_id": "0"}"#)
 
-    /// The fixture day: seven bars, details for AAPL, MSFT, BRK.B and SPY, none for NVDA (404).
+    /// The fixture day: seven bars, no splits or dividends, details for AAPL, MSFT, BRK.B and SPY, none for NVDA (404).
     static func script() -> StubScript {
         StubScript([
             grouped: [.fixture("polygon-grouped-2024-03-05.json")],
+            splits: [noActions],
+            dividends: [noActions],
             details("AAPL"): [.fixture("polygon-details-AAPL.json")],
             details("MSFT"): [.fixture("polygon-details-MSFT.json")],
             details("BRK.B"): [.fixture("polygon-details-BRK.B.json")],
@@ -36,7 +42,7 @@ struct PolygonProviderTests {
             detailsTTL: ttl, clock: clock, now: { VendorTestKit.later }, logger: Logger(label: "test.polygon"))
     }
 
-    @Test("grouped bars of the day's largest by dollar volume, market cap = close x shares; the key as a bearer token")
+    @Test("as-traded grouped bars of the day's largest by dollar volume, market cap = close x shares; a bearer key")
     func wellFormed() async throws {
         let script = Self.script()
         let server = try StubHTTPServer(handler: script.reply)
@@ -66,31 +72,12 @@ struct PolygonProviderTests {
             ])
         // The two smallest by dollar volume were never looked up.
         #expect(server.requests(to: Self.details("XYZW")).isEmpty && server.requests(to: Self.details("ABCDW")).isEmpty)
-        #expect(server.requests.count == 7)
-        #expect(server.requests(to: Self.grouped).map { $0.query["adjusted"] } == ["true", "false"])
+        #expect(session.actions.isEmpty)
+        #expect(server.requests.count == 8)
+        #expect(server.requests(to: Self.grouped).map { $0.query["adjusted"] } == ["false"])
         #expect(server.requests.allSatisfy { $0.headers["authorization"] == "Bearer \(VendorTestKit.key)" })
         #expect(server.requests.allSatisfy { !$0.target.contains(VendorTestKit.key) })
         #expect(server.requests(to: Self.details("AAPL")).first?.query["date"] == "2024-03-05")
-    }
-
-    @Test("after a later split: split-adjusted prices, market cap from the price as traded times that day's shares")
-    func split() async throws {
-        let adjusted =
-            #"{"resultsCount": 1, "results": [{"T": "NVDA", "o": 85.27, "h": 86.097, "l": 83.417, "c": 85.964, "#
-            + #""v": 570000000, "vw": 85.5}]}"#
-        let traded =
-            #"{"resultsCount": 1, "results": [{"T": "NVDA", "o": 852.7, "h": 860.97, "l": 834.17, "c": 859.64, "#
-            + #""v": 57000000, "vw": 855.0}]}"#
-        let details = #"{"results": {"ticker": "NVDA", "type": "CS", "share_class_shares_outstanding": 2500000000}}"#
-        let server = try StubHTTPServer { request in
-            if request.path == Self.grouped { return .json(request.query["adjusted"] == "false" ? traded : adjusted) }
-            return .json(details)
-        }
-        defer { server.stop() }
-        let session = try #require(try await Self.provider(server).session(day("2024-03-05")))
-        let row = try #require(session.rows.first)
-        #expect(row.close == 85.964 && row.open == 85.27 && row.volume == 570_000_000)
-        #expect(row.marketCap == 859.64 * 2_500_000_000)
     }
 
     @Test("ticker details are cached for their TTL, then fetched again")
@@ -103,7 +90,7 @@ struct PolygonProviderTests {
         let first = try await provider.session(day("2024-03-05"))
         _ = try await provider.session(day("2024-03-05"))
         #expect(server.requests(to: Self.details("AAPL")).count == 1)
-        #expect(server.requests(to: Self.grouped).count == 4)
+        #expect(server.requests(to: Self.grouped).count == 2)
         clock.advance(by: .seconds(3601))
         let third = try await provider.session(day("2024-03-05"))
         #expect(server.requests(to: Self.details("AAPL")).count == 2)
@@ -141,7 +128,7 @@ struct PolygonProviderTests {
             try await Self.provider(server).session(day("2024-03-05"))
         }
         #expect(error?.vendor == "polygon")
-        #expect(error?.endpoint == Self.grouped + "?adjusted=true")
+        #expect(error?.endpoint == Self.grouped + "?adjusted=false")
         #expect(error?.kind == .missingField(field: "results[1].c"))
     }
 

@@ -21,7 +21,8 @@ struct VendorProvidersTests {
         #expect(provider.name == "fmp")
         let session = try #require(try await provider.session(day("2024-03-05")))
         #expect(session.rows.map(\.ticker) == ["MSFT"] && session.rows[0].marketCap == 2_992_594_300_000)
-        #expect(server.requests.count == 3)
+        // Prices, market caps, splits, dividends and the profile.
+        #expect(server.requests.count == 5)
         #expect(server.requests.allSatisfy { $0.query["apikey"] == VendorTestKit.key && $0.query["symbol"] == "MSFT" })
     }
 
@@ -40,7 +41,8 @@ struct VendorProvidersTests {
         let session = try #require(try await provider.session(day("2024-03-05")))
         // The top three by dollar volume are NVDA, SPY (an ETF, left out) and AAPL.
         #expect(session.rows.map(\.ticker) == ["NVDA", "AAPL"])
-        #expect(server.requests.count == 5)
+        // The grouped day, its splits and its dividends, and three details.
+        #expect(server.requests.count == 6)
         #expect(server.requests.allSatisfy { $0.headers["authorization"] == "Bearer \(VendorTestKit.key)" })
         #expect(server.requests.allSatisfy { $0.query["apiKey"] == nil && $0.query["apikey"] == nil })
     }

@@ -314,6 +314,10 @@ extension BuildStage {
         guard let last = records.last(where: { calendar.isSession($0.date) }),
             let input = try await view.rows(on: last.date)
         else { return (0, nil) }
+        // Every session's actions in one request rather than one per session as the engine walks the series.
+        if let first = records.first(where: { calendar.isSession($0.date) }) {
+            _ = try await view.actions(after: first.date.adding(days: -1), through: last.date)
+        }
         let stocks = engine.calculator.definition.universe.isAll ? [] : try await view.stocks(on: last.date)
         let plan = try await engine.build(
             arrived: last.date, batchID: input.batchID, rows: input.rows,

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # `make up NATS_CLUSTER=3 API_REPLICAS=2` as the README promises: three clustered nats-servers with every stream on
 # three of them, two API processes that answer alike, a back-fill that completes and is stored while one nats-server
-# is SIGKILLed, the node back with `up`, and `down` leaving nothing. Refused shapes fail at start, naming the cause:
-# STORAGE_REPLICAS=2 on SQLite, a second storage on one DATA_DIR, NATS_REPLICAS out of range.
+# is SIGKILLed, the node back with `up`, and `down` leaving nothing; `indexctl restore` then sets every node's store
+# aside. Refused shapes fail at start, naming the cause: STORAGE_REPLICAS=2 on SQLite, a second storage on one
+# DATA_DIR, NATS_REPLICAS out of range.
 #   BIN_DIR=.build/debug scripts/test-cluster.sh
 source "$(dirname "$0")/test-lib.sh"
 # Few tickers and no scheduled fetch: the test is about the broker and the processes, not the market.
@@ -39,8 +40,10 @@ while true; do
     ports+=("$A" $((A + 1)))
     [ "$(printf '%s\n' "${ports[@]}" | sort -u | wc -l)" -eq ${#ports[@]} ] || continue
     busy=0
-    for port in "${ports[@]}"; do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && busy=1; done
-    [ "$busy" -eq 0 ] && break
+    for port in "${ports[@]}"; do
+        if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then busy=1; fi
+    done
+    if [ "$busy" -eq 0 ]; then break; fi
 done
 DIR_C="$WORK/C"
 NATS_C="nats://127.0.0.1:$P"
@@ -163,6 +166,17 @@ for _ in $(seq 1 100); do n1_current && break; sleep 0.2; done
 n1_current || fail "n1 did not catch up: n1 $(last_sequences "$P" 2>&1), n2 $(last_sequences "$((P + 1))")"
 pass "up restarted just nats-server-1; it is healthy and holds every stream up to the last message n2 has"
 
+# indexctl restore knows the cluster's stores: refused while a node runs (storage stopped), then it sets all aside.
+"$BIN_DIR/indexctl" backup --nats-url "$URLS" --to "$WORK/c.sqlite" >"$WORK/backup.txt" 2>&1 \
+    || fail "backup: $(cat "$WORK/backup.txt")"
+kill -TERM "${PID[storage]}"
+wait_gone "${PID[storage]}"
+if "$BIN_DIR/indexctl" restore --from "$WORK/c.sqlite" --data-dir "$DIR_C" >"$WORK/restore-refused.txt" 2>&1; then
+    fail "restore went ahead while the cluster ran"
+fi
+grep -q "nats-server-[123] (pid [0-9]*) runs on a JetStream store" "$WORK/restore-refused.txt" \
+    || fail "restore refused without naming a node: $(cat "$WORK/restore-refused.txt")"
+
 # `down` stops every process; none is left.
 in_stack C "$STACK" down >"$WORK/c-down.txt"
 for process in "${PROCESSES[@]}"; do
@@ -176,4 +190,13 @@ for file in /proc/[0-9]*/cmdline; do
 done
 [ ${#left[@]} -eq 0 ] || fail "processes still name $WORK: ${left[*]}"
 pass "down stopped all ${#PROCESSES[@]} processes; none is left"
+
+"$BIN_DIR/indexctl" restore --from "$WORK/c.sqlite" --data-dir "$DIR_C" >"$WORK/restore.txt" 2>&1 \
+    || fail "restore after down: $(cat "$WORK/restore.txt")"
+for i in 1 2 3; do
+    [ ! -e "$DIR_C/jetstream-$i" ] && ls -d "$DIR_C/jetstream-$i.before-restore-"* >/dev/null 2>&1 \
+        || fail "restore did not set aside jetstream-$i: $(cat "$WORK/restore.txt")"
+done
+pass "indexctl restore refuses while a node runs, and after down sets aside jetstream-1..3 ($(grep -o 'restored[^:]*' \
+    "$WORK/restore.txt"))"
 echo "test-cluster: all checks passed in $SECONDS s"

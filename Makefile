@@ -4,10 +4,13 @@ DATA_DIR ?= ./.data
 NATS_URL ?= nats://127.0.0.1:4222
 API_PORT ?= 8080
 BIN_DIR ?= .build/release
-export DATA_DIR NATS_URL API_PORT BIN_DIR
+## The stack's shape, passed on when set (scripts/stack.sh: 1 each, or what the running stack was started with):
+## NATS_CLUSTER nats-servers in a cluster, API_REPLICAS API processes, STORAGE_REPLICAS storage processes.
+export NATS_CLUSTER API_REPLICAS STORAGE_REPLICAS NATS_REPLICAS
+export DATA_DIR NATS_URL API_PORT BIN_DIR NATS_CLUSTER API_REPLICAS STORAGE_REPLICAS
 INDEXCTL := $(BIN_DIR)/indexctl
 
-.PHONY: deps build release lint test test-scripts compose-check demo up down status clean bench
+.PHONY: deps build release lint test test-scripts compose-check demo up check-stack down status clean bench
 
 deps:
 	@scripts/deps.sh
@@ -34,14 +37,20 @@ test: deps compose-check lint
 ## make up/down/status (two stacks side by side) and backup/restore, on built executables in BIN_DIR.
 test-scripts:
 	scripts/test-stack.sh
+	scripts/test-cluster.sh
 	scripts/test-backup.sh
 
-## The compose deployment is valid (no Docker engine is needed for this).
+## The compose deployments are valid (no Docker engine is needed for this).
 compose-check:
 	docker-compose -f compose/docker-compose.yml config --quiet
+	docker-compose -f compose/docker-compose.cluster.yml config --quiet
 
-up: release
+## A shape the stack refuses (STORAGE_REPLICAS=2 on SQLite) fails before anything is built.
+up: check-stack release
 	@scripts/stack.sh up
+
+check-stack:
+	@scripts/stack.sh check
 
 down:
 	@scripts/stack.sh down

@@ -29,9 +29,19 @@ package final class JetStream: @unchecked Sendable {
     // MARK: Topology
 
     /// Creates every stream and consumer that does not exist and updates those that do; safe to run on every start.
+    ///
+    /// The streams at once, then the consumers at once: in a cluster each new one waits for its own Raft group to
+    /// elect a leader, seconds each, so one after another they kept a fresh three-node cluster unready for over
+    /// half a minute.
     package func ensure(_ topology: Topology) async throws {
-        for stream in topology.streams { try await ensureStream(stream) }
-        for consumer in topology.consumers { try await ensureConsumer(consumer) }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for stream in topology.streams { group.addTask { try await self.ensureStream(stream) } }
+            try await group.waitForAll()
+        }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for consumer in topology.consumers { group.addTask { try await self.ensureConsumer(consumer) } }
+            try await group.waitForAll()
+        }
     }
 
     /// Creates or updates one stream.
@@ -62,6 +72,7 @@ package final class JetStream: @unchecked Sendable {
         config.MaxAge = spec.maxAge.nanoseconds
         config.Duplicates = spec.duplicateWindow.nanoseconds
         config.MaxMsgSize = spec.maxMessageSize
+        config.Replicas = Int64(spec.replicas)
         var subjects: [UnsafePointer<CChar>?] = spec.subjects.map { strings($0) }
         var error = jsErrCode(0)
         var info: UnsafeMutablePointer<jsStreamInfo>?

@@ -24,6 +24,8 @@ package struct StreamSpec: Sendable, Equatable {
     package var maxMessageSize: Int32
     /// What the stream is for.
     package var description: String
+    /// The servers of a cluster that each keep a copy (1: one server, no copy; 3 in a three-node cluster).
+    package var replicas: Int
 
     /// Describes a file-backed stream.
     package init(
@@ -33,6 +35,7 @@ package struct StreamSpec: Sendable, Equatable {
         maxAge: Duration,
         duplicateWindow: Duration = .seconds(120),
         maxMessageSize: Int32 = -1,
+        replicas: Int = 1,
         description: String
     ) {
         self.name = name
@@ -41,6 +44,7 @@ package struct StreamSpec: Sendable, Equatable {
         self.maxAge = maxAge
         self.duplicateWindow = duplicateWindow
         self.maxMessageSize = maxMessageSize
+        self.replicas = replicas
         self.description = description
     }
 }
@@ -103,5 +107,12 @@ package struct Topology: Sendable {
     /// The stream with this name.
     package func stream(_ name: String) -> StreamSpec? {
         streams.first { $0.name == name }
+    }
+
+    /// The same topology with every stream kept on `replicas` servers; consumers follow their stream's replicas.
+    package func replicated(_ replicas: Int) -> Topology {
+        var replicated = self
+        for index in replicated.streams.indices { replicated.streams[index].replicas = replicas }
+        return replicated
     }
 }

@@ -6,6 +6,11 @@ package struct CommonOptions: ParsableArguments, Sendable {
     @Option(name: .customLong("nats-url"), help: "NATS server URL(s), comma-separated (NATS_URL).")
     package var natsURL: String?
 
+    @Option(
+        name: .customLong("nats-replicas"),
+        help: "Servers of a NATS cluster that keep each stream, 1 to 5 (NATS_REPLICAS).")
+    package var natsReplicas: Int?
+
     @Option(name: .customLong("data-dir"), help: "Data directory (DATA_DIR).")
     package var dataDirectory: String?
 
@@ -68,6 +73,7 @@ package struct CommonOptions: ParsableArguments, Sendable {
     ) throws -> ServiceConfiguration {
         var environment = environment
         environment["NATS_URL"] = natsURL ?? environment["NATS_URL"]
+        environment["NATS_REPLICAS"] = natsReplicas.map(String.init) ?? environment["NATS_REPLICAS"]
         environment["DATA_DIR"] = dataDirectory ?? environment["DATA_DIR"]
         environment["HEALTH_PORT"] = healthPort.map(String.init) ?? environment["HEALTH_PORT"]
         environment["LOG_LEVEL"] = logLevel ?? environment["LOG_LEVEL"]

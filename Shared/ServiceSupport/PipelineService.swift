@@ -17,6 +17,9 @@ package protocol PipelineService {
     static func readinessChecks(_ context: ServiceRuntime) -> [ReadinessCheck]
     /// The HTTP endpoint: by default health, readiness and metrics on the health address.
     static func httpEndpoint(_ context: ServiceRuntime, _ endpoint: HTTPEndpoint) throws -> any Service
+    /// What the executable must hold alone for as long as it runs (storage: its SQLite `DATA_DIR`), taken before it
+    /// connects; throwing stops the process at start.
+    static func claimExclusively(_ configuration: ServiceConfiguration) throws -> (any Sendable)?
 }
 
 extension PipelineService {
@@ -30,6 +33,9 @@ extension PipelineService {
     package static func httpEndpoint(_ context: ServiceRuntime, _ endpoint: HTTPEndpoint) throws -> any Service {
         try HTTPEndpoint.healthOnly(context, endpoint)
     }
+
+    /// Nothing.
+    package static func claimExclusively(_ configuration: ServiceConfiguration) throws -> (any Sendable)? { nil }
 
     /// Runs the service until SIGTERM/SIGINT (or, with no signals, until the task is cancelled).
     package static func run(
@@ -57,7 +63,12 @@ package struct ServiceCommand<Service: PipelineService>: AsyncParsableCommand {
     package init() {}
 
     /// Runs the service until SIGTERM.
+    ///
+    /// Only the executable claims its exclusive resources: in-process tests run services on shared directories.
     package func run() async throws {
-        try await Service.run(configuration: common.configuration(service: Service.name))
+        let configuration = try common.configuration(service: Service.name)
+        let claim = try Service.claimExclusively(configuration)
+        try await Service.run(configuration: configuration)
+        withExtendedLifetime(claim) {}
     }
 }

@@ -9,6 +9,8 @@ package struct ServiceConfiguration: Sendable, Equatable {
     package var dataDirectory: String
     /// `NATS_URL`: comma-separated server URLs.
     package var natsURL: String
+    /// `NATS_REPLICAS`: the servers of a NATS cluster that keep each stream (1 to 5; 3 in a three-node cluster).
+    package var natsReplicas: Int
     /// `API_HOST`.
     package var apiHost: String
     /// `API_PORT`.
@@ -58,6 +60,7 @@ package struct ServiceConfiguration: Sendable, Equatable {
         }
         dataDirectory = value("DATA_DIR") ?? "./.data"
         natsURL = value("NATS_URL") ?? "nats://127.0.0.1:4222"
+        natsReplicas = try integer("NATS_REPLICAS", default: 1, range: 1...5)
         apiHost = value("API_HOST") ?? "127.0.0.1"
         apiPort = try integer("API_PORT", default: 8080, range: 0...65535)
         healthPort = try integer("HEALTH_PORT", default: Self.defaultHealthPort(for: service), range: 0...65535)

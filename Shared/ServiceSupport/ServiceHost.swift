@@ -67,7 +67,8 @@ package enum ServiceHost {
             throw error
         }
         let context = ServiceRuntime(name: name, configuration: configuration, logger: logger, pipeline: pipeline)
-        let topology = TopologyService(jetStream: pipeline.jetStream, logger: logger)
+        let topology = TopologyService(
+            jetStream: pipeline.jetStream, replicas: configuration.natsReplicas, logger: logger)
 
         let own: [any Service]
         do {
@@ -178,12 +179,14 @@ extension ServiceHost {
 /// Ensures the pipeline topology at start-up, retrying while NATS is unreachable.
 package final class TopologyService: Service, Sendable {
     private let jetStream: JetStream
+    private let topology: Topology
     private let logger: Logger
     private let ready = Atomic(false)
 
-    /// A service that ensures ``Topology/pipeline``.
-    package init(jetStream: JetStream, logger: Logger) {
+    /// A service that ensures ``Topology/pipeline`` with every stream on `replicas` servers (`NATS_REPLICAS`).
+    package init(jetStream: JetStream, replicas: Int = 1, logger: Logger) {
         self.jetStream = jetStream
+        self.topology = Topology.pipeline.replicated(replicas)
         self.logger = logger
     }
 
@@ -202,10 +205,14 @@ package final class TopologyService: Service, Sendable {
         var attempt = 0
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             do {
-                try await jetStream.ensure(.pipeline)
+                try await jetStream.ensure(topology)
                 ready.store(true, ordering: .releasing)
                 logger.info(
-                    "JetStream topology ensured", metadata: ["nats.streams": "\(Topology.pipeline.streams.count)"])
+                    "JetStream topology ensured",
+                    metadata: [
+                        "nats.streams": "\(topology.streams.count)",
+                        "nats.replicas": "\(topology.streams.first?.replicas ?? 1)",
+                    ])
                 break
             } catch {
                 attempt += 1

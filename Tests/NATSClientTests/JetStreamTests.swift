@@ -33,6 +33,23 @@ struct JetStreamTests {
         }
     }
 
+    @Test("a stream's replicas reach the server: R1 is created, R3 is refused by a server outside a cluster")
+    func replicasReachTheServer() async throws {
+        let environment = try await NATSTestEnvironment()
+        let name = uniqueName("R")
+        var stream = StreamSpec(
+            name: name, subjects: ["test.\(name.lowercased()).>"], retention: .limits, maxAge: .seconds(3600),
+            description: "test"
+        )
+        try await environment.jetStream.ensureStream(stream)
+        stream.name += "3"
+        stream.subjects = ["test.\(stream.name.lowercased()).>"]
+        stream.replicas = 3
+        let error = await #expect(throws: NATSError.self) { try await environment.jetStream.ensureStream(stream) }
+        #expect("\(error.map { "\($0)" } ?? "")".contains("replicas"), "\(String(describing: error))")
+        await environment.shutdown()
+    }
+
     @Test("published messages are consumed in order and stay acknowledged")
     func publishConsumeAck() async throws {
         let fixture = try await Fixture()

@@ -50,8 +50,11 @@ extension IndexCtl {
             try files.createDirectory(atPath: dataDirectory, withIntermediateDirectories: true)
             let target = databasePath(dataDirectory: dataDirectory)
             if files.fileExists(atPath: target) { try refuseIfInUse(target) }
-            let jetStreamStore = (dataDirectory as NSString).appendingPathComponent("jetstream")
-            if files.fileExists(atPath: jetStreamStore) { try refuseIfBrokerRuns(dataDirectory) }
+            // `make up` keeps one store, or one a node with NATS_CLUSTER (jetstream-1, jetstream-2, ...).
+            let jetStreamStores = (["jetstream"] + (1...Self.mostClusterNodes).map { "jetstream-\($0)" })
+                .map { (dataDirectory as NSString).appendingPathComponent($0) }
+                .filter { files.fileExists(atPath: $0) }
+            if !jetStreamStores.isEmpty { try refuseIfBrokerRuns(dataDirectory) }
 
             let staging = target + ".restoring"
             removeDatabaseFiles(staging)
@@ -97,7 +100,7 @@ extension IndexCtl {
                 }
                 kept = "; the replaced database is kept as \(aside)"
             }
-            if files.fileExists(atPath: jetStreamStore) {
+            for jetStreamStore in jetStreamStores {
                 // The local broker's store describes a pipeline history newer than the backup: consumers past
                 // messages the backup lacks, and message ids JetStream still de-duplicates (for 10 minutes), which
                 // would silently drop the back-fill's re-published results. The stack starts on a fresh store.
@@ -193,17 +196,23 @@ extension IndexCtl {
 
         /// Fails when the local stack's nats-server (`make up`) runs on this data directory's JetStream store.
         private static func refuseIfBrokerRuns(_ dataDirectory: String) throws {
-            let pidFile = (dataDirectory as NSString).appendingPathComponent("run/nats-server.pid")
-            guard let text = try? String(contentsOfFile: pidFile, encoding: .utf8),
-                let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)), kill(pid, 0) == 0,
-                let commandLine = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline"),
-                let argv0 = commandLine.split(separator: 0).first,
-                (String(decoding: argv0, as: UTF8.self) as NSString).lastPathComponent == "nats-server"
-            else { return }
-            throw OperatorError(
-                "nats-server (pid \(pid)) runs on \(dataDirectory)/jetstream: stop the stack first: make down"
-            )
+            for name in ["nats-server"] + (1...mostClusterNodes).map({ "nats-server-\($0)" }) {
+                let pidFile = (dataDirectory as NSString).appendingPathComponent("run/\(name).pid")
+                guard let text = try? String(contentsOfFile: pidFile, encoding: .utf8),
+                    let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)), kill(pid, 0) == 0,
+                    let commandLine = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline"),
+                    let argv0 = commandLine.split(separator: 0).first,
+                    (String(decoding: argv0, as: UTF8.self) as NSString).lastPathComponent == "nats-server"
+                else { continue }
+                throw OperatorError(
+                    "\(name) (pid \(pid)) runs on a JetStream store under \(dataDirectory): "
+                        + "stop the stack first: make down"
+                )
+            }
         }
+
+        /// The most nodes `make up NATS_CLUSTER=N` starts (scripts/stack.sh).
+        static let mostClusterNodes = 5
 
         private static func removeDatabaseFiles(_ path: String) {
             for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }

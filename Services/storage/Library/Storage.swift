@@ -13,6 +13,11 @@ package enum Storage: PipelineService {
     package static let abstract = "The single writer of the SQLite database; answers storage queries."
     package static let name = "storage"
 
+    /// The SQLite database has one writer: a second storage process on the same `DATA_DIR` stops at start.
+    package static func claimExclusively(_ configuration: ServiceConfiguration) throws -> (any Sendable)? {
+        try StorageLock(dataDirectory: configuration.dataDirectory)
+    }
+
     /// Four writers (prices, rejections, index results, composition changes), the request responders and the
     /// dead-letter watcher.
     package static func parts(_ runtime: ServiceRuntime) async throws -> [any Service] {

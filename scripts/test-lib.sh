@@ -59,7 +59,8 @@ stack_up() {
 # Waits until every service of stack <name> answers `indexctl ping` as ready.
 wait_ready() {
     local nats="NATS_$1"
-    for _ in $(seq 1 150); do
+    # 60 s: a fresh three-node cluster elects a leader per stream and consumer before its services are ready.
+    for _ in $(seq 1 300); do
         "$BIN_DIR/indexctl" ping --nats-url "${!nats}" >/dev/null 2>&1 && return 0
         sleep 0.2
     done

@@ -30,17 +30,60 @@ package final class JetStream: @unchecked Sendable {
 
     /// Creates every stream and consumer that does not exist and updates those that do; safe to run on every start.
     ///
-    /// The streams at once, then the consumers at once: in a cluster each new one waits for its own Raft group to
-    /// elect a leader, seconds each, so one after another they kept a fresh three-node cluster unready for over
-    /// half a minute.
+    /// Updates go one at a time: nats-server 2.9.10 crashed (a nil pointer in `updateWithAdvisory`) when one process
+    /// sent concurrent updates of its streams. Missing streams, then missing consumers, are created at once: in a
+    /// cluster each waits seconds for its own Raft group to elect a leader, and one after another they kept a fresh
+    /// three-node cluster unready for over half a minute.
     package func ensure(_ topology: Topology) async throws {
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            for stream in topology.streams { group.addTask { try await self.ensureStream(stream) } }
-            try await group.waitForAll()
+        var missingStreams: [StreamSpec] = []
+        for stream in topology.streams {
+            if try await exists(stream: stream.name) {
+                try await ensureStream(stream)
+            } else {
+                missingStreams.append(stream)
+            }
         }
         try await withThrowingTaskGroup(of: Void.self) { group in
-            for consumer in topology.consumers { group.addTask { try await self.ensureConsumer(consumer) } }
+            for stream in missingStreams { group.addTask { try await self.ensureStream(stream) } }
             try await group.waitForAll()
+        }
+        var missingConsumers: [ConsumerSpec] = []
+        for consumer in topology.consumers {
+            if try await exists(consumer: consumer.durable, stream: consumer.stream) {
+                try await ensureConsumer(consumer)
+            } else {
+                missingConsumers.append(consumer)
+            }
+        }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for consumer in missingConsumers { group.addTask { try await self.ensureConsumer(consumer) } }
+            try await group.waitForAll()
+        }
+    }
+
+    /// Whether the server has stream `name`.
+    private func exists(stream name: String) async throws -> Bool {
+        let box = UncheckedSendable(self)
+        return try await runBlocking {
+            var info: UnsafeMutablePointer<jsStreamInfo>?
+            var error = jsErrCode(0)
+            guard js_GetStreamInfo(&info, box.value.context, name, nil, &error) == NATS_OK else { return false }
+            jsStreamInfo_Destroy(info)
+            return true
+        }
+    }
+
+    /// Whether stream `stream` has the durable consumer `durable`.
+    private func exists(consumer durable: String, stream: String) async throws -> Bool {
+        let box = UncheckedSendable(self)
+        return try await runBlocking {
+            var info: UnsafeMutablePointer<jsConsumerInfo>?
+            var error = jsErrCode(0)
+            guard js_GetConsumerInfo(&info, box.value.context, stream, durable, nil, &error) == NATS_OK else {
+                return false
+            }
+            jsConsumerInfo_Destroy(info)
+            return true
         }
     }
 

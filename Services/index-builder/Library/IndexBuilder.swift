@@ -257,12 +257,7 @@ extension BuildStage {
         let engine = IndexBuildEngine(calculator: IndexCalculator(definition: stored.definition), calendar: calendar)
         var job: JobRecord?
         if let jobID = stored.jobID { job = try await loadJob(jobID) }
-        if var running = job, !running.status.isFinal {
-            running.status = .running
-            running.updatedAt = Date()
-            try await publisher.publish(running)
-            job = running
-        }
+        job = try await settle(job, .running)
         let started = ContinuousClock.now
         do {
             let view = try await StorageView.load(storage: storage, index: id, held: held.values.map(\.message))
@@ -272,35 +267,43 @@ extension BuildStage {
             addedLanes.insert(id)
             // Storage holds the history once its index consumer is idle: then the job is done.
             try await waitForStoredResults()
-            let elapsed = (ContinuousClock.now - started).components
-            historyTimer.recordNanoseconds(elapsed.seconds * 1_000_000_000 + elapsed.attoseconds / 1_000_000_000)
+            historyTimer.record(duration: ContinuousClock.now - started)
             logger.info(
                 "definition history computed", metadata: ["index": "\(id)", "index.sessions": "\(computed)"]
             )
-            if var waiting = job, !waiting.status.isFinal, let missing {
+            if let missing {
                 // The lane computes the rest when the missing session arrives; the job cannot say when.
-                waiting.status = .failed
-                waiting.sessionsDone = computed
-                waiting.error = "the history stops before \(missing), which is not stored; build it (POST /build-index)"
-                waiting.updatedAt = Date()
-                try await publisher.publish(waiting)
-            } else if var done = job, !done.status.isFinal {
-                done.status = .succeeded
-                done.sessionsDone = computed
-                done.sessionsTotal = max(done.sessionsTotal, computed)
-                done.updatedAt = Date()
-                try await publisher.publish(done)
+                _ = try await settle(
+                    job, .failed, sessions: computed,
+                    error: "the history stops before \(missing), which is not stored; build it (POST /build-index)"
+                )
+            } else {
+                _ = try await settle(job, .succeeded, sessions: computed)
             }
         } catch {
             logger.error("definition history failed", metadata: ["index": "\(id)", "error": "\(error)"])
-            if var failed = job, !failed.status.isFinal, historyFailures[id, default: 0] + 1 >= Self.historyAttempts {
-                failed.status = .failed
-                failed.error = "the history could not be computed: \(error)"
-                failed.updatedAt = Date()
-                try? await publisher.publish(failed)
+            if historyFailures[id, default: 0] + 1 >= Self.historyAttempts {
+                _ = try? await settle(job, .failed, error: "the history could not be computed: \(error)")
             }
             throw error
         }
+    }
+
+    /// Publishes `job` (when there is one and it is not final yet) in `status`, with the sessions done (which raise
+    /// its total when more) and the error; the state published.
+    private func settle(
+        _ job: JobRecord?, _ status: JobRecord.Status, sessions: Int? = nil, error: String? = nil
+    ) async throws -> JobRecord? {
+        guard var job, !job.status.isFinal else { return job }
+        job.status = status
+        if let sessions {
+            job.sessionsDone = sessions
+            job.sessionsTotal = max(job.sessionsTotal, sessions)
+        }
+        job.error = error
+        job.updatedAt = Date()
+        try await publisher.publish(job)
+        return job
     }
 
     /// Builds every stored session of a lane from the last known one (incremental: what is stored and current is
@@ -373,6 +376,7 @@ actor StorageView: BuildStore {
         self.storage = storage
         self.index = index
         self.records = records
+        self.storedNone = Set(records.values.filter { $0.indexBatchID == nil }.map(\.date))
     }
 
     /// Reloads stored records, keeping what this process knows better (its arrivals and its results).
@@ -392,12 +396,9 @@ actor StorageView: BuildStore {
             storage: storage, index: index,
             records: Dictionary(reply.sessions.map { ($0.date, $0) }, uniquingKeysWith: { $1 })
         )
-        await view.noteStoredNone(reply.sessions.filter { $0.indexBatchID == nil }.map(\.date))
         for batch in held { await view.arrived(batch) }
         return view
     }
-
-    private func noteStoredNone(_ dates: [SessionDate]) { storedNone.formUnion(dates) }
 
     /// The stored record of a date (as loaded), if any.
     func storedRecord(_ date: SessionDate) -> SessionRecord? { records[date] }

@@ -57,9 +57,7 @@ extension IndexDatabase {
             return DefineIndexReply(created: false, definition: StoredDefinition(definition: existing, builtIn: true))
         }
         let created = try write { connection -> Bool in
-            guard try connection.queryFirst(DefinitionSQL.exists, [.text(definition.id)], { _ in true }) == nil else {
-                return false
-            }
+            guard try !Self.isStored(definition.id, in: connection) else { return false }
             // A definition removed earlier may have left results that arrived after its removal: start clean.
             try connection.execute(DefinitionSQL.deleteLevels, [.text(definition.id)])
             try connection.execute(DefinitionSQL.deleteEvents, [.text(definition.id)])
@@ -79,9 +77,7 @@ extension IndexDatabase {
     package func removeDefinition(_ id: String, builtIn: [IndexDefinition]) throws -> RemoveIndexReply.Outcome {
         if builtIn.contains(where: { $0.id == id }) { return .builtIn }
         return try write { connection in
-            guard try connection.queryFirst(DefinitionSQL.exists, [.text(id)], { _ in true }) != nil else {
-                return .unknown
-            }
+            guard try Self.isStored(id, in: connection) else { return .unknown }
             try connection.execute(DefinitionSQL.delete, [.text(id)])
             // Constituents and composition changes go with their parent rows (ON DELETE CASCADE).
             try connection.execute(DefinitionSQL.deleteLevels, [.text(id)])
@@ -103,8 +99,12 @@ extension IndexDatabase {
 
     /// Whether `id` names a built-in or a stored definition, in the open transaction.
     static func isDefined(_ id: String, in connection: SQLiteConnection) throws -> Bool {
-        if Indexes.builtInIDs.contains(id) { return true }
-        return try connection.queryFirst(DefinitionSQL.exists, [.text(id)], { _ in true }) != nil
+        try Indexes.builtInIDs.contains(id) || isStored(id, in: connection)
+    }
+
+    /// Whether `id` names a stored (added) definition, in the open transaction.
+    private static func isStored(_ id: String, in connection: SQLiteConnection) throws -> Bool {
+        try connection.queryFirst(DefinitionSQL.exists, [.text(id)], { _ in true }) != nil
     }
 
     /// A stored definition from a row of (id, definition, job_id, created_at).

@@ -25,12 +25,18 @@ release: deps
 lint:
 	swift format lint --strict --recursive Package.swift Services Shared Tests
 
+## The simulated market's test suites (a swift test --filter pattern).
+SIM_TESTS := ProvidersTests\.(SimulatedMarket|SimCursorState)
+
 ## The whole test suite; the tests start their own nats-server on free loopback ports.
 test: deps compose-check lint
 	swift build --build-tests
 	@# The stack and backup tests run the debug executables the line above built, on their own ports and dirs.
 	$(MAKE) test-scripts BIN_DIR=.build/debug
-	swift test --skip-build --skip CrashSafetyTests
+	@# The simulated market's tests are pure computation and the heaviest in a debug build: run alone first, they
+	@# do not hold the two threads of Swift's concurrency pool that the service tests' timing needs.
+	swift test --skip-build --filter '$(SIM_TESTS)'
+	swift test --skip-build --skip CrashSafetyTests --skip '$(SIM_TESTS)'
 	@# The crash test runs two whole stacks of processes: alone, so it does not starve the timing of the others.
 	swift test --skip-build --filter CrashSafetyTests
 

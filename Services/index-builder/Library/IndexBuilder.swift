@@ -57,6 +57,8 @@ package actor BuildStage {
     private let calendar = NYSECalendar.standard
     /// One view per engine, in the same order; created on first use.
     private var views: [StorageView]?
+    /// The load of `views` under way, which every caller waits for.
+    private var viewsLoading: Task<[StorageView], any Error>?
     /// Arrivals that wait for a missing session, by date: acknowledged once a build covers them.
     private var held: [SessionDate: Delivery<ValidatedBatch>] = [:]
     /// The highest stream sequence handled per date: an older redelivery must not undo a newer batch.
@@ -193,6 +195,20 @@ package actor BuildStage {
 
     private func currentViews() async throws -> [StorageView] {
         if let views { return views }
+        // One load at a time. The actor is re-entered while a load waits (an arrival and the definitions' first sync
+        // both ask at start): a second load finishing later would replace views that have since learned of an
+        // arrival with ones read before storage had it, and the next earlier arrival would become the base.
+        if let loading = viewsLoading { return try await loading.value }
+        let loading = Task { try await self.loadViews() }
+        viewsLoading = loading
+        defer { viewsLoading = nil }
+        let created = try await loading.value
+        views = created
+        return created
+    }
+
+    /// Reads one view per engine from storage, with the held arrivals.
+    private func loadViews() async throws -> [StorageView] {
         // Results this process published before a restart may still be on their way into storage; the engine must
         // not read a stale one, so the first view waits until storage has taken every index result.
         try await waitForStoredResults()
@@ -203,7 +219,6 @@ package actor BuildStage {
                     storage: storage, index: engine.calculator.index, held: held.values.map(\.message)
                 ))
         }
-        views = created
         return created
     }
 }

@@ -42,6 +42,10 @@ package struct CommonOptions: ParsableArguments, Sendable {
 
     @Option(name: .customLong("api-rate-burst"), help: "api: requests a client may burst (API_RATE_BURST).")
     package var apiRateBurst: Int?
+    @Option(
+        name: .customLong("api-cors-origins"),
+        help: "api: origins whose pages may call the API, comma-separated (API_CORS_ORIGINS; default: none).")
+    package var apiCORSOrigins: String?
 
     @Option(
         name: .customLong("api-cache-bytes"),
@@ -84,6 +88,7 @@ package struct CommonOptions: ParsableArguments, Sendable {
         environment["API_KEYS_FILE"] = apiKeysFile ?? environment["API_KEYS_FILE"]
         environment["API_RATE_LIMIT"] = apiRateLimit.map { String($0) } ?? environment["API_RATE_LIMIT"]
         environment["API_RATE_BURST"] = apiRateBurst.map(String.init) ?? environment["API_RATE_BURST"]
+        environment["API_CORS_ORIGINS"] = apiCORSOrigins ?? environment["API_CORS_ORIGINS"]
         environment["API_CACHE_BYTES"] = apiCacheBytes.map(String.init) ?? environment["API_CACHE_BYTES"]
         environment["SCHEDULE_ENABLED"] = scheduleEnabled.map(String.init) ?? environment["SCHEDULE_ENABLED"]
         environment["SCHEDULE_TIME"] = scheduleTime ?? environment["SCHEDULE_TIME"]

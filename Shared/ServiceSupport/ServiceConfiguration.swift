@@ -31,6 +31,9 @@ package struct ServiceConfiguration: Sendable, Equatable {
     package var apiRateBurst: Int
     /// `API_CACHE_BYTES`: bytes of answers the API keeps cached; 0 turns the cache off.
     package var apiCacheBytes: Int
+    /// `API_CORS_ORIGINS`: the origins (`scheme://host[:port]`, comma-separated) whose pages may call the API from a
+    /// browser; empty: CORS is off.
+    package var apiCORSOrigins: [String]
     /// `LOG_LEVEL`.
     package var logLevel: Logger.Level
     /// `LOG_FORMAT`: text or json.
@@ -78,6 +81,7 @@ package struct ServiceConfiguration: Sendable, Equatable {
         }
         apiRateBurst = try integer("API_RATE_BURST", default: 100, range: 1...1_000_000_000)
         apiCacheBytes = try integer("API_CACHE_BYTES", default: 64 << 20, range: 0...(1 << 40))
+        apiCORSOrigins = try Self.origins(value("API_CORS_ORIGINS") ?? "")
         if let raw = value("LOG_LEVEL") {
             guard let level = Logger.Level(rawValue: raw.lowercased()) else {
                 throw ConfigurationError.invalid(
@@ -125,6 +129,28 @@ package struct ServiceConfiguration: Sendable, Equatable {
     package static let earliestScheduleTime = TimeOfDay(hour: 16, minute: 0)!
     /// The default `SCHEDULE_TIME`: two hours after the close, when vendors have the day's data.
     package static let defaultScheduleTime = TimeOfDay(hour: 18, minute: 0)!
+
+    /// The origins of a comma-separated `API_CORS_ORIGINS`: each `http` or `https`, a host, an optional port, and
+    /// nothing else (a browser's `Origin` header is compared with them exactly).
+    package static func origins(_ raw: String) throws -> [String] {
+        let listed = raw.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        for origin in listed {
+            let parts = origin.split(separator: "://", maxSplits: 1, omittingEmptySubsequences: false)
+            let authority = parts.count == 2 ? parts[1] : ""
+            let host = authority.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false)
+            let valid =
+                parts.count == 2 && (parts[0] == "http" || parts[0] == "https") && !host[0].isEmpty
+                && !authority.contains { "/?#@ ".contains($0) }
+                && (host.count == 1 || (Int(host[1]).map { (1...65535).contains($0) } ?? false))
+            guard valid else {
+                throw ConfigurationError.invalid(
+                    name: "API_CORS_ORIGINS", value: origin,
+                    expected: "origins such as https://dashboard.example.com or http://127.0.0.1:3000, comma-separated"
+                )
+            }
+        }
+        return listed
+    }
 
     /// The health port a service listens on by default: one fixed port per service, so a stack's are known.
     package static func defaultHealthPort(for service: String) -> Int {

@@ -200,12 +200,15 @@ struct TestAPI {
     let limiter: RateLimiter
     let clock = ManualClock()
     let checks: [ReadinessCheck]
+    /// `API_CORS_ORIGINS`.
+    let corsOrigins: [String]
     static let today = SessionDate("2024-01-10")!
 
     init(
         limits: TokenBucket.Limits? = nil, cacheBytes: Int = 1 << 20,
-        settings: JobRunner.Settings = .init(stallTimeout: .seconds(30))
+        settings: JobRunner.Settings = .init(stallTimeout: .seconds(30)), corsOrigins: [String] = []
     ) throws {
+        self.corsOrigins = corsOrigins
         cache = ResponseCache(capacityBytes: cacheBytes)
         let probe = probe
         publisher.onPublish { message in
@@ -262,7 +265,7 @@ struct TestAPI {
                 service: "api", host: "127.0.0.1", port: 0, startedAt: .now, checks: checks, onPort: { _ in },
                 logger: Logger.test("api")
             ),
-            today: { TestAPI.today }
+            today: { TestAPI.today }, corsOrigins: corsOrigins
         )
     }
 

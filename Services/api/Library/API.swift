@@ -49,7 +49,7 @@ package enum API: PipelineService {
             reader: reader, cache: cache, jobs: jobs,
             keys: try APIKeyStore(path: APIKeyFile.path(configuration)),
             limiter: RateLimiter(limits: APIDependencies.limits(configuration)),
-            endpoint: endpoint
+            endpoint: endpoint, corsOrigins: configuration.apiCORSOrigins
         )
         return APIServer(
             application: makeApplication(dependencies, logger: runtime.logger),
@@ -92,12 +92,16 @@ package struct APIDependencies: Sendable {
     package var endpoint: HTTPEndpoint
     /// Date rules (today in New York unless a test fixes it).
     package var today: @Sendable () -> SessionDate
+    /// The origins allowed cross-origin access (`API_CORS_ORIGINS`); empty: CORS is off.
+    package var corsOrigins: [String]
 
     /// Dependencies.
     package init(
         reader: any IndexReader, cache: ResponseCache, jobs: JobRunner, keys: APIKeyStore, limiter: RateLimiter,
-        endpoint: HTTPEndpoint, today: @escaping @Sendable () -> SessionDate = DateRules.newYorkToday
+        endpoint: HTTPEndpoint, today: @escaping @Sendable () -> SessionDate = DateRules.newYorkToday,
+        corsOrigins: [String] = []
     ) {
+        self.corsOrigins = corsOrigins
         self.reader = reader
         self.directory = IndexDirectory(reader: reader)
         self.cache = cache
@@ -117,7 +121,8 @@ package struct APIDependencies: Sendable {
     }
 }
 
-/// The router of the API: errors as JSON, per-route metrics, keys and rate limits, then the routes.
+/// The router of the API: security headers and CORS, errors as JSON, per-route metrics, keys and rate limits, then
+/// the routes.
 package enum APIRouter {
     /// The longest range a query may span: the calendar's whole coverage.
     package static let maximumRangeDays = 366 * 31
@@ -125,6 +130,9 @@ package enum APIRouter {
     /// Builds the router.
     package static func build(_ dependencies: APIDependencies) -> Router<APIRequestContext> {
         let router = Router(context: APIRequestContext.self)
+        // Outermost, so that error answers carry the headers too; CORS before keys, so a preflight needs none.
+        router.middlewares.add(SecurityHeadersMiddleware())
+        router.middlewares.add(ListedOriginsCORSMiddleware(origins: dependencies.corsOrigins))
         router.middlewares.add(ErrorMiddleware())
         router.middlewares.add(MetricsMiddleware())
         router.middlewares.add(AccessMiddleware(keys: dependencies.keys, limiter: dependencies.limiter))

@@ -226,4 +226,49 @@ struct IndexStorageTests {
         #expect(try database.changes(index: Fixture.index, range: Fixture.all).isEmpty)
         #expect(try database.compositionEvent(index: Fixture.index, on: Fixture.day2) == second)
     }
+
+    @Test("an older result arriving after a newer one of its date changes nothing; a retraction guards its date too")
+    func olderResultLoses() throws {
+        let base = Fixture.result(Fixture.day1, previous: nil, level: 1000, tickers: ["A", "B"], batchID: "p1")
+        // Day 2 first computed as the base (day 1 not yet known), then again on top of day 1.
+        let early = Fixture.result(Fixture.day2, previous: nil, level: 1000, tickers: ["B", "C"], batchID: "p2")
+        let late = Fixture.result(
+            Fixture.day2, previous: Fixture.day1, level: 1025, tickers: ["B", "C"], previousTickers: ["A", "B"],
+            batchID: "p2")
+        try database.storeIndexResults([base, late], sequences: [11, 12])
+        // The early result is delivered again (its first write failed, or its acknowledgement came too late).
+        try database.storeIndexResults([early], sequences: [10])
+        #expect(try database.indexResult(index: Fixture.index, on: Fixture.day2) == late)
+        // The same message again is idempotent; a newer one wins.
+        try database.storeIndexResults([late], sequences: [12])
+        #expect(try database.indexResult(index: Fixture.index, on: Fixture.day2) == late)
+        try database.storeIndexResults([Fixture.retraction(Fixture.day2, previous: Fixture.day1)], sequences: [13])
+        #expect(try database.indexResult(index: Fixture.index, on: Fixture.day2) == nil)
+        try database.storeIndexResults([late], sequences: [12])
+        #expect(try database.indexResult(index: Fixture.index, on: Fixture.day2) == nil)
+        // Another index's or date's sequences are their own.
+        try database.storeIndexResults([base], sequences: [1])
+        #expect(try database.indexResult(index: Fixture.index, on: Fixture.day1) == base)
+    }
+
+    @Test("an event derived from an older result than the stored event's is left out; a base result drops its event")
+    func olderEventLoses() throws {
+        _ = try storeThreeSessions()
+        func event(_ added: String, result: UInt64?) -> CompositionEvent {
+            CompositionEvent(
+                index: Fixture.index, date: Fixture.day2, previousDate: Fixture.day1,
+                added: [CompositionChange(ticker: added, rank: 3, marketCap: 1e9)], removed: [],
+                resultSequence: result)
+        }
+        try database.storeCompositionEvents([event("D", result: 20)])
+        try database.storeCompositionEvents([event("X", result: 19)])
+        #expect(try database.compositionEvent(index: Fixture.index, on: Fixture.day2)?.added.map(\.ticker) == ["D"])
+        try database.storeCompositionEvents([event("Y", result: 21)])
+        #expect(try database.compositionEvent(index: Fixture.index, on: Fixture.day2)?.added.map(\.ticker) == ["Y"])
+
+        // Day 2 becomes the base (the sessions before it were retracted): a base has no event.
+        try database.storeIndexResults(
+            [Fixture.result(Fixture.day2, previous: nil, level: 1000, tickers: ["A"], batchID: "p2")], sequences: [30])
+        #expect(try database.compositionEvent(index: Fixture.index, on: Fixture.day2) == nil)
+    }
 }

@@ -27,7 +27,7 @@ struct MigrationTests {
         #expect(
             try tables(at: path) == [
                 "composition_changes", "composition_events", "corporate_actions", "index_constituents",
-                "index_definitions", "index_levels", "prices",
+                "index_definitions", "index_levels", "index_result_sequences", "prices",
                 "rejections", "sessions", "stocks",
             ]
         )

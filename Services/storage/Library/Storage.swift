@@ -97,7 +97,7 @@ package struct StorageStage: Sendable {
     /// Stores index results (and retractions).
     package func storeIndexResults(_ deliveries: [Delivery<IndexResult>]) async -> [MessageOutcome] {
         let outcomes = await write(deliveries) { database, results in
-            try database.storeIndexResults(results.map(\.message))
+            try database.storeIndexResults(results.map(\.message), sequences: results.map(\.control.streamSequence))
         }
         notify(zip(deliveries.map(\.message.index), outcomes))
         return outcomes

@@ -28,6 +28,11 @@ private enum IndexSQL {
             previous_date = excluded.previous_date, turnover = excluded.turnover, stored_at = excluded.stored_at
         """
     static let deleteChanges = "DELETE FROM composition_changes WHERE index_id = ? AND date = ?"
+    static let storedSequence = "SELECT sequence FROM index_result_sequences WHERE kind = ? AND index_id = ? AND date = ?"
+    static let upsertSequence = """
+        INSERT INTO index_result_sequences (kind, index_id, date, sequence) VALUES (?, ?, ?, ?)
+        ON CONFLICT (kind, index_id, date) DO UPDATE SET sequence = excluded.sequence
+        """
     static let insertChange = """
         INSERT INTO composition_changes (index_id, date, kind, ticker, rank, market_cap, position)
         VALUES (?, ?, ?, ?, ?, ?, ?)
@@ -76,19 +81,42 @@ extension IndexDatabase {
 
     /// Stores index results in one transaction: each upserts its level and replaces its constituents; a retraction
     /// (no constituents) deletes the level, constituents and composition event stored for its index and date.
-    package func storeIndexResults(_ results: [IndexResult]) throws {
+    ///
+    /// With `sequences` (the results' stream sequences, in the same order), a result older than the one stored for
+    /// its index and date is left out: messages of one date can arrive out of order (a redelivery after a failed
+    /// write, a late acknowledgement, two storage processes), and the newest computation must win.
+    package func storeIndexResults(_ results: [IndexResult], sequences: [UInt64]? = nil) throws {
         guard !results.isEmpty else { return }
+        precondition(sequences == nil || sequences?.count == results.count, "one sequence per result")
         try write { connection in
-            for result in results {
-                try Self.store(result, in: connection)
+            for (position, result) in results.enumerated() {
+                try Self.store(result, sequence: sequences?[position], in: connection)
             }
         }
     }
 
+    /// Whether a message at `sequence` is not older than what is stored for (`kind`, index, date); records it when
+    /// so. Without a sequence, always (and nothing is recorded).
+    private static func isNewest(
+        _ kind: String, index: String, date: SessionDate, sequence: UInt64?, in connection: SQLiteConnection
+    ) throws -> Bool {
+        guard let sequence else { return true }
+        let key: [SQLiteValue] = [.text(kind), .text(index), .text(date.description)]
+        if let stored = try connection.queryFirst(IndexSQL.storedSequence, key, { $0.int(at: 0) }),
+            stored > Int(sequence)
+        {
+            return false
+        }
+        try connection.execute(IndexSQL.upsertSequence, key + [.integer(Int(sequence))])
+        return true
+    }
+
     /// Stores one index result in the open transaction.
-    private static func store(_ result: IndexResult, in connection: SQLiteConnection) throws {
+    private static func store(_ result: IndexResult, sequence: UInt64?, in connection: SQLiteConnection) throws {
         // A result of a definition removed while it was on its way (or never added) is not kept.
         guard try isDefined(result.index, in: connection) else { return }
+        guard try isNewest("result", index: result.index, date: result.date, sequence: sequence, in: connection)
+        else { return }
         let key: [SQLiteValue] = [.text(result.index), .text(result.date.description)]
         guard !result.isRetraction else {
             // Constituents and composition changes go with their parent rows (ON DELETE CASCADE).
@@ -96,6 +124,8 @@ extension IndexDatabase {
             try connection.execute(IndexSQL.deleteEvent, key)
             return
         }
+        // A base session has no composition event: one stored while the date was not the base goes.
+        if result.previousDate == nil { try connection.execute(IndexSQL.deleteEvent, key) }
         let level = try connection.cached(IndexSQL.upsertLevel)
         try level.bind(result.index, at: 1)
         try level.bind(result.date, at: 2)
@@ -129,10 +159,17 @@ extension IndexDatabase {
     ///
     /// An event without added or removed tickers is recorded too (the session was processed, nothing changed):
     /// ``compositionEvent(index:on:)`` returns it, ``changes(index:range:)`` leaves it out.
+    ///
+    /// An event derived from an older index result (``CompositionEvent/resultSequence``) than the stored one's is
+    /// left out, as in ``storeIndexResults(_:sequences:)``.
     package func storeCompositionEvents(_ events: [CompositionEvent]) throws {
         guard !events.isEmpty else { return }
         try write { connection in
             for event in events where try Self.isDefined(event.index, in: connection) {
+                guard
+                    try Self.isNewest(
+                        "event", index: event.index, date: event.date, sequence: event.resultSequence, in: connection)
+                else { continue }
                 let key: [SQLiteValue] = [.text(event.index), .text(event.date.description)]
                 try connection.execute(
                     IndexSQL.upsertEvent,

@@ -6,7 +6,9 @@
 /// Never edit a migration that has shipped: add the next one.
 package enum IndexSchema {
     /// Every migration, in order.
-    package static let migrations: [Migration] = [ingest, index, actions, turnover, definitions, carriedCloses]
+    package static let migrations: [Migration] = [
+        ingest, index, actions, turnover, definitions, carriedCloses, resultSequences,
+    ]
 
     /// The migrator for ``migrations``.
     package static let migrator = Migrator(migrations: migrations)
@@ -187,5 +189,24 @@ package enum IndexSchema {
         version: 6,
         name: "carried-closes",
         sql: "ALTER TABLE index_constituents ADD COLUMN last_close_date TEXT;"
+    )
+
+    /// 7: the stream position of the index result that each stored result and composition event came from, kept
+    /// after a retraction too, so that an older result delivered again (a redelivery after a failed write or a late
+    /// acknowledgement, or a second storage process) never replaces a newer one.
+    static let resultSequences = Migration(
+        version: 7,
+        name: "result-sequences",
+        sql: """
+            CREATE TABLE index_result_sequences (
+                -- 'result' or 'event'.
+                kind TEXT NOT NULL,
+                index_id TEXT NOT NULL,
+                date TEXT NOT NULL,
+                -- The stream sequence of the INDEX message (for an event: of the result it was derived from).
+                sequence INTEGER NOT NULL,
+                PRIMARY KEY (kind, index_id, date)
+            ) WITHOUT ROWID;
+            """
     )
 }

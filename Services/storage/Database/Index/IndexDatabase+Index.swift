@@ -28,7 +28,8 @@ private enum IndexSQL {
             previous_date = excluded.previous_date, turnover = excluded.turnover, stored_at = excluded.stored_at
         """
     static let deleteChanges = "DELETE FROM composition_changes WHERE index_id = ? AND date = ?"
-    static let storedSequence = "SELECT sequence FROM index_result_sequences WHERE kind = ? AND index_id = ? AND date = ?"
+    static let storedSequence =
+        "SELECT sequence FROM index_result_sequences WHERE kind = ? AND index_id = ? AND date = ?"
     static let upsertSequence = """
         INSERT INTO index_result_sequences (kind, index_id, date, sequence) VALUES (?, ?, ?, ?)
         ON CONFLICT (kind, index_id, date) DO UPDATE SET sequence = excluded.sequence

@@ -100,6 +100,21 @@ package final class NATSPipeline: PipelinePublishing, PipelineProbe, Sendable {
         }
     }
 
+    /// Every job the `JOBS` stream holds (its retention: 30 days), each at its latest state, in no order.
+    package func jobs() async throws -> [JobRecord] {
+        try await transport {
+            let subjects = try await jetStream.subjects(stream: StreamName.jobs, filter: Subjects.Wildcard.jobStates)
+            var jobs: [JobRecord] = []
+            for subject in subjects.keys {
+                guard let message = try await jetStream.lastMessage(stream: StreamName.jobs, subject: subject) else {
+                    continue
+                }
+                jobs.append(try JobRecord.decoded(from: message.data, schemaTag: message.headers[schemaHeader]))
+            }
+            return jobs
+        }
+    }
+
     // MARK: Consuming and serving
 
     /// The runner of a stage: fetch, decode, hand to the stage, then ack, redeliver or dead-letter.

@@ -206,7 +206,8 @@ struct TestAPI {
 
     init(
         limits: TokenBucket.Limits? = nil, cacheBytes: Int = 1 << 20,
-        settings: JobRunner.Settings = .init(stallTimeout: .seconds(30)), corsOrigins: [String] = []
+        settings: JobRunner.Settings = .init(stallTimeout: .seconds(30)), corsOrigins: [String] = [],
+        now: @escaping @Sendable () -> Date = { Date() }
     ) throws {
         self.corsOrigins = corsOrigins
         cache = ResponseCache(capacityBytes: cacheBytes)
@@ -218,7 +219,7 @@ struct TestAPI {
             reader: reader, publisher: publisher,
             follower: Self.follower(reader: reader, probe: probe, deadLetters: deadLetters), store: store,
             settings: settings,
-            logger: Logger.test("api")
+            logger: Logger.test("api"), now: now
         )
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("api-test-\(UUID().uuidString)")
         keysPath = directory.appendingPathComponent("api-keys").path

@@ -114,7 +114,38 @@ enum OpenAPIDocument {
                 }
               }
             },
+            "/jobs": {
+              "get": {
+                "operationId": "listJobs",
+                "summary": "Jobs newest first (kept 30 days), a page at a time: pass next_cursor as cursor for the next page",
+                "parameters": [
+                  {"name": "limit", "in": "query", "required": false, "schema": {"type": "integer", "minimum": 1, "maximum": 500, "default": 50}},
+                  {"name": "cursor", "in": "query", "required": false, "schema": {"type": "string"}}
+                ],
+                "responses": {
+                  "200": {"description": "A page of jobs", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/JobsResponse"}}}},
+                  "400": {"$ref": "#/components/responses/BadRequest"},
+                  "401": {"$ref": "#/components/responses/Unauthorized"},
+                  "429": {"$ref": "#/components/responses/TooManyRequests"},
+                  "503": {"$ref": "#/components/responses/Unavailable"}
+                }
+              }
+            },
             "/jobs/{id}": {
+              "delete": {
+                "operationId": "cancelJob",
+                "summary": "Cancel a queued or running build job: no further session of it is fetched; sessions already stored stay",
+                "security": [{"ApiKey": []}, {"Bearer": []}],
+                "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}],
+                "responses": {
+                  "200": {"description": "The cancelled job", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Job"}}}},
+                  "401": {"$ref": "#/components/responses/Unauthorized"},
+                  "404": {"$ref": "#/components/responses/NotFound"},
+                  "409": {"$ref": "#/components/responses/Conflict"},
+                  "429": {"$ref": "#/components/responses/TooManyRequests"},
+                  "503": {"$ref": "#/components/responses/Unavailable"}
+                }
+              },
               "get": {
                 "operationId": "getJob",
                 "summary": "A build job's status and progress",
@@ -408,13 +439,22 @@ enum OpenAPIDocument {
                 "type": "object", "required": ["start_date"],
                 "properties": {"start_date": {"type": "string", "format": "date"}, "end_date": {"type": "string", "format": "date"}, "refetch": {"type": "boolean", "default": false, "description": "Fetch stored sessions again from the provider instead of re-publishing them from storage"}, "index": {"type": "string", "pattern": "^[a-z][a-z0-9-]{0,31}$"}}
               },
+              "JobsResponse": {
+                "type": "object",
+                "additionalProperties": false,
+                "required": ["jobs", "next_cursor"],
+                "properties": {
+                  "jobs": {"type": "array", "items": {"$ref": "#/components/schemas/Job"}},
+                  "next_cursor": {"type": ["string", "null"]}
+                }
+              },
               "Job": {
                 "type": "object", "additionalProperties": false,
                 "required": ["id", "index", "status", "start_date", "end_date", "replay_start_date", "replay_end_date", "refetch", "progress", "created_at", "updated_at", "error"],
                 "properties": {
                   "id": {"type": "string"},
                   "index": {"type": "string"},
-                  "status": {"type": "string", "enum": ["queued", "running", "succeeded", "failed"]},
+                  "status": {"type": "string", "enum": ["queued", "running", "succeeded", "failed", "cancelled"]},
                   "start_date": {"type": "string", "format": "date"},
                   "end_date": {"type": "string", "format": "date"},
                   "replay_start_date": {"type": "string", "format": "date", "description": "The range replayed: grown to meet the stored series so no gap is left"},

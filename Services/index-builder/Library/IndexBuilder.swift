@@ -257,6 +257,10 @@ extension BuildStage {
         let engine = IndexBuildEngine(calculator: IndexCalculator(definition: stored.definition), calendar: calendar)
         var job: JobRecord?
         if let jobID = stored.jobID { job = try await loadJob(jobID) }
+        // A job still open means its history is not (entirely) stored yet: built in bulk, again after a failed or
+        // interrupted attempt (a bulk write replaces what it covers). A finished one (this process restarted) keeps
+        // what is stored and goes through the engine, which only computes what is missing or stale.
+        let unfinished = job.map { !$0.status.isFinal } ?? false
         job = try await settle(job, .running)
         let started = ContinuousClock.now
         do {
@@ -264,11 +268,16 @@ extension BuildStage {
             let computed: Int
             let missing: SessionDate?
             // One pass over storage's rows in bulk, the results stored by commands; nil when the known sessions
-            // have a gap, which the engine handles (it waits for the missing session).
-            let progressJob = job
-            let history = try await DefinitionHistory(
-                storage: storage, view: view, calculator: engine.calculator, payloadLimit: publisher.payloadLimit
-            ).build { [weak self] done in _ = try? await self?.settle(progressJob, .running, sessions: done) }
+            // have a gap, which the engine handles (it waits for the missing session), as it does a history
+            // stored before.
+            var history: [IndexResult]?
+            let hasResults = await view.hasStoredResults
+            if unfinished || !hasResults {
+                let progressJob = job
+                history = try await DefinitionHistory(
+                    storage: storage, view: view, calculator: engine.calculator, payloadLimit: publisher.payloadLimit
+                ).build { [weak self] done in _ = try? await self?.settle(progressJob, .running, sessions: done) }
+            }
             if let history {
                 // Stored already: the view learns them as this process's own.
                 for result in history { await view.published(result) }
@@ -438,6 +447,10 @@ actor StorageView: BuildStore {
             sequence: previous?.sequence ?? 0
         )
     }
+
+    /// Whether storage had a result of the index for any session when the records were read, or this process
+    /// published one.
+    var hasStoredResults: Bool { records.values.contains { $0.indexBatchID != nil } }
 
     /// The arrival of `date` this process holds (its rows not yet built), if any.
     func arrival(on date: SessionDate) -> ValidatedBatch? { arrivals[date] }

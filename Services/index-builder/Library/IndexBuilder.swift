@@ -272,16 +272,41 @@ extension BuildStage {
         let engine = IndexBuildEngine(calculator: IndexCalculator(definition: stored.definition), calendar: calendar)
         var job: JobRecord?
         if let jobID = stored.jobID { job = try await loadJob(jobID) }
+        // A job still open means its history is not (entirely) stored yet: built in bulk, again after a failed or
+        // interrupted attempt (a bulk write replaces what it covers). A finished one (this process restarted) keeps
+        // what is stored and goes through the engine, which only computes what is missing or stale.
+        let unfinished = job.map { !$0.status.isFinal } ?? false
         job = try await settle(job, .running)
         let started = ContinuousClock.now
         do {
             let view = try await StorageView.load(storage: storage, index: id, held: held.values.map(\.message))
-            let (computed, missing) = try await buildHistory(engine, view: view)
+            let computed: Int
+            let missing: SessionDate?
+            // One pass over storage's rows in bulk, the results stored by commands; nil when the known sessions
+            // have a gap, which the engine handles (it waits for the missing session), as it does a history
+            // stored before.
+            var history: [IndexResult]?
+            let hasResults = await view.hasStoredResults
+            if unfinished || !hasResults {
+                let progressJob = job
+                history = try await DefinitionHistory(
+                    storage: storage, view: view, calculator: engine.calculator, payloadLimit: publisher.payloadLimit
+                ).build { [weak self] done in _ = try? await self?.settle(progressJob, .running, sessions: done) }
+            }
+            if let history {
+                // Stored already: the view learns them as this process's own.
+                for result in history { await view.published(result) }
+                (computed, missing) = (history.count, nil)
+            } else {
+                (computed, missing) = try await buildHistory(engine, view: view)
+            }
             engines.append(engine)
             views?.append(view)
             addedLanes.insert(id)
-            // Storage holds the history once its index consumer is idle: then the job is done.
-            try await waitForStoredResults()
+            if history == nil {
+                // Storage holds the published history once its index consumer is idle: then the job is done.
+                try await waitForStoredResults()
+            }
             historyTimer.record(duration: ContinuousClock.now - started)
             logger.info(
                 "definition history computed", metadata: ["index": "\(id)", "index.sessions": "\(computed)"]
@@ -323,7 +348,8 @@ extension BuildStage {
 
     /// Builds every stored session of a lane from the last known one (incremental: what is stored and current is
     /// kept) and publishes the results; the number of index sessions the lane then has, and the session it waits
-    /// for when one is missing.
+    /// for when one is missing. The per-session path, for a lane whose known sessions have a gap (otherwise
+    /// ``DefinitionHistory`` builds the history in bulk).
     private func buildHistory(
         _ engine: IndexBuildEngine, view: StorageView
     ) async throws -> (sessions: Int, missing: SessionDate?) {
@@ -436,6 +462,13 @@ actor StorageView: BuildStore {
             sequence: previous?.sequence ?? 0
         )
     }
+
+    /// Whether storage had a result of the index for any session when the records were read, or this process
+    /// published one.
+    var hasStoredResults: Bool { records.values.contains { $0.indexBatchID != nil } }
+
+    /// The arrival of `date` this process holds (its rows not yet built), if any.
+    func arrival(on date: SessionDate) -> ValidatedBatch? { arrivals[date] }
 
     /// Drops the rows of an arrival once it is built (storage serves them from then on).
     func forgetRows(of date: SessionDate) {

@@ -123,6 +123,7 @@ package struct StorageAnswers: Sendable {
         responder.on(BackupCommand.self) { command in
             try await runBlocking { try DatabaseBackup.run(command, database: database, logger: logger) }
         }
+        Self.answerHistory(&responder, database: database, logger: logger, committed: committed)
         return responder
     }
 }

@@ -1,0 +1,145 @@
+import Contracts
+import Foundation
+import IndexBuilderService
+import Methodology
+import Pipeline
+import Synchronization
+import TestSupport
+import Testing
+import TradingCalendar
+
+/// An added definition's history built by the stage in bulk, over fakes with a small payload limit.
+@Suite("Build stage: an added definition's history in bulk")
+struct DefinitionHistoryTests {
+    /// A stored market: 30 sessions of 12 stocks; the 11th session has no valid row; a split and a special
+    /// dividend.
+    struct Market {
+        var sessions: [SessionRows] = []
+        var actions: [ValidatedAction] = []
+
+        init() {
+            let dates = Array(
+                NYSECalendar.standard.sessions(from: SessionDate("2024-01-02")!, to: SessionDate("2024-12-31")!)
+                    .prefix(30))
+            for (day, date) in dates.enumerated() {
+                var rows: [ValidRow] = []
+                for stock in 0..<12 where day != 10 {
+                    let close = 10 + Double((stock * 7 + day * 3) % 11) + Double(stock) / 8
+                    let cap = close * Double(1_000 + (stock * 37 + day * 11) % 200)
+                    rows.append(
+                        ValidRow(
+                            ticker: "S\(stock)", open: nil, high: nil, low: nil, close: close, volume: nil,
+                            marketCap: cap))
+                }
+                sessions.append(SessionRows(date: date, batchID: "\(date)-b", rows: rows))
+            }
+            actions = [
+                ValidatedAction(
+                    action: CorporateAction(date: dates[5], ticker: "S3", kind: .split, value: 2), rejection: nil),
+                ValidatedAction(
+                    action: CorporateAction(date: dates[8], ticker: "S5", kind: .specialDividend, value: 0.75),
+                    rejection: nil),
+            ]
+        }
+
+        var records: [SessionRecord] {
+            sessions.map {
+                SessionRecord(
+                    date: $0.date, batchID: $0.batchID, source: "test", receivedRows: $0.rows.count,
+                    validRows: $0.rows.count, rejectedRows: 0, indexBatchID: nil
+                )
+            }
+        }
+    }
+
+    /// The market as the engine reads it, for the per-session reference.
+    actor MarketStore: BuildStore {
+        let market: Market
+
+        init(_ market: Market) { self.market = market }
+
+        func sessionRecords(from start: SessionDate, to end: SessionDate) -> [SessionRecord] {
+            market.records.filter { start <= $0.date && $0.date <= end }
+        }
+
+        func storedResult(on date: SessionDate) -> IndexResult? { nil }
+
+        func rows(on date: SessionDate) -> (batchID: String, rows: [ValidRow])? {
+            market.sessions.first { $0.date == date }.map { ($0.batchID, $0.rows) }
+        }
+
+        func stocks(on date: SessionDate) -> [StockInfo] { [] }
+
+        func actions(after: SessionDate, through: SessionDate) -> [AcceptedAction] {
+            market.actions.compactMap(AcceptedAction.init).filter { after < $0.date && $0.date <= through }
+        }
+    }
+
+    @Test("many pages and commands: the series and events of the per-session engine, the job succeeded")
+    func bulkEqualsEngine() async throws {
+        let market = Market()
+        let definition = IndexDefinition(id: "top4", size: 4, rebalance: .weekly)
+        let now = Date()
+        let job = JobRecord(
+            id: "job-1", index: "top4", status: .queued, startDate: market.sessions[0].date,
+            endDate: market.sessions[29].date, replayStart: market.sessions[0].date,
+            replayEnd: market.sessions[29].date, sessionsTotal: 0, sessionsDone: 0, refetch: false, createdAt: now,
+            updatedAt: now, kind: .definition
+        )
+        let commands = Mutex<[StoreHistoryCommand]>([])
+        let storage = FakeStorage()
+        storage.on(SessionsQuery.self) { _ in SessionsReply(sessions: market.records) }
+        storage.on(IndexResultQuery.self) { _ in IndexResultReply(result: nil) }
+        storage.on(DefinitionsQuery.self) { _ in
+            DefinitionsReply(definitions: [StoredDefinition(definition: definition, builtIn: false, jobID: "job-1")])
+        }
+        storage.on(CorporateActionsQuery.self) { query in
+            CorporateActionsReply(actions: market.actions.filter { query.range.contains($0.action.date) })
+        }
+        storage.on(SessionRowsQuery.self) { query in
+            SessionRowsReply.page(
+                market.sessions.filter { query.range.contains($0.date) }, maxBytes: query.maxBytes, rest: nil)
+        }
+        storage.on(StoreHistoryCommand.self) { command in
+            commands.withLock { $0.append(command) }
+            return StoreHistoryReply(stored: command.results.count)
+        }
+        // About four sessions of rows per page, a few results per command (a job state still fits).
+        let publisher = FakePublisher(payloadLimit: 1_000)
+        let stage = BuildStage(
+            publisher: publisher, storage: storage, probe: FakeProbe(),
+            calculators: [IndexCalculator(index: "ew100", size: 2)], logger: .stage, addedDefinitions: true,
+            loadJob: { _ in job }
+        )
+        try await stage.syncDefinitions()
+
+        let engine = IndexBuildEngine(calculator: IndexCalculator(definition: definition))
+        let last = market.sessions[29]
+        let expected = try await engine.build(
+            arrived: last.date, batchID: last.batchID, rows: last.rows,
+            actions: market.actions.compactMap(AcceptedAction.init).filter { $0.date == last.date },
+            store: MarketStore(market)
+        ).results
+        #expect(expected.count == 29)
+        let written = commands.withLock { $0 }
+        #expect(written.count > 3)
+        #expect(storage.asked.filter { $0 == .sessionRows }.count > 5)
+        #expect(!storage.asked.contains(.sessionPrices))
+        #expect(written.flatMap(\.results) == expected)
+        #expect(
+            written.flatMap(\.results).map(\.level.bitPattern) == expected.map(\.level.bitPattern))
+        let calculator = IndexCalculator(definition: definition)
+        #expect(written.flatMap(\.events) == expected.compactMap(calculator.compositionEvent))
+        // Consecutive ranges over the whole calendar: whatever was stored before is replaced.
+        #expect(written.first?.range.start == NYSECalendar.coverage.lowerBound)
+        #expect(written.last?.range.end == NYSECalendar.coverage.upperBound)
+        for (earlier, later) in zip(written, written.dropFirst()) {
+            #expect(later.range.start == earlier.range.end.adding(days: 1))
+        }
+        #expect(await stage.indexes == ["ew100", "top4"])
+        let states = publisher.published(JobRecord.self)
+        #expect(states.first?.status == .running && states.last?.status == .succeeded)
+        #expect(states.last?.sessionsDone == 29)
+        #expect(publisher.published(IndexResult.self).isEmpty)
+    }
+}

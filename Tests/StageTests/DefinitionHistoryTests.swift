@@ -142,4 +142,73 @@ struct DefinitionHistoryTests {
         #expect(states.last?.sessionsDone == 29)
         #expect(publisher.published(IndexResult.self).isEmpty)
     }
+
+    @Test("a session stored while the history was read in bulk is built for the new lane once it is in place")
+    func sessionDuringBulk() async throws {
+        let market = Market()
+        let definition = IndexDefinition(id: "top4", size: 4)
+        let now = Date()
+        let job = JobRecord(
+            id: "job-1", index: "top4", status: .queued, startDate: market.sessions[0].date,
+            endDate: market.sessions[28].date, replayStart: market.sessions[0].date,
+            replayEnd: market.sessions[28].date, sessionsTotal: 0, sessionsDone: 0, refetch: false, createdAt: now,
+            updatedAt: now, kind: .definition
+        )
+        // Storage has 29 sessions when the lane's records are read, 30 from the next read on (the 30th was stored
+        // during the bulk build, and was built then for the other lanes only).
+        let reads = Mutex(0)
+        let storage = FakeStorage()
+        storage.on(SessionsQuery.self) { query in
+            let read = reads.withLock {
+                $0 += 1
+                return $0
+            }
+            let records = query.index == "top4" && read <= 2 ? Array(market.records.prefix(29)) : market.records
+            return SessionsReply(sessions: records)
+        }
+        storage.on(IndexResultQuery.self) { _ in IndexResultReply(result: nil) }
+        storage.on(DefinitionsQuery.self) { _ in
+            DefinitionsReply(definitions: [StoredDefinition(definition: definition, builtIn: false, jobID: "job-1")])
+        }
+        storage.on(CorporateActionsQuery.self) { query in
+            CorporateActionsReply(actions: market.actions.filter { query.range.contains($0.action.date) })
+        }
+        storage.on(SessionRowsQuery.self) { query in
+            SessionRowsReply.page(
+                market.sessions.prefix(29).filter { query.range.contains($0.date) }, maxBytes: query.maxBytes,
+                rest: nil)
+        }
+        storage.on(SessionPricesQuery.self) { query in
+            let session = market.sessions.first { $0.date == query.date }
+            let record = market.records.first { $0.date == query.date }
+            return SessionPricesReply(record: record, rows: session?.rows ?? [])
+        }
+        let written = Mutex<[IndexResult]>([])
+        storage.on(StoreHistoryCommand.self) { command in
+            written.withLock { $0 += command.results }
+            return StoreHistoryReply(stored: command.results.count)
+        }
+        let publisher = FakePublisher(payloadLimit: 1_000)
+        let stage = BuildStage(
+            publisher: publisher, storage: storage, probe: FakeProbe(),
+            calculators: [IndexCalculator(index: "ew100", size: 2)], logger: .stage, addedDefinitions: true,
+            loadJob: { _ in job }
+        )
+        try await stage.syncDefinitions()
+
+        let engine = IndexBuildEngine(calculator: IndexCalculator(definition: definition))
+        let last = market.sessions[29]
+        let expected = try await engine.build(
+            arrived: last.date, batchID: last.batchID, rows: last.rows,
+            actions: market.actions.compactMap(AcceptedAction.init).filter { $0.date == last.date },
+            store: MarketStore(market)
+        ).results
+        let bulk = written.withLock { $0 }
+        #expect(bulk.map(\.date) == expected.dropLast().map(\.date))
+        // The 30th session, through the pipeline, as the engine computes it on top of the bulk history.
+        let published = publisher.published(IndexResult.self).filter { $0.index == "top4" }
+        #expect(published.map(\.date) == [last.date])
+        #expect(published.last == expected.last)
+        #expect(publisher.published(JobRecord.self).last?.status == .succeeded)
+    }
 }

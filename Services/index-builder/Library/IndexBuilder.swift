@@ -280,8 +280,8 @@ extension BuildStage {
         let started = ContinuousClock.now
         do {
             let view = try await StorageView.load(storage: storage, index: id, held: held.values.map(\.message))
-            let computed: Int
-            let missing: SessionDate?
+            var computed: Int
+            var missing: SessionDate?
             // One pass over storage's rows in bulk, the results stored by commands; nil when the known sessions
             // have a gap, which the engine handles (it waits for the missing session), as it does a history
             // stored before.
@@ -303,10 +303,19 @@ extension BuildStage {
             engines.append(engine)
             views?.append(view)
             addedLanes.insert(id)
-            if history == nil {
-                // Storage holds the published history once its index consumer is idle: then the job is done.
-                try await waitForStoredResults()
+            if history != nil {
+                // Sessions that arrived while the history was read in bulk were built for the other lanes only:
+                // with the lane in place (every later arrival builds it too), sessions storage has stored since the
+                // records were read are built through the engine, which computes only what is missing.
+                let coverage = NYSECalendar.coverage
+                let known = try await view.sessionRecords(from: coverage.lowerBound, to: coverage.upperBound).count
+                try await view.refreshRecords()
+                if try await view.sessionRecords(from: coverage.lowerBound, to: coverage.upperBound).count > known {
+                    (computed, missing) = try await buildHistory(engine, view: view)
+                }
             }
+            // Storage holds the published results once its index consumer is idle: then the job is done.
+            try await waitForStoredResults()
             historyTimer.record(duration: ContinuousClock.now - started)
             logger.info(
                 "definition history computed", metadata: ["index": "\(id)", "index.sessions": "\(computed)"]

@@ -311,7 +311,8 @@ package final class JetStream: @unchecked Sendable {
                 bytes: state.Bytes,
                 firstSequence: state.FirstSeq,
                 lastSequence: state.LastSeq,
-                consumers: Int(state.Consumers)
+                consumers: Int(state.Consumers),
+                created: info.pointee.Created
             )
         }
     }
@@ -413,6 +414,9 @@ package struct StreamState: Sendable, Codable, Equatable {
     package var lastSequence: UInt64
     /// Consumers bound to it.
     package var consumers: Int
+    /// When the stream was created (nanoseconds since 1970): a stream deleted and made again (a new JetStream store)
+    /// starts its sequences over, and gets another value here.
+    package var created: Int64 = 0
 }
 
 /// A durable consumer's state.

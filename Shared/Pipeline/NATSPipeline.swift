@@ -100,6 +100,12 @@ package final class NATSPipeline: PipelinePublishing, PipelineProbe, Sendable {
         }
     }
 
+    /// When a stream of the pipeline was created (nanoseconds since 1970): another value means another stream, whose
+    /// sequences started over.
+    package func streamCreated(_ stream: String) async throws -> Int64 {
+        try await transport { try await jetStream.streamState(stream).created }
+    }
+
     /// Every job the `JOBS` stream holds (its retention: 30 days), each at its latest state, in no order.
     package func jobs() async throws -> [JobRecord] {
         try await transport {

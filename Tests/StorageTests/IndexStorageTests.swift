@@ -271,4 +271,29 @@ struct IndexStorageTests {
             [Fixture.result(Fixture.day2, previous: nil, level: 1000, tickers: ["A"], batchID: "p2")], sequences: [30])
         #expect(try database.compositionEvent(index: Fixture.index, on: Fixture.day2) == nil)
     }
+
+    @Test("stream sequences are kept for the streams they came from and forgotten for streams made again")
+    func streamEpochs() throws {
+        let base = Fixture.result(Fixture.day1, previous: nil, level: 1000, tickers: ["A", "B"], batchID: "p1")
+        let later = Fixture.result(Fixture.day1, previous: nil, level: 1000, tickers: ["B", "C"], batchID: "p1")
+        #expect(try database.adoptStreamEpochs([.validatedPrices: 100, .indexResults: 200]).isEmpty)
+        try database.storeIndexResults([base], sequences: [50])
+        _ = try database.storeValidated(
+            [Fixture.batch("b1", Fixture.day1, rows: [Fixture.row("A", 1)])], sequences: [40])
+
+        // The same streams: the sequences stand, an older message still loses.
+        #expect(try database.adoptStreamEpochs([.validatedPrices: 100, .indexResults: 200]).isEmpty)
+        try database.storeIndexResults([later], sequences: [3])
+        #expect(try database.indexResult(index: Fixture.index, on: Fixture.day1) == base)
+
+        // INDEX made again: its sequences start over, so the stored ones are forgotten; PRICES_VALID's stay.
+        #expect(try database.adoptStreamEpochs([.validatedPrices: 100, .indexResults: 201]) == [.indexResults])
+        try database.storeIndexResults([later], sequences: [3])
+        #expect(try database.indexResult(index: Fixture.index, on: Fixture.day1) == later)
+        #expect(try database.sessionRecords(index: Fixture.index, range: Fixture.all).map(\.sequence) == [40])
+
+        // PRICES_VALID made again: a day's batch at a low sequence replaces the stored one.
+        #expect(try database.adoptStreamEpochs([.validatedPrices: 101, .indexResults: 201]) == [.validatedPrices])
+        #expect(try database.sessionRecords(index: Fixture.index, range: Fixture.all).map(\.sequence) == [0])
+    }
 }

@@ -28,7 +28,7 @@ struct MigrationTests {
             try tables(at: path) == [
                 "composition_changes", "composition_events", "corporate_actions", "index_constituents",
                 "index_definitions", "index_levels", "index_result_sequences", "prices",
-                "rejections", "sessions", "stocks",
+                "rejections", "sessions", "stocks", "stream_epochs",
             ]
         )
     }

@@ -28,7 +28,23 @@ package enum Storage: PipelineService {
         runtime.logger.info("database open", metadata: ["storage.path": "\(database.path)"])
         let pipeline = runtime.pipeline
         // After each commit of index data: API caches drop their answers for these indexes.
-        let store = StorageStage(database: database, logger: runtime.logger) { pipeline.announceStored(indexes: $0) }
+        let logger = runtime.logger
+        let epochs = StreamEpochCheck {
+            let prices = try await pipeline.streamCreated(StreamName.pricesValid)
+            let index = try await pipeline.streamCreated(StreamName.index)
+            let forgotten = try await runBlocking {
+                try database.adoptStreamEpochs([.validatedPrices: prices, .indexResults: index])
+            }
+            if !forgotten.isEmpty {
+                logger.warning(
+                    "stored stream sequences forgotten: the streams were made again (another JetStream store)",
+                    metadata: ["nats.streams": "\(forgotten.map(\.rawValue))"]
+                )
+            }
+        }
+        let store = StorageStage(database: database, logger: runtime.logger, epochs: epochs) {
+            pipeline.announceStored(indexes: $0)
+        }
         let consumers: [any Service] = [
             pipeline.runner(
                 StageConsumer<ValidatedBatch>(ConsumerName.storagePrices, batch: 64) { await store.storePrices($0) },
@@ -68,13 +84,17 @@ package struct StorageStage: Sendable {
     private let database: IndexDatabase
     private let logger: Logger
     private let committed: @Sendable (Set<String>) -> Void
+    /// Run once before the first write: the stored stream sequences must belong to the streams in use.
+    private let epochs: StreamEpochCheck?
     /// Writes happen one at a time, off the concurrency pool.
     private static let writeQueue = DispatchQueue(label: "storage.writer")
 
     /// A stage over `database`; `committed` is told the indexes whose results or compositions a commit changed.
     package init(
-        database: IndexDatabase, logger: Logger, committed: @escaping @Sendable (Set<String>) -> Void = { _ in }
+        database: IndexDatabase, logger: Logger, epochs: StreamEpochCheck? = nil,
+        committed: @escaping @Sendable (Set<String>) -> Void = { _ in }
     ) {
+        self.epochs = epochs
         self.database = database
         self.logger = logger
         self.committed = committed
@@ -130,6 +150,12 @@ package struct StorageStage: Sendable {
         guard !deliveries.isEmpty else { return [] }
         let database = self.database
         do {
+            try await epochs?.ensure()
+        } catch {
+            logger.error("the streams' creation times could not be read", metadata: ["error": "\(error)"])
+            return Array(repeating: .failed(error), count: deliveries.count)
+        }
+        do {
             try await runBlocking(on: Self.writeQueue) { try body(database, deliveries) }
             logger.debug(
                 "stored",
@@ -153,5 +179,23 @@ package struct StorageStage: Sendable {
             }
             return outcomes
         }
+    }
+}
+
+/// Makes sure, once, before storage writes anything, that the stream sequences it keeps belong to the streams in use
+/// (``IndexDatabase/adoptStreamEpochs(_:)``); until that succeeds every write waits for it (and is redelivered when it
+/// fails).
+package actor StreamEpochCheck {
+    private let check: @Sendable () async throws -> Void
+    private var done = false
+
+    /// A check running `check`.
+    package init(_ check: @escaping @Sendable () async throws -> Void) { self.check = check }
+
+    /// Runs the check unless it has succeeded before.
+    package func ensure() async throws {
+        guard !done else { return }
+        try await check()
+        done = true
     }
 }

@@ -354,3 +354,51 @@ extension IndexDatabase {
         }
     }
 }
+
+extension IndexDatabase {
+    // MARK: Stream epochs
+
+    /// The streams whose sequences the database keeps, and what each guards.
+    package enum SequencedStream: String, Sendable, CaseIterable {
+        /// `PRICES_VALID`: `sessions.sequence`.
+        case validatedPrices = "PRICES_VALID"
+        /// `INDEX`: `index_result_sequences` (results, and the events derived from them).
+        case indexResults = "INDEX"
+    }
+
+    /// Records the creation time of each stream whose sequences the database keeps; for a stream that is not the one
+    /// those sequences came from (another creation time, or none recorded), forgets them first: its sequences start
+    /// over, and a new message would otherwise look older than a stored one and be left out. The streams whose
+    /// sequences were forgotten (of those that had any).
+    @discardableResult
+    package func adoptStreamEpochs(_ created: [SequencedStream: Int64]) throws -> [SequencedStream] {
+        try write { connection in
+            var forgotten: [SequencedStream] = []
+            for stream in SequencedStream.allCases {
+                guard let epoch = created[stream] else { continue }
+                let stored = try connection.queryFirst(
+                    "SELECT created FROM stream_epochs WHERE stream = ?", [.text(stream.rawValue)]
+                ) { $0.int(at: 0) }
+                guard stored != Int(epoch) else { continue }
+                let cleared: Int
+                switch stream {
+                case .validatedPrices:
+                    try connection.execute("UPDATE sessions SET sequence = 0 WHERE sequence <> 0")
+                    cleared = connection.changes
+                case .indexResults:
+                    try connection.execute("DELETE FROM index_result_sequences")
+                    cleared = connection.changes
+                }
+                if cleared > 0 { forgotten.append(stream) }
+                try connection.execute(
+                    """
+                    INSERT INTO stream_epochs (stream, created) VALUES (?, ?)
+                    ON CONFLICT (stream) DO UPDATE SET created = excluded.created
+                    """,
+                    [.text(stream.rawValue), .integer(Int(epoch))]
+                )
+            }
+            return forgotten
+        }
+    }
+}

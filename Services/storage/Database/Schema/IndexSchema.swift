@@ -7,7 +7,7 @@
 package enum IndexSchema {
     /// Every migration, in order.
     package static let migrations: [Migration] = [
-        ingest, index, actions, turnover, definitions, carriedCloses, resultSequences,
+        ingest, index, actions, turnover, definitions, carriedCloses, resultSequences, streamEpochs,
     ]
 
     /// The migrator for ``migrations``.
@@ -206,6 +206,21 @@ package enum IndexSchema {
                 -- The stream sequence of the INDEX message (for an event: of the result it was derived from).
                 sequence INTEGER NOT NULL,
                 PRIMARY KEY (kind, index_id, date)
+            ) WITHOUT ROWID;
+            """
+    )
+
+    /// 8: which JetStream streams the stored stream sequences (`sessions.sequence`, `index_result_sequences`) belong
+    /// to: a stream's creation time. Against a stream made again (another JetStream store, a changed cluster shape)
+    /// storage forgets them, since that stream's sequences start over.
+    static let streamEpochs = Migration(
+        version: 8,
+        name: "stream-epochs",
+        sql: """
+            CREATE TABLE stream_epochs (
+                stream TEXT NOT NULL PRIMARY KEY,
+                -- The stream's creation time, nanoseconds since 1970.
+                created INTEGER NOT NULL
             ) WITHOUT ROWID;
             """
     )

@@ -53,6 +53,11 @@ package struct CommonOptions: ParsableArguments, Sendable {
     package var apiCacheBytes: Int?
 
     @Option(
+        name: .customLong("api-read-auth"),
+        help: "api: every GET needs a credential with index:read, true or false (API_READ_AUTH; default false).")
+    package var apiReadAuth: Bool?
+
+    @Option(
         name: .customLong("schedule-enabled"),
         help: "fetcher: fetch each session after the close, true or false (SCHEDULE_ENABLED)."
     )
@@ -91,6 +96,7 @@ package struct CommonOptions: ParsableArguments, Sendable {
         environment["API_CORS_ORIGINS"] = apiCORSOrigins ?? environment["API_CORS_ORIGINS"]
         environment["API_CACHE_BYTES"] = apiCacheBytes.map(String.init) ?? environment["API_CACHE_BYTES"]
         environment["SCHEDULE_ENABLED"] = scheduleEnabled.map(String.init) ?? environment["SCHEDULE_ENABLED"]
+        environment["API_READ_AUTH"] = apiReadAuth.map(String.init) ?? environment["API_READ_AUTH"]
         environment["SCHEDULE_TIME"] = scheduleTime ?? environment["SCHEDULE_TIME"]
         environment["SCHEDULE_CATCHUP_LIMIT"] =
             scheduleCatchUpLimit.map(String.init) ?? environment["SCHEDULE_CATCHUP_LIMIT"]

@@ -31,6 +31,8 @@ package struct ServiceConfiguration: Sendable, Equatable {
     package var apiRateBurst: Int
     /// `API_CACHE_BYTES`: bytes of answers the API keeps cached; 0 turns the cache off.
     package var apiCacheBytes: Int
+    /// `API_READ_AUTH`: whether every GET needs a credential with the `index:read` scope (default: reading is open).
+    package var apiReadAuth: Bool
     /// `API_CORS_ORIGINS`: the origins (`scheme://host[:port]`, comma-separated) whose pages may call the API from a
     /// browser; empty: CORS is off.
     package var apiCORSOrigins: [String]
@@ -101,15 +103,16 @@ package struct ServiceConfiguration: Sendable, Equatable {
         } else {
             logFormat = .text
         }
-        if let raw = value("SCHEDULE_ENABLED") {
+        func flag(_ name: String, default fallback: Bool) throws -> Bool {
+            guard let raw = value(name) else { return fallback }
             switch raw.lowercased() {
-            case "1", "true", "yes", "on": scheduleEnabled = true
-            case "0", "false", "no", "off": scheduleEnabled = false
-            default: throw ConfigurationError.invalid(name: "SCHEDULE_ENABLED", value: raw, expected: "true or false")
+            case "1", "true", "yes", "on": return true
+            case "0", "false", "no", "off": return false
+            default: throw ConfigurationError.invalid(name: name, value: raw, expected: "true or false")
             }
-        } else {
-            scheduleEnabled = true
         }
+        scheduleEnabled = try flag("SCHEDULE_ENABLED", default: true)
+        apiReadAuth = try flag("API_READ_AUTH", default: false)
         if let raw = value("SCHEDULE_TIME") {
             // After the 16:00 close and before midnight, so the time names the evening of the session it fetches.
             guard let time = TimeOfDay(raw), time >= Self.earliestScheduleTime else {

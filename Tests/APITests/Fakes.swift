@@ -202,13 +202,16 @@ struct TestAPI {
     let checks: [ReadinessCheck]
     /// `API_CORS_ORIGINS`.
     let corsOrigins: [String]
+    /// `API_READ_AUTH`.
+    let readAuth: Bool
     static let today = SessionDate("2024-01-10")!
 
     init(
         limits: TokenBucket.Limits? = nil, cacheBytes: Int = 1 << 20,
         settings: JobRunner.Settings = .init(stallTimeout: .seconds(30)), corsOrigins: [String] = [],
-        now: @escaping @Sendable () -> Date = { Date() }
+        now: @escaping @Sendable () -> Date = { Date() }, readAuth: Bool = false
     ) throws {
+        self.readAuth = readAuth
         self.corsOrigins = corsOrigins
         cache = ResponseCache(capacityBytes: cacheBytes)
         let probe = probe
@@ -266,7 +269,7 @@ struct TestAPI {
                 service: "api", host: "127.0.0.1", port: 0, startedAt: .now, checks: checks, onPort: { _ in },
                 logger: Logger.test("api")
             ),
-            today: { TestAPI.today }, corsOrigins: corsOrigins
+            today: { TestAPI.today }, corsOrigins: corsOrigins, readAuth: readAuth
         )
     }
 

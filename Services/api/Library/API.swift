@@ -49,7 +49,7 @@ package enum API: PipelineService {
             reader: reader, cache: cache, jobs: jobs,
             keys: try APIKeyStore(path: APIKeyFile.path(configuration)),
             limiter: RateLimiter(limits: APIDependencies.limits(configuration)),
-            endpoint: endpoint, corsOrigins: configuration.apiCORSOrigins
+            endpoint: endpoint, corsOrigins: configuration.apiCORSOrigins, readAuth: configuration.apiReadAuth
         )
         return APIServer(
             application: makeApplication(dependencies, logger: runtime.logger),
@@ -94,13 +94,16 @@ package struct APIDependencies: Sendable {
     package var today: @Sendable () -> SessionDate
     /// The origins allowed cross-origin access (`API_CORS_ORIGINS`); empty: CORS is off.
     package var corsOrigins: [String]
+    /// Whether every GET needs `index:read` (`API_READ_AUTH`).
+    package var readAuth: Bool
 
     /// Dependencies.
     package init(
         reader: any IndexReader, cache: ResponseCache, jobs: JobRunner, keys: APIKeyStore, limiter: RateLimiter,
         endpoint: HTTPEndpoint, today: @escaping @Sendable () -> SessionDate = DateRules.newYorkToday,
-        corsOrigins: [String] = []
+        corsOrigins: [String] = [], readAuth: Bool = false
     ) {
+        self.readAuth = readAuth
         self.corsOrigins = corsOrigins
         self.reader = reader
         self.directory = IndexDirectory(reader: reader)
@@ -135,7 +138,8 @@ package enum APIRouter {
         router.middlewares.add(ListedOriginsCORSMiddleware(origins: dependencies.corsOrigins))
         router.middlewares.add(ErrorMiddleware())
         router.middlewares.add(MetricsMiddleware())
-        router.middlewares.add(AccessMiddleware(keys: dependencies.keys, limiter: dependencies.limiter))
+        router.middlewares.add(
+            AccessMiddleware(keys: dependencies.keys, limiter: dependencies.limiter, readAuth: dependencies.readAuth))
         let rules = DateRules(today: dependencies.today, maximumRangeDays: maximumRangeDays)
         let directory = dependencies.directory
         IndexRoutes(reader: dependencies.reader, directory: directory, cache: dependencies.cache, rules: rules)

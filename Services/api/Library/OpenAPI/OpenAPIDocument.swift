@@ -29,6 +29,7 @@ enum OpenAPIDocument {
                   "304": {"description": "Not modified since the ETag in If-None-Match", "headers": {"ETag": {"$ref": "#/components/headers/ETag"}}},
                   "400": {"$ref": "#/components/responses/BadRequest"},
                   "401": {"$ref": "#/components/responses/Unauthorized"},
+                  "403": {"$ref": "#/components/responses/Forbidden"},
                   "404": {"$ref": "#/components/responses/NotFound"},
                   "429": {"$ref": "#/components/responses/TooManyRequests"},
                   "503": {"$ref": "#/components/responses/Unavailable"}
@@ -49,6 +50,7 @@ enum OpenAPIDocument {
                   "304": {"description": "Not modified since the ETag in If-None-Match", "headers": {"ETag": {"$ref": "#/components/headers/ETag"}}},
                   "400": {"$ref": "#/components/responses/BadRequest"},
                   "401": {"$ref": "#/components/responses/Unauthorized"},
+                  "403": {"$ref": "#/components/responses/Forbidden"},
                   "404": {"$ref": "#/components/responses/NotFound"},
                   "429": {"$ref": "#/components/responses/TooManyRequests"},
                   "503": {"$ref": "#/components/responses/Unavailable"}
@@ -70,6 +72,7 @@ enum OpenAPIDocument {
                   "304": {"description": "Not modified since the ETag in If-None-Match", "headers": {"ETag": {"$ref": "#/components/headers/ETag"}}},
                   "400": {"$ref": "#/components/responses/BadRequest"},
                   "401": {"$ref": "#/components/responses/Unauthorized"},
+                  "403": {"$ref": "#/components/responses/Forbidden"},
                   "404": {"$ref": "#/components/responses/NotFound"},
                   "429": {"$ref": "#/components/responses/TooManyRequests"},
                   "503": {"$ref": "#/components/responses/Unavailable"}
@@ -91,6 +94,7 @@ enum OpenAPIDocument {
                   "304": {"description": "Not modified since the ETag in If-None-Match", "headers": {"ETag": {"$ref": "#/components/headers/ETag"}}},
                   "400": {"$ref": "#/components/responses/BadRequest"},
                   "401": {"$ref": "#/components/responses/Unauthorized"},
+                  "403": {"$ref": "#/components/responses/Forbidden"},
                   "429": {"$ref": "#/components/responses/TooManyRequests"},
                   "503": {"$ref": "#/components/responses/Unavailable"}
                 }
@@ -106,6 +110,7 @@ enum OpenAPIDocument {
                   "202": {"description": "The job, queued", "headers": {"Location": {"description": "The job's URL", "schema": {"type": "string"}}}, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Job"}}}},
                   "400": {"$ref": "#/components/responses/BadRequest"},
                   "401": {"$ref": "#/components/responses/Unauthorized"},
+                  "403": {"$ref": "#/components/responses/Forbidden"},
                   "404": {"$ref": "#/components/responses/NotFound"},
                   "413": {"$ref": "#/components/responses/TooLarge"},
                   "422": {"$ref": "#/components/responses/Unprocessable"},
@@ -126,6 +131,7 @@ enum OpenAPIDocument {
                   "200": {"description": "A page of jobs", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/JobsResponse"}}}},
                   "400": {"$ref": "#/components/responses/BadRequest"},
                   "401": {"$ref": "#/components/responses/Unauthorized"},
+                  "403": {"$ref": "#/components/responses/Forbidden"},
                   "429": {"$ref": "#/components/responses/TooManyRequests"},
                   "503": {"$ref": "#/components/responses/Unavailable"}
                 }
@@ -140,6 +146,7 @@ enum OpenAPIDocument {
                 "responses": {
                   "200": {"description": "The cancelled job", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Job"}}}},
                   "401": {"$ref": "#/components/responses/Unauthorized"},
+                  "403": {"$ref": "#/components/responses/Forbidden"},
                   "404": {"$ref": "#/components/responses/NotFound"},
                   "409": {"$ref": "#/components/responses/Conflict"},
                   "429": {"$ref": "#/components/responses/TooManyRequests"},
@@ -153,6 +160,7 @@ enum OpenAPIDocument {
                 "responses": {
                   "200": {"description": "The job", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Job"}}}},
                   "401": {"$ref": "#/components/responses/Unauthorized"},
+                  "403": {"$ref": "#/components/responses/Forbidden"},
                   "404": {"$ref": "#/components/responses/NotFound"},
                   "429": {"$ref": "#/components/responses/TooManyRequests"},
                   "503": {"$ref": "#/components/responses/Unavailable"}
@@ -167,6 +175,7 @@ enum OpenAPIDocument {
                   "200": {"description": "The definitions", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/IndexesResponse"}}}},
                   "400": {"$ref": "#/components/responses/BadRequest"},
                   "401": {"$ref": "#/components/responses/Unauthorized"},
+                  "403": {"$ref": "#/components/responses/Forbidden"},
                   "429": {"$ref": "#/components/responses/TooManyRequests"},
                   "503": {"$ref": "#/components/responses/Unavailable"}
                 }
@@ -180,6 +189,7 @@ enum OpenAPIDocument {
                   "201": {"description": "The stored definition, every default filled in, with its job", "headers": {"Location": {"description": "The definition's URL", "schema": {"type": "string"}}}, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/IndexDefinition"}}}},
                   "400": {"$ref": "#/components/responses/BadRequest"},
                   "401": {"$ref": "#/components/responses/Unauthorized"},
+                  "403": {"$ref": "#/components/responses/Forbidden"},
                   "409": {"$ref": "#/components/responses/Conflict"},
                   "413": {"$ref": "#/components/responses/TooLarge"},
                   "422": {"$ref": "#/components/responses/InvalidDefinition"},
@@ -196,6 +206,7 @@ enum OpenAPIDocument {
                 "responses": {
                   "200": {"description": "The definition", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/IndexDefinition"}}}},
                   "401": {"$ref": "#/components/responses/Unauthorized"},
+                  "403": {"$ref": "#/components/responses/Forbidden"},
                   "404": {"$ref": "#/components/responses/NotFound"},
                   "429": {"$ref": "#/components/responses/TooManyRequests"},
                   "503": {"$ref": "#/components/responses/Unavailable"}
@@ -209,6 +220,7 @@ enum OpenAPIDocument {
                 "responses": {
                   "204": {"description": "Removed"},
                   "401": {"$ref": "#/components/responses/Unauthorized"},
+                  "403": {"$ref": "#/components/responses/Forbidden"},
                   "404": {"$ref": "#/components/responses/NotFound"},
                   "409": {"$ref": "#/components/responses/Conflict"},
                   "429": {"$ref": "#/components/responses/TooManyRequests"},
@@ -234,6 +246,7 @@ enum OpenAPIDocument {
                   },
                   "400": {"$ref": "#/components/responses/BadRequest"},
                   "401": {"$ref": "#/components/responses/Unauthorized"},
+                  "403": {"$ref": "#/components/responses/Forbidden"},
                   "404": {"$ref": "#/components/responses/NotFound"},
                   "413": {"$ref": "#/components/responses/TooLarge"},
                   "422": {"$ref": "#/components/responses/Unprocessable"},
@@ -297,7 +310,8 @@ enum OpenAPIDocument {
             },
             "responses": {
               "BadRequest": {"description": "A parameter or the body is invalid", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
-              "Unauthorized": {"description": "The API key is missing (POST) or invalid", "headers": {"WWW-Authenticate": {"schema": {"type": "string"}}}, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+              "Forbidden": {"description": "The credential is valid but lacks the scope the request needs (insufficient_scope)", "headers": {"WWW-Authenticate": {"schema": {"type": "string"}}}, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+              "Unauthorized": {"description": "The credential is missing (POST, DELETE; every GET with API_READ_AUTH=true) or invalid", "headers": {"WWW-Authenticate": {"schema": {"type": "string"}}}, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
               "NotFound": {"description": "Unknown index, job, route, or no data on or before the date", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
               "TooLarge": {"description": "The body is too large", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
               "Unprocessable": {"description": "The request is well formed but cannot be carried out (no session in the range)", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},

@@ -25,6 +25,14 @@ package struct ServiceConfiguration: Sendable, Equatable {
     package var provider: String
     /// `API_KEYS_FILE`: hashed API keys.
     package var apiKeysFile: String?
+    /// `JWT_JWKS_FILE`: a JSON Web Key Set (RS256 and ES256 keys) that bearer JWTs are verified against.
+    package var jwtJWKSFile: String?
+    /// `JWT_HS256_SECRET_FILE`: a file whose content, trimmed of surrounding white space, is the HS256 secret.
+    package var jwtHS256SecretFile: String?
+    /// `JWT_ISSUER`: the `iss` every JWT must carry (unset: not checked).
+    package var jwtIssuer: String?
+    /// `JWT_AUDIENCE`: a value the `aud` of every JWT must hold (unset: not checked).
+    package var jwtAudience: String?
     /// `API_RATE_LIMIT`: requests per second each API client (key or address) may make; 0 turns limits off.
     package var apiRateLimit: Double
     /// `API_RATE_BURST`: requests an API client may make at once.
@@ -73,6 +81,10 @@ package struct ServiceConfiguration: Sendable, Equatable {
         indexSize = try integer("INDEX_SIZE", default: 100, range: 1...10_000)
         provider = value("PROVIDER") ?? "sim"
         apiKeysFile = value("API_KEYS_FILE")
+        jwtJWKSFile = value("JWT_JWKS_FILE")
+        jwtHS256SecretFile = value("JWT_HS256_SECRET_FILE")
+        jwtIssuer = value("JWT_ISSUER")
+        jwtAudience = value("JWT_AUDIENCE")
         if let raw = value("API_RATE_LIMIT") {
             guard let rate = Double(raw), rate.isFinite, rate >= 0 else {
                 throw ConfigurationError.invalid(name: "API_RATE_LIMIT", value: raw, expected: "a number >= 0")

@@ -204,14 +204,17 @@ struct TestAPI {
     let corsOrigins: [String]
     /// `API_READ_AUTH`.
     let readAuth: Bool
+    /// Bearer JWTs.
+    let jwt: JWTVerifier?
     static let today = SessionDate("2024-01-10")!
 
     init(
         limits: TokenBucket.Limits? = nil, cacheBytes: Int = 1 << 20,
         settings: JobRunner.Settings = .init(stallTimeout: .seconds(30)), corsOrigins: [String] = [],
-        now: @escaping @Sendable () -> Date = { Date() }, readAuth: Bool = false
+        now: @escaping @Sendable () -> Date = { Date() }, readAuth: Bool = false, jwt: JWTVerifier? = nil
     ) throws {
         self.readAuth = readAuth
+        self.jwt = jwt
         self.corsOrigins = corsOrigins
         cache = ResponseCache(capacityBytes: cacheBytes)
         let probe = probe
@@ -269,7 +272,7 @@ struct TestAPI {
                 service: "api", host: "127.0.0.1", port: 0, startedAt: .now, checks: checks, onPort: { _ in },
                 logger: Logger.test("api")
             ),
-            today: { TestAPI.today }, corsOrigins: corsOrigins, readAuth: readAuth
+            today: { TestAPI.today }, corsOrigins: corsOrigins, readAuth: readAuth, jwt: jwt
         )
     }
 

@@ -32,7 +32,7 @@ package enum API: PipelineService {
     }
 
     /// The REST server and, beside it, the listener that empties the cache when answers go stale.
-    package static func httpEndpoint(_ runtime: ServiceRuntime, _ endpoint: HTTPEndpoint) throws -> any Service {
+    package static func httpEndpoint(_ runtime: ServiceRuntime, _ endpoint: HTTPEndpoint) async throws -> any Service {
         let configuration = runtime.configuration
         let pipeline = runtime.pipeline
         // Two attempts: an uncached answer should fail fast (503) rather than hang on a storage that is down.
@@ -49,7 +49,8 @@ package enum API: PipelineService {
             reader: reader, cache: cache, jobs: jobs,
             keys: try APIKeyStore(path: APIKeyFile.path(configuration)),
             limiter: RateLimiter(limits: APIDependencies.limits(configuration)),
-            endpoint: endpoint, corsOrigins: configuration.apiCORSOrigins, readAuth: configuration.apiReadAuth
+            endpoint: endpoint, corsOrigins: configuration.apiCORSOrigins, readAuth: configuration.apiReadAuth,
+            jwt: try await JWTVerifier.load(configuration)
         )
         return APIServer(
             application: makeApplication(dependencies, logger: runtime.logger),
@@ -96,13 +97,16 @@ package struct APIDependencies: Sendable {
     package var corsOrigins: [String]
     /// Whether every GET needs `index:read` (`API_READ_AUTH`).
     package var readAuth: Bool
+    /// Bearer JWTs (`JWT_JWKS_FILE`, `JWT_HS256_SECRET_FILE`); nil: API keys only.
+    package var jwt: JWTVerifier?
 
     /// Dependencies.
     package init(
         reader: any IndexReader, cache: ResponseCache, jobs: JobRunner, keys: APIKeyStore, limiter: RateLimiter,
         endpoint: HTTPEndpoint, today: @escaping @Sendable () -> SessionDate = DateRules.newYorkToday,
-        corsOrigins: [String] = [], readAuth: Bool = false
+        corsOrigins: [String] = [], readAuth: Bool = false, jwt: JWTVerifier? = nil
     ) {
+        self.jwt = jwt
         self.readAuth = readAuth
         self.corsOrigins = corsOrigins
         self.reader = reader
@@ -139,7 +143,9 @@ package enum APIRouter {
         router.middlewares.add(ErrorMiddleware())
         router.middlewares.add(MetricsMiddleware())
         router.middlewares.add(
-            AccessMiddleware(keys: dependencies.keys, limiter: dependencies.limiter, readAuth: dependencies.readAuth))
+            AccessMiddleware(
+                keys: dependencies.keys, limiter: dependencies.limiter, readAuth: dependencies.readAuth,
+                jwt: dependencies.jwt))
         let rules = DateRules(today: dependencies.today, maximumRangeDays: maximumRangeDays)
         let directory = dependencies.directory
         IndexRoutes(reader: dependencies.reader, directory: directory, cache: dependencies.cache, rules: rules)

@@ -14,13 +14,16 @@ package struct AccessMiddleware: RouterMiddleware {
     private let keys: APIKeyStore
     private let limiter: RateLimiter
     private let readAuth: Bool
+    private let jwt: JWTVerifier?
     private let failures = Counter(label: "api_auth_failures_total")
 
-    /// Checks keys against `keys` and limits with `limiter`; `readAuth`: GETs need `index:read`.
-    package init(keys: APIKeyStore, limiter: RateLimiter, readAuth: Bool = false) {
+    /// Checks keys against `keys`, bearer JWTs with `jwt` (when configured), and limits with `limiter`; `readAuth`:
+    /// GETs need `index:read`.
+    package init(keys: APIKeyStore, limiter: RateLimiter, readAuth: Bool = false, jwt: JWTVerifier? = nil) {
         self.keys = keys
         self.limiter = limiter
         self.readAuth = readAuth
+        self.jwt = jwt
     }
 
     package func handle(
@@ -32,7 +35,19 @@ package struct AccessMiddleware: RouterMiddleware {
         var context = context
         let needed = Self.scope(of: request, readAuth: readAuth)
         var granted: Set<Scope> = []
-        if let presented = try Self.presentedKey(request) {
+        if let jwt, request.headers[.xAPIKey] == nil, let token = try Self.presentedKey(request),
+            JWTVerifier.looksLikeJWT(token)
+        {
+            do {
+                let credential = try await jwt.verify(token)
+                context.keyName = "jwt:\(credential.subject)"
+                granted = credential.scopes
+            } catch let refusal as JWTVerifier.Refusal {
+                failures.increment()
+                throw APIError(.unauthorized, code: "invalid_token", message: refusal.description)
+                    .with(header: .wwwAuthenticate, #"Bearer error="invalid_token""#)
+            }
+        } else if let presented = try Self.presentedKey(request) {
             guard let entry = keys.entry(of: presented) else {
                 failures.increment()
                 throw APIError(.unauthorized, code: "invalid_api_key", message: "the API key is not valid")

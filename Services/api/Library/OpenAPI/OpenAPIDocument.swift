@@ -297,7 +297,7 @@ enum OpenAPIDocument {
           "components": {
             "securitySchemes": {
               "ApiKey": {"type": "apiKey", "in": "header", "name": "X-API-Key"},
-              "Bearer": {"type": "http", "scheme": "bearer", "description": "The same API key as a bearer token"}
+              "Bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT or API key", "description": "A JWT (RS256/ES256 from JWT_JWKS_FILE, HS256 from JWT_HS256_SECRET_FILE; exp, nbf, iss, aud checked; scopes in its space-separated scope claim), or an API key as a bearer token"}
             },
             "parameters": {
               "StartDate": {"name": "start_date", "in": "query", "required": true, "schema": {"type": "string", "format": "date"}},

@@ -18,17 +18,9 @@ private enum HistorySQL {
             replay_id, replay_refetched, turnover, stored_at
         ) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
         """
-    static let insertConstituent = """
-        INSERT INTO index_constituents (index_id, date, rank, ticker, weight, market_cap, close, last_close_date)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-        """
     static let insertEvent = """
         INSERT INTO composition_events (index_id, date, previous_date, turnover, stored_at)
         VALUES (?, ?, ?, ?, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
-        """
-    static let insertChange = """
-        INSERT INTO composition_changes (index_id, date, kind, ticker, rank, market_cap, position)
-        VALUES (?, ?, ?, ?, ?, ?, ?)
         """
 }
 
@@ -102,37 +94,16 @@ extension IndexDatabase {
             try connection.execute(HistorySQL.deleteLevels, span)
             try connection.execute(HistorySQL.deleteEvents, span)
             let level = try connection.cached(HistorySQL.insertLevel)
-            let member = try connection.cached(HistorySQL.insertConstituent)
+            let member = try connection.cached(IndexSQL.insertConstituent)
             for result in command.results where !result.isRetraction {
                 guard command.range.contains(result.date) else {
                     throw SQLiteError.corrupt("a result of \(result.date) outside \(command.range)")
                 }
-                try level.bind(command.index, at: 1)
-                try level.bind(result.date, at: 2)
-                try level.bind(result.previousDate, at: 3)
-                try level.bind(result.level, at: 4)
-                try level.bind(result.dailyReturn, at: 5)
-                try level.bind(result.sourceBatchID, at: 6)
-                try level.bind(StoredJSON.encode(result.previousTickers), at: 7)
-                try level.bind(StoredJSON.encode(result.departures), at: 8)
-                try level.bind(result.replay?.replayID, at: 9)
-                try level.bind(result.replay.map { $0.refetched ? 1 : 0 }, at: 10)
-                try level.bind(result.turnover, at: 11)
-                try level.run()
-                for constituent in result.constituents {
-                    try member.bind(command.index, at: 1)
-                    try member.bind(result.date, at: 2)
-                    try member.bind(constituent.rank, at: 3)
-                    try member.bind(constituent.ticker, at: 4)
-                    try member.bind(constituent.weight, at: 5)
-                    try member.bind(constituent.marketCap, at: 6)
-                    try member.bind(constituent.close, at: 7)
-                    try member.bind(constituent.lastCloseDate, at: 8)
-                    try member.run()
-                }
+                try Self.writeLevel(result, index: command.index, with: level)
+                try Self.writeConstituents(of: result, index: command.index, with: member)
             }
             let event = try connection.cached(HistorySQL.insertEvent)
-            let change = try connection.cached(HistorySQL.insertChange)
+            let change = try connection.cached(IndexSQL.insertChange)
             for composition in command.events {
                 guard command.range.contains(composition.date) else {
                     throw SQLiteError.corrupt("an event of \(composition.date) outside \(command.range)")
@@ -142,18 +113,7 @@ extension IndexDatabase {
                 try event.bind(composition.previousDate, at: 3)
                 try event.bind(composition.turnover, at: 4)
                 try event.run()
-                for (kind, entries) in [("added", composition.added), ("removed", composition.removed)] {
-                    for (position, entry) in entries.enumerated() {
-                        try change.bind(command.index, at: 1)
-                        try change.bind(composition.date, at: 2)
-                        try change.bind(kind, at: 3)
-                        try change.bind(entry.ticker, at: 4)
-                        try change.bind(entry.rank, at: 5)
-                        try change.bind(entry.marketCap, at: 6)
-                        try change.bind(position, at: 7)
-                        try change.run()
-                    }
-                }
+                try Self.writeChanges(of: composition, index: command.index, with: change)
             }
             return command.results.count { !$0.isRetraction }
         }

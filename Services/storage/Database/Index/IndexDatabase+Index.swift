@@ -1,8 +1,8 @@
 import Contracts
 import TradingCalendar
 
-/// The SQL of the index tables, shared by the writes and reads below.
-private enum IndexSQL {
+/// The SQL of the index tables, shared by the writes and reads below (and a definition's history in bulk).
+enum IndexSQL {
     static let deleteLevel = "DELETE FROM index_levels WHERE index_id = ? AND date = ?"
     static let deleteEvent = "DELETE FROM composition_events WHERE index_id = ? AND date = ?"
     static let upsertLevel = """
@@ -127,8 +127,15 @@ extension IndexDatabase {
         }
         // A base session has no composition event: one stored while the date was not the base goes.
         if result.previousDate == nil { try connection.execute(IndexSQL.deleteEvent, key) }
-        let level = try connection.cached(IndexSQL.upsertLevel)
-        try level.bind(result.index, at: 1)
+        try writeLevel(result, index: result.index, with: connection.cached(IndexSQL.upsertLevel))
+        try connection.execute(IndexSQL.deleteConstituents, key)
+        try writeConstituents(of: result, index: result.index, with: connection.cached(IndexSQL.insertConstituent))
+    }
+
+    /// Binds a result's level row under `index` (the eleven parameters of `IndexSQL.upsertLevel`, and of the bulk
+    /// history's plain insert) and runs the statement.
+    static func writeLevel(_ result: IndexResult, index: String, with level: Statement) throws {
+        try level.bind(index, at: 1)
         try level.bind(result.date, at: 2)
         try level.bind(result.previousDate, at: 3)
         try level.bind(result.level, at: 4)
@@ -140,11 +147,12 @@ extension IndexDatabase {
         try level.bind(result.replay.map { $0.refetched ? 1 : 0 }, at: 10)
         try level.bind(result.turnover, at: 11)
         try level.run()
+    }
 
-        try connection.execute(IndexSQL.deleteConstituents, key)
-        let insert = try connection.cached(IndexSQL.insertConstituent)
+    /// Inserts a result's constituents under `index` with `IndexSQL.insertConstituent`.
+    static func writeConstituents(of result: IndexResult, index: String, with insert: Statement) throws {
         for constituent in result.constituents {
-            try insert.bind(result.index, at: 1)
+            try insert.bind(index, at: 1)
             try insert.bind(result.date, at: 2)
             try insert.bind(constituent.rank, at: 3)
             try insert.bind(constituent.ticker, at: 4)
@@ -153,6 +161,22 @@ extension IndexDatabase {
             try insert.bind(constituent.close, at: 7)
             try insert.bind(constituent.lastCloseDate, at: 8)
             try insert.run()
+        }
+    }
+
+    /// Inserts an event's added and removed tickers under `index`, in their order, with `IndexSQL.insertChange`.
+    static func writeChanges(of event: CompositionEvent, index: String, with insert: Statement) throws {
+        for (kind, entries) in [("added", event.added), ("removed", event.removed)] {
+            for (position, change) in entries.enumerated() {
+                try insert.bind(index, at: 1)
+                try insert.bind(event.date, at: 2)
+                try insert.bind(kind, at: 3)
+                try insert.bind(change.ticker, at: 4)
+                try insert.bind(change.rank, at: 5)
+                try insert.bind(change.marketCap, at: 6)
+                try insert.bind(position, at: 7)
+                try insert.run()
+            }
         }
     }
 
@@ -177,19 +201,7 @@ extension IndexDatabase {
                     key + [.text(event.previousDate.description), event.turnover.map { .real($0) } ?? .null]
                 )
                 try connection.execute(IndexSQL.deleteChanges, key)
-                let insert = try connection.cached(IndexSQL.insertChange)
-                for (kind, entries) in [("added", event.added), ("removed", event.removed)] {
-                    for (position, change) in entries.enumerated() {
-                        try insert.bind(event.index, at: 1)
-                        try insert.bind(event.date, at: 2)
-                        try insert.bind(kind, at: 3)
-                        try insert.bind(change.ticker, at: 4)
-                        try insert.bind(change.rank, at: 5)
-                        try insert.bind(change.marketCap, at: 6)
-                        try insert.bind(position, at: 7)
-                        try insert.run()
-                    }
-                }
+                try Self.writeChanges(of: event, index: event.index, with: connection.cached(IndexSQL.insertChange))
             }
         }
     }

@@ -75,20 +75,10 @@ struct DefinitionHistoryTests {
         }
     }
 
-    @Test("many pages and commands: the series and events of the per-session engine, the job succeeded")
-    func bulkEqualsEngine() async throws {
-        let market = Market()
-        let definition = IndexDefinition(id: "top4", size: 4, rebalance: .weekly)
-        let now = Date()
-        let job = JobRecord(
-            id: "job-1", index: "top4", status: .queued, startDate: market.sessions[0].date,
-            endDate: market.sessions[29].date, replayStart: market.sessions[0].date,
-            replayEnd: market.sessions[29].date, sessionsTotal: 0, sessionsDone: 0, refetch: false, createdAt: now,
-            updatedAt: now, kind: .definition
-        )
-        let commands = Mutex<[StoreHistoryCommand]>([])
+    /// Storage answering for `definition` (added, its job `job-1`) over `market`: its definition, no stored result,
+    /// the market's actions. The test adds the sessions, the rows and the history writes.
+    static func storage(_ market: Market, _ definition: IndexDefinition) -> FakeStorage {
         let storage = FakeStorage()
-        storage.on(SessionsQuery.self) { _ in SessionsReply(sessions: market.records) }
         storage.on(IndexResultQuery.self) { _ in IndexResultReply(result: nil) }
         storage.on(DefinitionsQuery.self) { _ in
             DefinitionsReply(definitions: [StoredDefinition(definition: definition, builtIn: false, jobID: "job-1")])
@@ -96,6 +86,36 @@ struct DefinitionHistoryTests {
         storage.on(CorporateActionsQuery.self) { query in
             CorporateActionsReply(actions: market.actions.filter { query.range.contains($0.action.date) })
         }
+        return storage
+    }
+
+    /// The queued job `job-1` of `definition`, over the market's first `sessions` sessions.
+    static func job(_ market: Market, _ definition: IndexDefinition, sessions: Int) -> JobRecord {
+        let now = Date()
+        return JobRecord(
+            id: "job-1", index: definition.id, status: .queued, startDate: market.sessions[0].date,
+            endDate: market.sessions[sessions - 1].date, replayStart: market.sessions[0].date,
+            replayEnd: market.sessions[sessions - 1].date, sessionsTotal: 0, sessionsDone: 0, refetch: false,
+            createdAt: now, updatedAt: now, kind: .definition
+        )
+    }
+
+    /// A stage computing `ew100` (size 2) that follows added definitions, `job` as their job's state.
+    static func stage(_ publisher: FakePublisher, _ storage: FakeStorage, job: JobRecord) -> BuildStage {
+        BuildStage(
+            publisher: publisher, storage: storage, probe: FakeProbe(),
+            calculators: [IndexCalculator(index: "ew100", size: 2)], logger: .stage, addedDefinitions: true,
+            loadJob: { _ in job }
+        )
+    }
+
+    @Test("many pages and commands: the series and events of the per-session engine, the job succeeded")
+    func bulkEqualsEngine() async throws {
+        let market = Market()
+        let definition = IndexDefinition(id: "top4", size: 4, rebalance: .weekly)
+        let commands = Mutex<[StoreHistoryCommand]>([])
+        let storage = Self.storage(market, definition)
+        storage.on(SessionsQuery.self) { _ in SessionsReply(sessions: market.records) }
         storage.on(SessionRowsQuery.self) { query in
             SessionRowsReply.page(
                 market.sessions.filter { query.range.contains($0.date) }, maxBytes: query.maxBytes, rest: nil)
@@ -106,11 +126,7 @@ struct DefinitionHistoryTests {
         }
         // About four sessions of rows per page, a few results per command (a job state still fits).
         let publisher = FakePublisher(payloadLimit: 1_000)
-        let stage = BuildStage(
-            publisher: publisher, storage: storage, probe: FakeProbe(),
-            calculators: [IndexCalculator(index: "ew100", size: 2)], logger: .stage, addedDefinitions: true,
-            loadJob: { _ in job }
-        )
+        let stage = Self.stage(publisher, storage, job: Self.job(market, definition, sessions: 30))
         try await stage.syncDefinitions()
 
         let engine = IndexBuildEngine(calculator: IndexCalculator(definition: definition))
@@ -147,17 +163,10 @@ struct DefinitionHistoryTests {
     func sessionDuringBulk() async throws {
         let market = Market()
         let definition = IndexDefinition(id: "top4", size: 4)
-        let now = Date()
-        let job = JobRecord(
-            id: "job-1", index: "top4", status: .queued, startDate: market.sessions[0].date,
-            endDate: market.sessions[28].date, replayStart: market.sessions[0].date,
-            replayEnd: market.sessions[28].date, sessionsTotal: 0, sessionsDone: 0, refetch: false, createdAt: now,
-            updatedAt: now, kind: .definition
-        )
         // Storage has 29 sessions when the lane's records are read, 30 from the next read on (the 30th was stored
         // during the bulk build, and was built then for the other lanes only).
         let reads = Mutex(0)
-        let storage = FakeStorage()
+        let storage = Self.storage(market, definition)
         storage.on(SessionsQuery.self) { query in
             let read = reads.withLock {
                 $0 += 1
@@ -165,13 +174,6 @@ struct DefinitionHistoryTests {
             }
             let records = query.index == "top4" && read <= 2 ? Array(market.records.prefix(29)) : market.records
             return SessionsReply(sessions: records)
-        }
-        storage.on(IndexResultQuery.self) { _ in IndexResultReply(result: nil) }
-        storage.on(DefinitionsQuery.self) { _ in
-            DefinitionsReply(definitions: [StoredDefinition(definition: definition, builtIn: false, jobID: "job-1")])
-        }
-        storage.on(CorporateActionsQuery.self) { query in
-            CorporateActionsReply(actions: market.actions.filter { query.range.contains($0.action.date) })
         }
         storage.on(SessionRowsQuery.self) { query in
             SessionRowsReply.page(
@@ -189,11 +191,7 @@ struct DefinitionHistoryTests {
             return StoreHistoryReply(stored: command.results.count)
         }
         let publisher = FakePublisher(payloadLimit: 1_000)
-        let stage = BuildStage(
-            publisher: publisher, storage: storage, probe: FakeProbe(),
-            calculators: [IndexCalculator(index: "ew100", size: 2)], logger: .stage, addedDefinitions: true,
-            loadJob: { _ in job }
-        )
+        let stage = Self.stage(publisher, storage, job: Self.job(market, definition, sessions: 29))
         try await stage.syncDefinitions()
 
         let engine = IndexBuildEngine(calculator: IndexCalculator(definition: definition))

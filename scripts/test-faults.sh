@@ -21,20 +21,7 @@ wait_ready R
 pass "reference: $(tail -n 1 "$WORK/backfill-r.txt")"
 
 pg_start
-# Ports: clients P..P+2, routes +2000, monitoring +4000 (scripts/stack.sh); two APIs A, A+1. All free.
-while true; do
-    P=$(free_port)
-    A=$(free_port)
-    ports=()
-    for i in 0 1 2; do ports+=($((P + i)) $((P + i + 2000)) $((P + i + 4000))); done
-    ports+=("$A" $((A + 1)) "$PG_PORT")
-    [ "$(printf '%s\n' "${ports[@]}" | sort -u | wc -l)" -eq ${#ports[@]} ] || continue
-    busy=0
-    for port in "${ports[@]:0:11}"; do
-        if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then busy=1; fi
-    done
-    if [ "$busy" -eq 0 ]; then break; fi
-done
+cluster_ports "$PG_PORT"
 DIR_F="$WORK/F"
 NATS_F="nats://127.0.0.1:$P"
 API_F=$A

@@ -36,6 +36,25 @@ free_port() {
     done
 }
 
+# Picks ports for a three-node cluster stack and sets P and A: clients P..P+2, routes +2000, monitoring +4000
+# (scripts/stack.sh), two APIs A and A+1; all distinct, free, and none of the ports given as arguments.
+cluster_ports() {
+    local ports port busy i
+    while true; do
+        P=$(free_port)
+        A=$(free_port)
+        ports=()
+        for i in 0 1 2; do ports+=($((P + i)) $((P + i + 2000)) $((P + i + 4000))); done
+        ports+=("$A" $((A + 1)))
+        [ "$(printf '%s\n' "${ports[@]}" "$@" | sort -u | wc -l)" -eq $((${#ports[@]} + $#)) ] || continue
+        busy=0
+        for port in "${ports[@]}"; do
+            if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then busy=1; fi
+        done
+        if [ "$busy" -eq 0 ]; then return; fi
+    done
+}
+
 # Sets STACK_<NAME>_* for a stack whose data directory is $WORK/<name>: DIR, NATS (URL), API (port).
 new_stack() {
     local name=$1

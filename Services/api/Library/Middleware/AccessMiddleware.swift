@@ -35,9 +35,8 @@ package struct AccessMiddleware: RouterMiddleware {
         var context = context
         let needed = Self.scope(of: request, readAuth: readAuth)
         var granted: Set<Scope> = []
-        if let jwt, request.headers[.xAPIKey] == nil, let token = try Self.presentedKey(request),
-            JWTVerifier.looksLikeJWT(token)
-        {
+        let presented = try Self.presentedKey(request)
+        if let jwt, request.headers[.xAPIKey] == nil, let token = presented, JWTVerifier.looksLikeJWT(token) {
             do {
                 let credential = try await jwt.verify(token)
                 context.keyName = "jwt:\(credential.subject)"
@@ -47,7 +46,7 @@ package struct AccessMiddleware: RouterMiddleware {
                 throw APIError(.unauthorized, code: "invalid_token", message: refusal.description)
                     .with(header: .wwwAuthenticate, #"Bearer error="invalid_token""#)
             }
-        } else if let presented = try Self.presentedKey(request) {
+        } else if let presented {
             guard let entry = keys.entry(of: presented) else {
                 failures.increment()
                 throw APIError(.unauthorized, code: "invalid_api_key", message: "the API key is not valid")

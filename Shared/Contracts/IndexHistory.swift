@@ -60,36 +60,35 @@ package struct SessionRowsReply: StorageReply, Equatable {
     /// The longest prefix of `sessions` (at least one session) whose reply encodes within `maxBytes`; `next` is the
     /// date of the first session left out, or `rest` when every session fits.
     package static func page(_ sessions: [SessionRows], maxBytes: Int, rest: SessionDate?) -> SessionRowsReply {
-        // The encoding's size, accumulated session by session: a ticker's table index is its first appearance,
-        // so every row's size is known as it comes.
-        var table: [String: Int] = [:]
-        var tableBytes = 0
         var bodyBytes = 0
         var fitting = 0
         for (offset, session) in sessions.enumerated() {
-            bodyBytes += varintSize(zigzag(session.date.dayNumber)) + stringSize(session.batchID)
-            bodyBytes += varintSize(UInt64(session.rows.count))
-            for row in session.rows {
-                let index: Int
-                if let known = table[row.ticker] {
-                    index = known
-                } else {
-                    index = table.count
-                    table[row.ticker] = index
-                    tableBytes += stringSize(row.ticker)
-                }
-                bodyBytes += varintSize(UInt64(index)) + 16
-            }
+            bodyBytes += encodedSize(of: session)
             let next = offset + 1 < sessions.count ? sessions[offset + 1].date : rest
-            let total =
-                headerBytes + nextSize(next) + varintSize(UInt64(table.count)) + tableBytes
-                + varintSize(UInt64(offset + 1)) + bodyBytes
-            if offset > 0 && total > maxBytes { break }
+            if offset > 0 && fixedBytes(sessions: offset + 1, next: next) + bodyBytes > maxBytes { break }
             fitting = offset + 1
         }
         return SessionRowsReply(
             sessions: Array(sessions.prefix(fitting)), next: fitting < sessions.count ? sessions[fitting].date : rest
         )
+    }
+
+    /// The bytes a session takes in the encoding: its date, batch id, row count and rows.
+    package static func encodedSize(of session: SessionRows) -> Int {
+        var bytes = varintSize(zigzag(session.date.dayNumber)) + stringSize(session.batchID)
+        bytes += varintSize(UInt64(session.rows.count))
+        for row in session.rows { bytes += rowSize(ticker: row.ticker.utf8.count) }
+        return bytes
+    }
+
+    /// The bytes of a row whose ticker has `tickerBytes` bytes of UTF-8: the ticker, its close and market cap.
+    package static func rowSize(ticker tickerBytes: Int) -> Int {
+        varintSize(UInt64(tickerBytes)) + tickerBytes + 16
+    }
+
+    /// The bytes of a reply of `sessions` sessions besides the sessions' own: header, `next` and the count.
+    package static func fixedBytes(sessions: Int, next: SessionDate?) -> Int {
+        headerBytes + nextSize(next) + varintSize(UInt64(sessions))
     }
 
     /// Magic and version.
@@ -197,40 +196,24 @@ extension BinaryWriter {
 
 extension SessionRowsReply {
     private static let magic: StaticString = "EWSR"
+    /// 2: each row carries its ticker (1 had a table of the distinct tickers, which cost storage two hash lookups a
+    /// row to size and encode a page).
+    package static let version = 2
 
-    /// The compact binary encoding: `next`, a table of the distinct tickers, then per session its date, batch id and
-    /// rows (table index, close, market cap); doubles bit for bit.
+    /// The compact binary encoding: `next`, then per session its date, batch id and rows (ticker, close, market
+    /// cap); doubles bit for bit.
     package func encoded() throws -> Data {
         let rowCount = sessions.reduce(0) { $0 + $1.rows.count }
-        var writer = BinaryPayload.header(Self.magic, version: Self.version, capacity: 64 + rowCount * 18)
+        var writer = BinaryPayload.header(Self.magic, version: Self.version, capacity: 64 + rowCount * 22)
         writer.write(next != nil)
         if let next { writer.write(next) }
-        var table: [String: Int] = [:]
-        var tickers: [String] = []
-        var references: [Int] = []
-        references.reserveCapacity(rowCount)
-        for session in sessions {
-            for row in session.rows {
-                if let known = table[row.ticker] {
-                    references.append(known)
-                } else {
-                    table[row.ticker] = tickers.count
-                    references.append(tickers.count)
-                    tickers.append(row.ticker)
-                }
-            }
-        }
-        writer.writeCount(tickers.count)
-        for ticker in tickers { writer.write(ticker) }
         writer.writeCount(sessions.count)
-        var position = 0
         for session in sessions {
             writer.write(session.date)
             writer.write(session.batchID)
             writer.writeCount(session.rows.count)
             for row in session.rows {
-                writer.writeCount(references[position])
-                position += 1
+                writer.write(row.ticker)
                 writer.write(row.close)
                 writer.write(row.marketCap)
             }
@@ -243,10 +226,6 @@ extension SessionRowsReply {
         var reader = try BinaryPayload.reader(Self.self, magic: magic, data: data, schemaTag: schemaTag)
         return try BinaryPayload.decode(Self.self) {
             let next = try reader.readBool() ? try reader.readDate() : nil
-            let tickerCount = try reader.readCount()
-            var tickers: [String] = []
-            tickers.reserveCapacity(tickerCount)
-            for _ in 0..<tickerCount { tickers.append(try reader.readString()) }
             let sessionCount = try reader.readCount(minimumElementSize: 3)
             var sessions: [SessionRows] = []
             sessions.reserveCapacity(sessionCount)
@@ -257,16 +236,12 @@ extension SessionRowsReply {
                 var rows: [ValidRow] = []
                 rows.reserveCapacity(rowCount)
                 for _ in 0..<rowCount {
-                    let reference = try reader.readInt()
-                    guard reference < tickers.count else {
-                        throw ContractError.malformed(
-                            schema: schema, detail: "ticker \(reference) of a table of \(tickers.count)")
-                    }
+                    let ticker = try reader.readString()
                     let close = try reader.readDouble()
                     let marketCap = try reader.readDouble()
                     rows.append(
                         ValidRow(
-                            ticker: tickers[reference], open: nil, high: nil, low: nil, close: close, volume: nil,
+                            ticker: ticker, open: nil, high: nil, low: nil, close: close, volume: nil,
                             marketCap: marketCap
                         ))
                 }

@@ -51,26 +51,106 @@ package struct IndexCalculator: Sendable {
     }
 
     /// The indices of the usable rows in rank order (see ``rank(_:)``); sorting indices rather than rows keeps a
-    /// 5,000-row session from copying its rows around.
-    func rankedIndices(_ rows: [ValidRow]) -> [Int] {
-        var seen = Set<String>(minimumCapacity: rows.count)
+    /// 5,000-row session from copying its rows around. `tickersAscending`: the rows' tickers are ASCII in strictly
+    /// ascending order (storage's order), hence distinct, and need no set to keep the first of each.
+    func rankedIndices(_ rows: [ValidRow], tickersAscending: Bool? = nil) -> [Int] {
+        let distinct = tickersAscending ?? Self.tickersAscending(rows)
+        var seen = Set<String>(minimumCapacity: distinct ? 0 : rows.count)
         var usable: [Int] = []
         usable.reserveCapacity(rows.count)
         for (index, row) in rows.enumerated()
         where row.close.isFinite && row.close > 0 && row.marketCap.isFinite && row.marketCap > 0
-            && seen.insert(row.ticker).inserted
+            && (distinct || seen.insert(row.ticker).inserted)
         {
             usable.append(index)
         }
-        return rows.withUnsafeBufferPointer { rows in
-            // The same order as `ranksBefore`, reading fields in place instead of copying rows.
-            usable.sorted { left, right in
-                let leftCap = rows[left].marketCap
-                let rightCap = rows[right].marketCap
-                if leftCap != rightCap { return leftCap > rightCap }
-                return rows[left].ticker.utf8.lexicographicallyPrecedes(rows[right].ticker.utf8)
+        // The same order as `ranksBefore`, sorting (market cap, row) pairs side by side in memory rather than row
+        // indices that each comparison follows into the rows.
+        var keys = usable.map { (cap: rows[$0].marketCap, row: $0) }
+        rows.withUnsafeBufferPointer { rows in
+            keys.sort { left, right in
+                if left.cap != right.cap { return left.cap > right.cap }
+                return Self.precedes(rows[left.row].ticker, rows[right.row].ticker)
             }
         }
+        return keys.map(\.row)
+    }
+
+    /// Whether `left` comes before `right` in UTF-8 byte order (which is Unicode scalar order).
+    package static func precedes(_ left: String, _ right: String) -> Bool {
+        var left = left
+        var right = right
+        return left.withUTF8 { left in
+            right.withUTF8 { right in
+                for index in 0..<min(left.count, right.count) where left[index] != right[index] {
+                    return left[index] < right[index]
+                }
+                return left.count < right.count
+            }
+        }
+    }
+
+    /// Whether every ticker is ASCII and comes after the one before in byte order: then no ticker is there twice,
+    /// even by Unicode's canonical equivalence (which a `Set` or a `Dictionary` of tickers goes by).
+    package static func tickersAscending(_ rows: [ValidRow]) -> Bool {
+        rows.withUnsafeBufferPointer { rows in
+            for index in rows.indices {
+                var ticker = rows[index].ticker
+                guard ticker.withUTF8({ $0.allSatisfy { $0 < 0x80 } }) else { return false }
+                if index > 0 && !precedes(rows[index - 1].ticker, ticker) { return false }
+            }
+            return true
+        }
+    }
+
+    /// The index of the row of `ticker` in rows whose tickers are ASCII and strictly ascending (binary search); nil
+    /// if none.
+    static func row(of ticker: String, inAscending rows: [ValidRow]) -> Int? {
+        var low = 0
+        var high = rows.count
+        while low < high {
+            let middle = (low + high) / 2
+            if precedes(rows[middle].ticker, ticker) {
+                low = middle + 1
+            } else {
+                high = middle
+            }
+        }
+        return low < rows.count && rows[low].ticker == ticker ? low : nil
+    }
+
+    /// Each member of C(p) at d: its usable row (nil when it has none) and its rank among the eligible stocks (nil
+    /// when not eligible). `order` and `eligible` are the usable and the eligible rows in rank order.
+    func locate(
+        _ held: [Constituent], heldPosition: [String: Int], rows: [ValidRow], order: [Int], eligible: [Int],
+        tickersAscending: Bool
+    ) -> (row: [Int?], rank: [Int?]) {
+        var todayRow = [Int?](repeating: nil, count: held.count)
+        var todayRank = [Int?](repeating: nil, count: held.count)
+        guard tickersAscending else {
+            // A lookup per row; the first member of a ticker (constituents are distinct) gets it.
+            for row in order {
+                if let position = heldPosition[rows[row].ticker] { todayRow[position] = row }
+            }
+            for (offset, row) in eligible.enumerated() {
+                if let position = heldPosition[rows[row].ticker] { todayRank[position] = offset + 1 }
+            }
+            return (todayRow, todayRank)
+        }
+        // A binary search per member, and each row's place in the two orders.
+        var usableAt = [Int](repeating: -1, count: rows.count)
+        for (offset, row) in order.enumerated() { usableAt[row] = offset }
+        var eligibleAt = usableAt
+        if eligible.count != order.count {
+            eligibleAt = [Int](repeating: -1, count: rows.count)
+            for (offset, row) in eligible.enumerated() { eligibleAt[row] = offset }
+        }
+        for (position, member) in held.enumerated() where heldPosition[member.ticker] == position {
+            guard let row = Self.row(of: member.ticker, inAscending: rows) else { continue }
+            if usableAt[row] >= 0 { todayRow[position] = row }
+            if eligibleAt[row] >= 0 { todayRank[position] = eligibleAt[row] + 1 }
+        }
+        return (todayRow, todayRank)
     }
 
     /// The usable rows (in rank order, as `order` gives them) whose stock is in the definition's universe.
@@ -133,7 +213,8 @@ package struct IndexCalculator: Sendable {
         date: SessionDate, rows: [ValidRow], stocks: [StockInfo] = [], previous: IndexResult?,
         actions: [AcceptedAction] = [], sourceBatchID: String
     ) -> IndexResult {
-        let order = rankedIndices(rows)
+        let ascending = Self.tickersAscending(rows)
+        let order = rankedIndices(rows, tickersAscending: ascending)
         let eligible = order.isEmpty ? [] : eligible(order, rows: rows, stocks: stocks)
         guard let previous, !previous.isRetraction else {
             guard !eligible.isEmpty else { return retraction(date: date, sourceBatchID: sourceBatchID) }
@@ -150,14 +231,9 @@ package struct IndexCalculator: Sendable {
         let heldPosition = Dictionary(
             held.enumerated().map { ($0.element.ticker, $0.offset) }, uniquingKeysWith: { first, _ in first }
         )
-        var todayRow = [Int?](repeating: nil, count: held.count)
-        var todayRank = [Int?](repeating: nil, count: held.count)
-        for row in order {
-            if let position = heldPosition[rows[row].ticker] { todayRow[position] = row }
-        }
-        for (offset, row) in eligible.enumerated() {
-            if let position = heldPosition[rows[row].ticker] { todayRank[position] = offset + 1 }
-        }
+        let (todayRow, todayRank) = locate(
+            held, heldPosition: heldPosition, rows: rows, order: order, eligible: eligible,
+            tickersAscending: ascending)
         let returns = memberReturns(held, previousDate: previous.date, date: date, rows: rows, today: todayRow, actions)
         let dailyReturn = Self.dailyReturn(held, returns: returns, present: todayRow.map { $0 != nil })
         let level = previous.level * (1 + dailyReturn)
@@ -359,6 +435,6 @@ package struct IndexCalculator: Sendable {
     /// The ranking order: market cap descending, then ticker in UTF-8 byte order.
     static func ranksBefore(_ lhs: ValidRow, _ rhs: ValidRow) -> Bool {
         if lhs.marketCap != rhs.marketCap { return lhs.marketCap > rhs.marketCap }
-        return lhs.ticker.utf8.lexicographicallyPrecedes(rhs.ticker.utf8)
+        return precedes(lhs.ticker, rhs.ticker)
     }
 }

@@ -148,6 +148,21 @@ package final class NATSPipeline: PipelinePublishing, PipelineProbe, Sendable {
         try await responder.serve(on: connection, concurrency: concurrency)
     }
 
+    /// Every message on core NATS `subject` (storage's notices of its commits), until the stream is dropped.
+    package func notices(_ subject: String) throws -> AsyncStream<Void> {
+        let subscription = try connection.subscribe(subject)
+        return AsyncStream { continuation in
+            let task = Task {
+                for await _ in subscription { continuation.yield() }
+                continuation.finish()
+            }
+            continuation.onTermination = { _ in
+                task.cancel()
+                subscription.unsubscribe()
+            }
+        }
+    }
+
     /// Everything that makes cached answers stale, as it happens: index results computed, storage's commits and
     /// composition changes, and a reconnect (events may have been missed while the connection was down).
     package func staleness() throws -> AsyncStream<Void> {

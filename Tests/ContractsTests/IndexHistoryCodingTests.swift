@@ -36,7 +36,7 @@ struct IndexHistoryCodingTests {
             + "\(String(describing: result.replay)) \(double(result.turnover))"
     }
 
-    /// `count` slim rows of `session` whose tickers repeat across sessions (a shared table) and some are new.
+    /// `count` slim rows of `session` whose tickers repeat across sessions and some are new.
     static func rows(_ count: Int, session: Int) -> [ValidRow] {
         (0..<count).map { index in
             ValidRow(

@@ -191,6 +191,51 @@ struct WireMessageTests {
             ])
     }
 
+    /// Stored actions as storage answers them: every rejection, a missing value, an unknown kind, odd numbers.
+    static func storedActions() -> CorporateActionsReply {
+        let values: [Double?] = [2, nil, 0.5, -0.0, .infinity, 0.1 + 0.2]
+        let reasons: [ActionRejectionReason?] = [nil] + ActionRejectionReason.allCases
+        return CorporateActionsReply(
+            actions: values.indices.map { offset in
+                ValidatedAction(
+                    action: CorporateAction(
+                        date: SessionDate("2024-01-0\(offset + 2)")!, ticker: offset == 3 ? "Ä€" : "T\(offset)",
+                        kind: offset == 1 ? "merger" : "split", value: values[offset]),
+                    rejection: reasons[offset % reasons.count])
+            })
+    }
+
+    @Test("stored corporate actions round-trip in binary, bit for bit, and a cut or corrupt reply is refused")
+    func actionsBinary() throws {
+        let reply = Self.storedActions()
+        let data = try reply.encoded()
+        let decoded = try CorporateActionsReply.decoded(from: data, schemaTag: CorporateActionsReply.schemaTag)
+        #expect(decoded == reply)
+        #expect(
+            decoded.actions.map { $0.action.value?.bitPattern } == reply.actions.map { $0.action.value?.bitPattern })
+        #expect(Set(decoded.actions.map(\.rejection)).count == ActionRejectionReason.allCases.count + 1)
+        #expect(
+            try CorporateActionsReply.decoded(from: CorporateActionsReply(actions: []).encoded(), schemaTag: nil)
+                .actions.isEmpty)
+        for length in 0..<data.count {
+            #expect(throws: ContractError.self) {
+                _ = try CorporateActionsReply.decoded(from: data.prefix(length), schemaTag: nil)
+            }
+        }
+        // A JSON reply (what builds before the binary encoding sent) is refused by name, not misread.
+        #expect { _ = try CorporateActionsReply.decoded(from: try reply.jsonEncoded(), schemaTag: nil) } throws: {
+            "\($0)".contains("bad magic")
+        }
+        // The same action with a rejection no build knows.
+        var writer = BinaryWriter()
+        let good = try CorporateActionsReply(actions: [reply.actions[0]]).encoded()
+        for byte in good.dropLast() { writer.write(byte) }
+        writer.write("not_a_reason")
+        #expect { _ = try CorporateActionsReply.decoded(from: Data(writer.bytes), schemaTag: nil) } throws: {
+            "\($0)".contains("unknown action rejection not_a_reason")
+        }
+    }
+
     @Test("a truncated binary batch is refused, wherever it is cut")
     func truncatedBinary() throws {
         let data = try sampleBatch().encoded()

@@ -159,6 +159,33 @@ struct DefinitionHistoryTests {
         #expect(publisher.published(IndexResult.self).isEmpty)
     }
 
+    @Test("a notice that storage changed the definitions is followed at once, not at the next poll")
+    func noticeWakes() async throws {
+        let market = Market()
+        let definition = IndexDefinition(id: "top4", size: 4)
+        let storage = Self.storage(market, definition)
+        storage.on(DefinitionsQuery.self) { _ in DefinitionsReply(definitions: []) }
+        storage.on(SessionsQuery.self) { _ in SessionsReply(sessions: market.records) }
+        storage.on(SessionRowsQuery.self) { query in
+            SessionRowsReply.page(
+                market.sessions.filter { query.range.contains($0.date) }, maxBytes: query.maxBytes, rest: nil)
+        }
+        storage.on(StoreHistoryCommand.self) { StoreHistoryReply(stored: $0.results.count) }
+        let stage = Self.stage(
+            FakePublisher(payloadLimit: 1_000), storage, job: Self.job(market, definition, sessions: 30))
+        let (notices, notify) = AsyncStream<Void>.makeStream()
+        // A poll an hour apart: only the notice can bring the definition in within the test.
+        let follower = Task { try await stage.followDefinitions(notices: notices, every: .seconds(3_600)) }
+        defer { follower.cancel() }
+        #expect(await eventually { storage.asked.contains(.definitions) })
+        #expect(await stage.indexes == ["ew100"])
+        storage.on(DefinitionsQuery.self) { _ in
+            DefinitionsReply(definitions: [StoredDefinition(definition: definition, builtIn: false, jobID: "job-1")])
+        }
+        notify.yield()
+        #expect(await eventually { await stage.indexes == ["ew100", "top4"] })
+    }
+
     @Test("a session stored while the history was read in bulk is built for the new lane once it is in place")
     func sessionDuringBulk() async throws {
         let market = Market()
@@ -208,5 +235,39 @@ struct DefinitionHistoryTests {
         #expect(published.map(\.date) == [last.date])
         #expect(published.last == expected.last)
         #expect(publisher.published(JobRecord.self).last?.status == .succeeded)
+    }
+}
+
+/// How a definition's history cuts the stored range into pages.
+@Suite("Build stage: the pages of a bulk history read")
+struct RowPagesCutTests {
+    private func record(_ date: String, rows: Int) -> SessionRecord {
+        SessionRecord(
+            date: SessionDate(date)!, batchID: "b-\(date)", source: "sim", receivedRows: rows, validRows: rows,
+            rejectedRows: 0, indexBatchID: nil, sequence: 1)
+    }
+
+    @Test("consecutive ranges covering the whole range, each within the reply's row budget unless one session alone")
+    func cuts() {
+        // (2000 - 125) / 22 = 85 rows a page.
+        let records = [
+            record("2024-01-02", rows: 40), record("2024-01-03", rows: 40), record("2024-01-04", rows: 40),
+            record("2024-01-05", rows: 0), record("2024-01-08", rows: 200), record("2024-01-09", rows: 10),
+        ]
+        let range = DateRange(start: SessionDate("2024-01-02")!, end: SessionDate("2024-01-10")!)
+        let ranges = RowPages.cut(range, records: records, maxBytes: 2_000)
+        #expect(
+            ranges == [
+                DateRange(start: SessionDate("2024-01-02")!, end: SessionDate("2024-01-03")!),
+                DateRange(start: SessionDate("2024-01-04")!, end: SessionDate("2024-01-07")!),
+                DateRange(start: SessionDate("2024-01-08")!, end: SessionDate("2024-01-08")!),
+                DateRange(start: SessionDate("2024-01-09")!, end: SessionDate("2024-01-10")!),
+            ])
+    }
+
+    @Test("no records: one range")
+    func empty() {
+        let range = DateRange(start: SessionDate("2024-01-02")!, end: SessionDate("2024-01-10")!)
+        #expect(RowPages.cut(range, records: [], maxBytes: 1_000) == [range])
     }
 }

@@ -35,7 +35,8 @@ struct DefinitionHistory {
         // Every session's actions in one request rather than one per session as the series goes.
         _ = try await view.actions(after: base.adding(days: -1), through: last)
 
-        var pages = RowPages(storage: storage, range: DateRange(start: base, end: last), maxBytes: payloadLimit)
+        var pages = RowPages(
+            storage: storage, range: DateRange(start: base, end: last), records: records, maxBytes: payloadLimit)
         defer { pages.cancel() }
         var writer = HistoryWriter(
             storage: storage, index: calculator.index, payloadLimit: payloadLimit, timeout: commandTimeout,
@@ -65,27 +66,71 @@ struct DefinitionHistory {
     }
 }
 
-/// The stored rows of a range, page after page in date order, the next page asked for as soon as one arrives.
-private struct RowPages {
+/// The stored rows of a range in date order, read as pages over consecutive date ranges cut from the session
+/// records so that each page's rows fit one reply; several pages are asked for at once (storage answers them on its
+/// readers in parallel) and handed out in order.
+package struct RowPages {
     let storage: any StorageAsking
-    let range: DateRange
     let maxBytes: Int
+    /// The ranges not asked for yet, in date order.
+    private var ranges: ArraySlice<DateRange>
+    /// The pages asked for, in date order.
+    private var pending: [Task<[SessionRows], any Error>] = []
+    /// How many pages are in flight at most.
+    private let ahead: Int
     /// The sessions of the current page not handed out yet.
     private var buffer: ArraySlice<SessionRows> = []
-    /// The next page, asked for; nil once the range is done.
-    private var pending: Task<SessionRowsReply, any Error>?
 
-    init(storage: any StorageAsking, range: DateRange, maxBytes: Int) {
+    /// The pages of `range`, cut by the `records` of its sessions (those stored later fall in the range around
+    /// them), `ahead` at a time.
+    init(storage: any StorageAsking, range: DateRange, records: [SessionRecord], maxBytes: Int, ahead: Int = 4) {
         self.storage = storage
-        self.range = range
         self.maxBytes = maxBytes
-        pending = Self.ask(storage, DateRange(start: range.start, end: range.end), maxBytes: maxBytes)
+        self.ahead = max(1, ahead)
+        ranges = Self.cut(range, records: records, maxBytes: maxBytes)[...]
+        fill()
     }
 
-    private static func ask(
-        _ storage: any StorageAsking, _ range: DateRange, maxBytes: Int
-    ) -> Task<SessionRowsReply, any Error> {
-        Task { try await storage.ask(SessionRowsQuery(range: range, maxBytes: maxBytes)) }
+    /// Consecutive ranges covering `range`, each ending before the session whose rows would take its page past the
+    /// reply's size (about 22 bytes a row: a ticker of up to 5 bytes, close and market cap; a sixteenth of the reply
+    /// kept for the dates and batch ids).
+    package static func cut(_ range: DateRange, records: [SessionRecord], maxBytes: Int) -> [DateRange] {
+        let budget = max(1, (maxBytes - maxBytes / 16) / 22)
+        var ranges: [DateRange] = []
+        var start = range.start
+        var rows = 0
+        for record in records where range.contains(record.date) {
+            if rows > 0 && rows + record.validRows > budget {
+                ranges.append(DateRange(start: start, end: record.date.adding(days: -1)))
+                start = record.date
+                rows = 0
+            }
+            rows += record.validRows
+        }
+        ranges.append(DateRange(start: start, end: range.end))
+        return ranges
+    }
+
+    /// Asks for pages until `ahead` are in flight.
+    private mutating func fill() {
+        while pending.count < ahead, let range = ranges.popFirst() {
+            let storage = self.storage
+            let maxBytes = self.maxBytes
+            pending.append(
+                Task {
+                    // A page whose rows did not fit one reply (sessions stored since the records were read) comes in
+                    // several replies.
+                    var sessions: [SessionRows] = []
+                    var start = range.start
+                    while true {
+                        let reply = try await storage.ask(
+                            SessionRowsQuery(range: DateRange(start: start, end: range.end), maxBytes: maxBytes))
+                        sessions += reply.sessions
+                        guard let next = reply.next, next <= range.end else { return sessions }
+                        start = next
+                    }
+                })
+        }
     }
 
     /// The stored batch and rows of `date`, later than every date asked for before.
@@ -97,16 +142,17 @@ private struct RowPages {
                 buffer.removeFirst()
                 return (first.batchID, first.rows)
             }
-            guard let page = pending else { throw IndexBuildError.rowsUnavailable(date) }
-            let reply = try await page.value
-            pending = reply.next.map { Self.ask(storage, DateRange(start: $0, end: range.end), maxBytes: maxBytes) }
-            buffer = reply.sessions[...]
-            if reply.sessions.isEmpty && pending == nil { throw IndexBuildError.rowsUnavailable(date) }
+            guard !pending.isEmpty else { throw IndexBuildError.rowsUnavailable(date) }
+            let page = pending.removeFirst()
+            buffer = try await page.value[...]
+            fill()
         }
     }
 
     /// Stops asking for pages.
-    func cancel() { pending?.cancel() }
+    func cancel() {
+        for page in pending { page.cancel() }
+    }
 }
 
 /// Writes a series in commands of many sessions over consecutive ranges from the calendar's first date, one

@@ -24,7 +24,10 @@ package enum IndexBuilder: PipelineService {
         )
         let consumer = StageConsumer<ValidatedBatch>(ConsumerName.indexBuilder, batch: 16) { await stage.handle($0) }
         let waiting = TaskService(name: "waiting-sessions") { try await stage.retryWaiting() }
-        let definitions = TaskService(name: "definitions") { try await stage.followDefinitions() }
+        let definitions = TaskService(name: "definitions") {
+            try await stage.followDefinitions(
+                notices: try pipeline.notices(Subjects.indexStored(Subjects.storedDefinitions)))
+        }
         return [pipeline.runner(consumer, logger: runtime.logger).service, waiting, definitions]
     }
 }
@@ -224,11 +227,31 @@ package actor BuildStage {
 }
 
 extension BuildStage {
-    /// Every two seconds: looks for definitions added or removed (see ``syncDefinitions()``).
-    package func followDefinitions() async throws {
+    /// Looks for definitions added or removed (see ``syncDefinitions()``) as soon as `notices` says storage changed
+    /// them, and every `interval` in any case (a notice is core NATS: one missed during a reconnect is not lost).
+    package func followDefinitions(notices: AsyncStream<Void>? = nil, every interval: Duration = .seconds(2))
+        async throws
+    {
         guard addedDefinitions else { return }
         while await !storageReady() { try await Task.sleep(for: .milliseconds(500)) }
-        while true {
+        let (wakeUps, wake) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
+        let timer = Task {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: interval)
+                wake.yield()
+            }
+        }
+        let relay = Task {
+            guard let notices else { return }
+            for await _ in notices { wake.yield() }
+        }
+        defer {
+            timer.cancel()
+            relay.cancel()
+            wake.finish()
+        }
+        var next = wakeUps.makeAsyncIterator()
+        repeat {
             do {
                 try await syncDefinitions()
             } catch is CancellationError {
@@ -236,8 +259,8 @@ extension BuildStage {
             } catch {
                 logger.warning("following the index definitions failed", metadata: ["error": "\(error)"])
             }
-            try await Task.sleep(for: .seconds(2))
-        }
+        } while await next.next() != nil
+        throw CancellationError()
     }
 
     /// Follows storage's added definitions: a new one gets its history computed from stored prices and actions in

@@ -6,10 +6,8 @@ private enum HistorySQL {
     static let sessions = """
         SELECT date, batch_id, valid_rows FROM sessions WHERE date BETWEEN ? AND ? ORDER BY date LIMIT ?
         """
-    /// The primary key's order: one pass over the range.
-    static let rows = """
-        SELECT date, ticker, close, market_cap FROM prices WHERE date BETWEEN ? AND ? ORDER BY date, ticker
-        """
+    /// One session's rows, in the primary key's order (no date text read per row).
+    static let rows = "SELECT ticker, close, market_cap FROM prices WHERE date = ? ORDER BY ticker"
     static let deleteLevels = "DELETE FROM index_levels WHERE index_id = ? AND date BETWEEN ? AND ?"
     static let deleteEvents = "DELETE FROM composition_events WHERE index_id = ? AND date BETWEEN ? AND ?"
     static let insertLevel = """
@@ -28,55 +26,45 @@ extension IndexDatabase {
     // MARK: A definition's history in bulk
 
     /// A page of the stored sessions of `range` from its first one, with their valid rows (ticker, close, market
-    /// cap), encoding within `maxBytes` (at least one session); see ``SessionRowsReply/page(_:maxBytes:rest:)``.
-    /// One read transaction: the page is one snapshot.
+    /// cap), encoding within `maxBytes` (at least one session); sized as ``SessionRowsReply/page(_:maxBytes:rest:)``
+    /// sizes it, session by session as they are read. One read transaction: the page is one snapshot.
     package func sessionRows(range: DateRange, maxBytes: Int) throws -> SessionRowsReply {
         try read { connection in
-            // Sessions until their rows would surely exceed the page (a row takes at least 17 bytes); one more,
-            // so that `next` is known when the range goes on.
             let limit = 512
             let stored = try connection.query(
                 HistorySQL.sessions, [.text(range.start.description), .text(range.end.description), .integer(limit)]
             ) { (date: try $0.date(at: 0), batchID: $0.string(at: 1), validRows: $0.int(at: 2)) }
-            guard let first = stored.first else { return SessionRowsReply(sessions: [], next: nil) }
-            var picked = 0
-            var rows = 0
-            while picked < stored.count && (picked == 0 || (rows + stored[picked].validRows) * 17 <= maxBytes) {
-                rows += stored[picked].validRows
-                picked += 1
-            }
-            let last = stored[picked - 1].date
-            var sessions = stored[..<picked].map { SessionRows(date: $0.date, batchID: $0.batchID, rows: []) }
-            var position = 0
-            var current = first.date.description
-            try connection.cached(HistorySQL.rows).bindAndForEach([
-                .text(first.date.description), .text(last.description),
-            ]) {
-                row in
-                let date = row.string(at: 0)
-                if date != current {
-                    current = date
-                    while position < sessions.count && sessions[position].date.description != date { position += 1 }
+            guard let last = stored.last else { return SessionRowsReply(sessions: [], next: nil) }
+            // What follows the sessions read: past them the day after, when the range goes on.
+            let rest = stored.count == limit && last.date < range.end ? last.date.adding(days: 1) : nil
+            let statement = try connection.cached(HistorySQL.rows)
+            var sessions: [SessionRows] = []
+            var bodyBytes = 0
+            for (offset, session) in stored.enumerated() {
+                let next = offset + 1 < stored.count ? stored[offset + 1].date : rest
+                let fixed = SessionRowsReply.fixedBytes(sessions: offset + 1, next: next)
+                // A row takes at least 17 bytes: a session that cannot fit is not read.
+                if offset > 0 && fixed + bodyBytes + session.validRows * 17 > maxBytes {
+                    return SessionRowsReply(sessions: sessions, next: session.date)
                 }
-                guard position < sessions.count else {
-                    throw SQLiteError.corrupt("prices of \(date) without a session")
+                var rows: [ValidRow] = []
+                rows.reserveCapacity(session.validRows)
+                try statement.bindAndForEach([.text(session.date.description)]) { row in
+                    rows.append(
+                        ValidRow(
+                            ticker: row.string(at: 0), open: nil, high: nil, low: nil, close: row.double(at: 1),
+                            volume: nil, marketCap: row.double(at: 2)
+                        ))
                 }
-                sessions[position].rows.append(
-                    ValidRow(
-                        ticker: row.string(at: 1), open: nil, high: nil, low: nil, close: row.double(at: 2),
-                        volume: nil, marketCap: row.double(at: 3)
-                    ))
+                let read = SessionRows(date: session.date, batchID: session.batchID, rows: rows)
+                let bytes = SessionRowsReply.encodedSize(of: read)
+                if offset > 0 && fixed + bodyBytes + bytes > maxBytes {
+                    return SessionRowsReply(sessions: sessions, next: session.date)
+                }
+                bodyBytes += bytes
+                sessions.append(read)
             }
-            // What follows the picked sessions: the next stored session, or past the sessions read the day after.
-            let rest: SessionDate?
-            if picked < stored.count {
-                rest = stored[picked].date
-            } else if stored.count == limit, last < range.end {
-                rest = last.adding(days: 1)
-            } else {
-                rest = nil
-            }
-            return SessionRowsReply.page(sessions, maxBytes: maxBytes, rest: rest)
+            return SessionRowsReply(sessions: sessions, next: rest)
         }
     }
 

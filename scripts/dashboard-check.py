@@ -7,6 +7,7 @@ COMMAND (run once the page is ready) computes the session --next-session; the pa
 Prints one "ok: ..." line per check; exits 1 at the first failure.
 """
 import argparse
+import base64
 import json
 import os
 import shutil
@@ -84,8 +85,9 @@ class Browser:
             if self.evaluate(expression):
                 return
             time.sleep(0.2)
+        shown_error = self.evaluate("document.getElementById('error').textContent")
         fail(f"{what}: not true after {timeout} s ({expression}); page errors: {self.console}; "
-             f"error box: {self.evaluate('document.getElementById(\"error\").textContent')}")
+             f"error box: {shown_error}")
 
     def viewport(self, width, height, mobile):
         self.call("Emulation.setDeviceMetricsOverride", width=width, height=height, deviceScaleFactor=1,
@@ -97,7 +99,6 @@ class Browser:
         self.viewport(width, height, mobile)
         time.sleep(0.3)
         data = self.call("Page.captureScreenshot", format="png", captureBeyondViewport=True)["data"]
-        import base64
         with open(path, "wb") as file:
             file.write(base64.b64decode(data))
 

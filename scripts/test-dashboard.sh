@@ -11,7 +11,8 @@ CHROMIUM=${CHROMIUM:-$(command -v chromium || true)}
 /usr/bin/python3 -c 'import websocket' 2>/dev/null || fail "python3-websocket is not installed (scripts/deps.sh installs it)"
 OUT_DIR=${OUT_DIR:-$ROOT/.build/test-dashboard}
 mkdir -p "$OUT_DIR"
-export SIM_TICKERS=300 SIM_SEED=7 SCHEDULE_ENABLED=false
+# A heartbeat every second, so the test sees one on an idle stream.
+export SIM_TICKERS=300 SIM_SEED=7 SCHEDULE_ENABLED=false API_EVENTS_HEARTBEAT=1
 
 new_stack D
 stack_up D >"$WORK/up.txt"
@@ -28,4 +29,26 @@ next=$("$BIN_DIR/indexctl" sessions --from 2024-03-01 --to 2024-03-08 | head -n 
     --chromium "$CHROMIUM" --next-session "$next" \
     -- "$BIN_DIR/indexctl" backfill --nats-url "$NATS_D" --from "$next" --to "$next" \
     || fail "the dashboard check failed"
+
+# /events on the running stack: resumed from 0-0-0 it replays what JetStream keeps (a session event per index and
+# session computed), an idle stream gets heartbeats, and SIGTERM ends an open stream with a complete answer.
+curl -sS -N --max-time 4 -H 'Last-Event-ID: 0-0-0' "http://127.0.0.1:$API_D/events" >"$WORK/replayed.txt" 2>/dev/null || true
+sessions=$("$BIN_DIR/indexctl" sessions --from 2024-01-02 --to "$next" | wc -l)
+replayed=$(grep -c '^event: session$' "$WORK/replayed.txt" || true)
+[ "$replayed" -ge $((2 * sessions)) ] || fail "Last-Event-ID 0-0-0 replayed $replayed session events, expected >= 2 x $sessions"
+grep -q '^: heartbeat$' "$WORK/replayed.txt" || fail "no heartbeat comment in 4 s with API_EVENTS_HEARTBEAT=1"
+last_id=$(grep '^id: ' "$WORK/replayed.txt" | tail -n 1 | cut -d' ' -f2)
+pass "Last-Event-ID 0-0-0 replayed $replayed session events (ew100 and ew100-tr, $sessions sessions) up to id $last_id, with heartbeats"
+curl -sS -N --max-time 60 -H "Last-Event-ID: $last_id" "http://127.0.0.1:$API_D/events" >"$WORK/open.txt" 2>"$WORK/open.err" &
+reader=$!
+for _ in $(seq 1 100); do grep -q '^: connected$' "$WORK/open.txt" && break; sleep 0.1; done
+api_pid=$(pid_file_of D api)
+kill -TERM "$api_pid"
+status=0
+wait "$reader" || status=$?
+[ "$status" -eq 0 ] || fail "the open /events stream did not end cleanly at SIGTERM (curl exit $status: $(cat "$WORK/open.err"))"
+grep -q '^: the API is shutting down; reconnect$' "$WORK/open.txt" || fail "no closing comment: $(cat "$WORK/open.txt")"
+grep -q '^event: ' "$WORK/open.txt" && fail "resumed at the last id, the stream replayed events: $(cat "$WORK/open.txt")"
+wait_gone "$api_pid"
+pass "SIGTERM ended an open /events stream with its closing comment and a complete answer; the API exited"
 echo "test-dashboard: all checks passed (screenshots in $OUT_DIR)"

@@ -234,21 +234,27 @@ struct EventTests {
         }
     }
 
-    @Test("an idle stream gets a heartbeat comment each time one is due")
-    func heartbeat() async throws {
+    /// Hands over two heartbeats at once, then ends the log and hands over no more.
+    final class TwoHeartbeats: Sendable {
         let beats = Mutex(0)
         let log = Mutex<MemoryEventLog?>(nil)
-        let api = try TestAPI(nextHeartbeat: {
+
+        func next() async throws {
             let beat = beats.withLock { count in
                 count += 1
                 return count
             }
             if beat <= 2 { return }
-            // Two heartbeats were handed over: end the stream, and wait for no more.
             log.withLock { $0 }?.finish()
             try await Task.sleep(for: .seconds(3600))
-        })
-        log.withLock { $0 = api.eventLog }
+        }
+    }
+
+    @Test("an idle stream gets a heartbeat comment each time one is due")
+    func heartbeat() async throws {
+        let script = TwoHeartbeats()
+        let api = try TestAPI(nextHeartbeat: { try await script.next() })
+        script.log.withLock { $0 = api.eventLog }
         let response = try await api.test { client in try await client.get("/events") }
         let text = String(buffer: response.body)
         #expect(text.components(separatedBy: ": heartbeat\n\n").count - 1 == 2)

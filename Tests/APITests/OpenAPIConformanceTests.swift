@@ -1,4 +1,5 @@
 import APIService
+import Contracts
 import Foundation
 import HTTPTypes
 import Hummingbird

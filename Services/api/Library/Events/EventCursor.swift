@@ -19,7 +19,9 @@ package struct EventCursor: Sendable, Equatable, CustomStringConvertible {
         guard parts.count == EventLogStream.allCases.count, id.count <= 64 else { return nil }
         var positions: [UInt64] = []
         for part in parts {
-            guard !part.isEmpty, part.allSatisfy(\.isASCII), let value = UInt64(part) else { return nil }
+            guard !part.isEmpty, part.allSatisfy({ $0.isASCII && $0.isNumber }), let value = UInt64(part) else {
+                return nil
+            }
             positions.append(value)
         }
         self.init(positions)

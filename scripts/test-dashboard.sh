@@ -25,9 +25,26 @@ pass "back-filled $(grep -o '[0-9]* sessions' "$WORK/backfill.txt" | head -n 1) 
 next=$("$BIN_DIR/indexctl" sessions --from 2024-03-01 --to 2024-03-08 | head -n 1)
 [ -n "$next" ] || fail "no NYSE session in the first week of March 2024"
 
+# The session computed while the page is open: POST /build-index (a job, shown in the page's job list), then wait
+# until the job has succeeded.
+key=$(DATA_DIR=$DIR_D "$BIN_DIR/indexctl" apikey create --name dashboard-test | tail -n 1)
+cat >"$WORK/next-session.sh" <<SCRIPT
+#!/usr/bin/env bash
+set -euo pipefail
+api=http://127.0.0.1:$API_D
+job=\$(curl -fsS -X POST -H 'X-API-Key: $key' -H 'Content-Type: application/json' \\
+    -d '{"start_date": "$next", "end_date": "$next"}' "\$api/build-index" | jq -r .id)
+for _ in \$(seq 1 600); do
+    status=\$(curl -fsS "\$api/jobs/\$job" | jq -r .status)
+    case \$status in succeeded) echo "\$job succeeded"; exit 0 ;; failed | cancelled) echo "\$job \$status"; exit 1 ;; esac
+    sleep 0.1
+done
+echo "\$job still \$status after 60 s"
+exit 1
+SCRIPT
+chmod +x "$WORK/next-session.sh"
 /usr/bin/python3 "$ROOT/scripts/dashboard-check.py" --api "http://127.0.0.1:$API_D" --out "$OUT_DIR" \
-    --chromium "$CHROMIUM" --next-session "$next" \
-    -- "$BIN_DIR/indexctl" backfill --nats-url "$NATS_D" --from "$next" --to "$next" \
+    --chromium "$CHROMIUM" --next-session "$next" --job -- "$WORK/next-session.sh" \
     || fail "the dashboard check failed"
 
 # /events on the running stack: resumed from 0-0-0 it replays what JetStream keeps (a session event per index and

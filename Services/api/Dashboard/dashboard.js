@@ -344,11 +344,11 @@ function renderComposition(body) {
   fillTable(document.querySelector("#composition-table tbody"), members.map((m) => [
     { text: String(m.rank), cls: "num" },
     { text: m.ticker, header: true },
-    m.name || "–",
+    { text: m.name || "–", cls: "hide-narrow" },
     m.sector || "–",
     { text: fmt.percent.format(m.weight), cls: "num", value: m.weight },
     { text: show(m.market_cap, fmt.cap), cls: "num", value: m.market_cap },
-    { text: show(m.close, fmt.money), cls: "num", value: m.close },
+    { text: show(m.close, fmt.money), cls: "num hide-narrow", value: m.close },
   ]));
   const sectors = new Map();
   for (const m of members) {
@@ -377,6 +377,8 @@ function renderChanges(body) {
 }
 
 function renderJobs(body) {
+  const none = !body.jobs || body.jobs.length === 0;
+  $("jobs-caption").textContent = none ? "No build jobs in the last 30 days" : "Build jobs, newest first";
   fillTable(document.querySelector("#jobs-table tbody"), (body.jobs || []).map((job) => [
     { text: job.id.replace(/^job-/, "").slice(0, 8), header: true },
     job.index,

@@ -24,10 +24,11 @@ fi
 
 echo
 echo "API:    http://127.0.0.1:$API_PORT  (try: curl 'http://127.0.0.1:$API_PORT/index-composition')"
-echo "Dashboard: http://127.0.0.1:$API_PORT/  (live updates from /events)"
 echo "NATS:   ${NATS_URL:-nats://127.0.0.1:4222}"
 echo "Logs:   ${DATA_DIR:-./.data}/run/*.log   (make status, make down)"
 echo "Keys:   POST /build-index and /export-data need one: $INDEXCTL apikey create --name you"
 echo "Docs:   http://127.0.0.1:$API_PORT/openapi.json"
 echo
 "$INDEXCTL" summary
+echo
+echo "Dashboard: http://127.0.0.1:$API_PORT/  (level, drawdown, composition, changes and jobs; live from /events)"

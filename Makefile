@@ -40,11 +40,13 @@ test: deps compose-check lint
 	@# The crash test runs two whole stacks of processes: alone, so it does not starve the timing of the others.
 	swift test --skip-build --filter CrashSafetyTests
 
-## make up/down/status (two stacks side by side) and backup/restore, on built executables in BIN_DIR.
+## make up/down/status (two stacks side by side), backup/restore and the dashboard in headless Chromium, on built
+## executables in BIN_DIR.
 test-scripts:
 	scripts/test-stack.sh
 	scripts/test-cluster.sh
 	scripts/test-backup.sh
+	scripts/test-dashboard.sh
 
 ## The compose deployments are valid (no Docker engine is needed for this).
 compose-check:

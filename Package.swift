@@ -41,7 +41,8 @@ let services: [(exe: String, lib: String, folder: String, deps: [Target.Dependen
     (
         "api", "APIService", "api",
         [
-            "Pipeline", "Contracts", "Methodology", "TradingCalendar", "Resilience", "SpreadsheetExport", hummingbird,
+            "Pipeline", "Contracts", "Methodology", "TradingCalendar", "Resilience", "SpreadsheetExport", "Dashboard",
+            hummingbird,
             .product(name: "CompressNIO", package: "compress-nio"), nio,
             .product(name: "HTTPTypes", package: "swift-http-types"), .product(name: "JWTKit", package: "jwt-kit"),
             log, metrics, lifecycle,
@@ -118,6 +119,12 @@ var targets: [Target] = [
         name: "SpreadsheetExport",
         dependencies: ["TradingCalendar", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
         path: "Services/api/Export",
+        swiftSettings: swiftSettings
+    ),
+    .target(
+        name: "Dashboard",
+        path: "Services/api/Dashboard",
+        resources: [.embedInCode("index.html"), .embedInCode("dashboard.css"), .embedInCode("dashboard.js")],
         swiftSettings: swiftSettings
     ),
     .target(

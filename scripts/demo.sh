@@ -30,3 +30,5 @@ echo "Keys:   POST /build-index and /export-data need one: $INDEXCTL apikey crea
 echo "Docs:   http://127.0.0.1:$API_PORT/openapi.json"
 echo
 "$INDEXCTL" summary
+echo
+echo "Dashboard: http://127.0.0.1:$API_PORT/  (level, drawdown, composition, changes and jobs; live from /events)"

@@ -72,6 +72,16 @@ package struct CommonOptions: ParsableArguments, Sendable {
     package var apiReadAuth: Bool?
 
     @Option(
+        name: .customLong("api-events-heartbeat"),
+        help: "api: seconds between heartbeat comments on an idle /events stream (API_EVENTS_HEARTBEAT).")
+    package var apiEventsHeartbeat: Int?
+
+    @Option(
+        name: .customLong("api-events-max-streams"),
+        help: "api: the most /events streams open at once; past it 503 (API_EVENTS_MAX_STREAMS).")
+    package var apiEventsMaxStreams: Int?
+
+    @Option(
         name: .customLong("schedule-enabled"),
         help: "fetcher: fetch each session after the close, true or false (SCHEDULE_ENABLED)."
     )
@@ -113,6 +123,9 @@ package struct CommonOptions: ParsableArguments, Sendable {
         environment["API_RATE_BURST"] = apiRateBurst.map(String.init) ?? environment["API_RATE_BURST"]
         environment["API_CORS_ORIGINS"] = apiCORSOrigins ?? environment["API_CORS_ORIGINS"]
         environment["API_CACHE_BYTES"] = apiCacheBytes.map(String.init) ?? environment["API_CACHE_BYTES"]
+        environment["API_EVENTS_HEARTBEAT"] = apiEventsHeartbeat.map(String.init) ?? environment["API_EVENTS_HEARTBEAT"]
+        environment["API_EVENTS_MAX_STREAMS"] =
+            apiEventsMaxStreams.map(String.init) ?? environment["API_EVENTS_MAX_STREAMS"]
         environment["SCHEDULE_ENABLED"] = scheduleEnabled.map(String.init) ?? environment["SCHEDULE_ENABLED"]
         environment["API_READ_AUTH"] = apiReadAuth.map(String.init) ?? environment["API_READ_AUTH"]
         environment["SCHEDULE_TIME"] = scheduleTime ?? environment["SCHEDULE_TIME"]

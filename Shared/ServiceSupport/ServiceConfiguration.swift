@@ -44,6 +44,10 @@ package struct ServiceConfiguration: Sendable, Equatable {
     /// `API_CORS_ORIGINS`: the origins (`scheme://host[:port]`, comma-separated) whose pages may call the API from a
     /// browser; empty: CORS is off.
     package var apiCORSOrigins: [String]
+    /// `API_EVENTS_HEARTBEAT`: seconds between the heartbeat comments of an idle `GET /events` stream.
+    package var apiEventsHeartbeat: Int
+    /// `API_EVENTS_MAX_STREAMS`: the most `GET /events` streams open at once; past it, 503.
+    package var apiEventsMaxStreams: Int
     /// `LOG_LEVEL`.
     package var logLevel: Logger.Level
     /// `LOG_FORMAT`: text or json.
@@ -96,6 +100,8 @@ package struct ServiceConfiguration: Sendable, Equatable {
         apiRateBurst = try integer("API_RATE_BURST", default: 100, range: 1...1_000_000_000)
         apiCacheBytes = try integer("API_CACHE_BYTES", default: 64 << 20, range: 0...(1 << 40))
         apiCORSOrigins = try Self.origins(value("API_CORS_ORIGINS") ?? "")
+        apiEventsHeartbeat = try integer("API_EVENTS_HEARTBEAT", default: 15, range: 1...3600)
+        apiEventsMaxStreams = try integer("API_EVENTS_MAX_STREAMS", default: 100, range: 1...100_000)
         if let raw = value("LOG_LEVEL") {
             guard let level = Logger.Level(rawValue: raw.lowercased()) else {
                 throw ConfigurationError.invalid(

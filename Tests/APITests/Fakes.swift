@@ -206,13 +206,21 @@ struct TestAPI {
     let readAuth: Bool
     /// Bearer JWTs.
     let jwt: JWTVerifier?
+    /// The pipeline's event streams, in memory.
+    let eventLog: MemoryEventLog
+    /// `GET /events` over ``eventLog``.
+    let events: EventStreams
     static let today = SessionDate("2024-01-10")!
 
     init(
         limits: TokenBucket.Limits? = nil, cacheBytes: Int = 1 << 20,
         settings: JobRunner.Settings = .init(stallTimeout: .seconds(30)), corsOrigins: [String] = [],
-        now: @escaping @Sendable () -> Date = { Date() }, readAuth: Bool = false, jwt: JWTVerifier? = nil
+        now: @escaping @Sendable () -> Date = { Date() }, readAuth: Bool = false, jwt: JWTVerifier? = nil,
+        events: EventStreams.Settings = .init(), nextHeartbeat: (@Sendable () async throws -> Void)? = nil
     ) throws {
+        let eventLog = MemoryEventLog()
+        self.eventLog = eventLog
+        self.events = EventStreams(log: eventLog, settings: events, nextHeartbeat: nextHeartbeat)
         self.readAuth = readAuth
         self.jwt = jwt
         self.corsOrigins = corsOrigins
@@ -272,7 +280,7 @@ struct TestAPI {
                 service: "api", host: "127.0.0.1", port: 0, startedAt: .now, checks: checks, onPort: { _ in },
                 logger: Logger.test("api")
             ),
-            today: { TestAPI.today }, corsOrigins: corsOrigins, readAuth: readAuth, jwt: jwt
+            today: { TestAPI.today }, corsOrigins: corsOrigins, readAuth: readAuth, jwt: jwt, events: events
         )
     }
 

@@ -1,4 +1,5 @@
 import APIService
+import Contracts
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -124,7 +125,17 @@ struct OpenAPIConformanceTests {
             Call(method: .get, uri: "/health", path: "/health", status: 200),
             Call(method: .get, uri: "/ready", path: "/ready", status: 200),
             Call(method: .get, uri: "/metrics", path: "/metrics", status: 200),
+            Call(
+                method: .get, uri: "/events", headers: [.lastEventID: "0-0-0"], path: "/events", status: 200),
+            Call(method: .get, uri: "/events", headers: [.lastEventID: "nope"], path: "/events", status: 400),
+            Call(method: .get, uri: "/", path: "/", status: 200),
+            Call(method: .get, uri: "/assets/dashboard.js", path: "/assets/{name}", status: 200),
+            Call(method: .get, uri: "/assets/dashboard.css", path: "/assets/{name}", status: 200),
+            Call(method: .get, uri: "/assets/nope.js", path: "/assets/{name}", status: 404),
         ]
+        // The event log ends each stream after what it keeps, so the answer is complete.
+        api.eventLog.append(EventTests.job(.running, done: 1), to: .jobs)
+        api.eventLog.endFollowsAtOnce()
         let jobID = Mutex<String?>(nil)
         let exercised = try await api.test { client in
             var calls = initialCalls
@@ -161,7 +172,7 @@ struct OpenAPIConformanceTests {
             return seen
         }
         // Every documented operation was called.
-        #expect(Set(exercised.keys).count == 12)
+        #expect(Set(exercised.keys).count == 15)
 
         // 429 and 503 need a limiter and a failing storage.
         let limited = try TestAPI(limits: .init(capacity: 1, refillPerSecond: 0.01))
@@ -185,8 +196,14 @@ struct OpenAPIConformanceTests {
         failing.reader.state.withLock {
             $0.failure = PipelineError.unavailable(dependency: "storage", reason: "no responders")
         }
+        failing.eventLog.fail(with: PipelineError.unavailable(dependency: "NATS JetStream", reason: "down"))
         try await failing.test { client in
             let document = try await Self.document(client)
+            let streams = try await client.get("/events")
+            #expect(streams.status == .serviceUnavailable)
+            try Self.check(
+                streams, against: document, call: Call(method: .get, uri: "/events", path: "/events", status: 503))
+
             let response = try await client.get("/index-performance?start_date=2024-01-02")
             #expect(response.status == .serviceUnavailable)
             try Self.check(

@@ -216,3 +216,94 @@ package final class FakeProbe: PipelineProbe {
         }
     }
 }
+
+/// ``EventLog`` in memory: each stream a list of events numbered from 1, the oldest of which can be dropped (as
+/// JetStream's retention does), followers told of every event appended, and an end that finishes every follower.
+package final class MemoryEventLog: EventLog {
+    private struct State {
+        var events: [EventLogStream: [LoggedEvent]] = [:]
+        var first: [EventLogStream: UInt64] = [:]
+        var last: [EventLogStream: UInt64] = [:]
+        var followers: [Int: (stream: EventLogStream, continuation: AsyncStream<LoggedEvent>.Continuation)] = [:]
+        var nextFollower = 0
+        var failure: (any Error)?
+        var endFollows = false
+    }
+
+    private let state = Mutex(State())
+
+    /// An empty log.
+    package init() {}
+
+    package func retained(_ stream: EventLogStream) async throws -> RetainedSequences {
+        try state.withLock { state in
+            if let failure = state.failure { throw failure }
+            let last = state.last[stream] ?? 0
+            return RetainedSequences(first: state.first[stream] ?? last + 1, last: last)
+        }
+    }
+
+    package func follow(_ stream: EventLogStream, from start: UInt64) throws -> AsyncStream<LoggedEvent> {
+        let (events, continuation) = AsyncStream<LoggedEvent>.makeStream()
+        try state.withLock { state in
+            if let failure = state.failure { throw failure }
+            for event in state.events[stream, default: []] where event.sequence >= start {
+                continuation.yield(event)
+            }
+            if state.endFollows {
+                continuation.finish()
+                return
+            }
+            let id = state.nextFollower
+            state.nextFollower += 1
+            state.followers[id] = (stream, continuation)
+            continuation.onTermination = { [weak self] _ in
+                _ = self?.state.withLock { $0.followers.removeValue(forKey: id) }
+            }
+        }
+        return events
+    }
+
+    /// Appends a message to its stream and hands it to the stream's followers; returns its sequence.
+    @discardableResult
+    package func append(_ payload: LoggedEvent.Payload?, to stream: EventLogStream) -> UInt64 {
+        state.withLock { state in
+            let sequence = (state.last[stream] ?? 0) + 1
+            state.last[stream] = sequence
+            if state.first[stream] == nil { state.first[stream] = sequence }
+            let event = LoggedEvent(stream: stream, sequence: sequence, payload: payload)
+            state.events[stream, default: []].append(event)
+            for follower in state.followers.values where follower.stream == stream {
+                follower.continuation.yield(event)
+            }
+            return sequence
+        }
+    }
+
+    /// Forgets the events of `stream` older than `sequence`, as retention does.
+    package func drop(_ stream: EventLogStream, before sequence: UInt64) {
+        state.withLock { state in
+            state.events[stream]?.removeAll { $0.sequence < sequence }
+            state.first[stream] = sequence
+        }
+    }
+
+    /// Ends every follower (the connection to the log ended).
+    package func finish() {
+        let continuations = state.withLock { state in state.followers.values.map(\.continuation) }
+        for continuation in continuations { continuation.finish() }
+    }
+
+    /// Makes every later follower end after the events kept (a log whose connection ends at once).
+    package func endFollowsAtOnce() {
+        state.withLock { $0.endFollows = true }
+    }
+
+    /// Makes `retained` and `follow` throw `error` (nil: work again).
+    package func fail(with error: (any Error)?) {
+        state.withLock { $0.failure = error }
+    }
+
+    /// How many followers are reading now.
+    package var followers: Int { state.withLock { $0.followers.count } }
+}

@@ -50,13 +50,19 @@ package enum API: PipelineService {
             keys: try APIKeyStore(path: APIKeyFile.path(configuration)),
             limiter: RateLimiter(limits: APIDependencies.limits(configuration)),
             endpoint: endpoint, corsOrigins: configuration.apiCORSOrigins, readAuth: configuration.apiReadAuth,
-            jwt: try await JWTVerifier.load(configuration)
+            jwt: try await JWTVerifier.load(configuration),
+            events: EventStreams(
+                log: pipeline,
+                settings: .init(
+                    heartbeat: .seconds(configuration.apiEventsHeartbeat),
+                    maxStreams: configuration.apiEventsMaxStreams))
         )
         return APIServer(
             application: makeApplication(dependencies, logger: runtime.logger),
             invalidator: CacheInvalidator(
                 staleness: try pipeline.staleness(), cache: cache, directory: dependencies.directory, jobs: jobs
-            )
+            ),
+            events: dependencies.events
         )
     }
 
@@ -99,13 +105,16 @@ package struct APIDependencies: Sendable {
     package var readAuth: Bool
     /// Bearer JWTs (`JWT_JWKS_FILE`, `JWT_HS256_SECRET_FILE`); nil: API keys only.
     package var jwt: JWTVerifier?
+    /// The `GET /events` streams.
+    package var events: EventStreams
 
     /// Dependencies.
     package init(
         reader: any IndexReader, cache: ResponseCache, jobs: JobRunner, keys: APIKeyStore, limiter: RateLimiter,
         endpoint: HTTPEndpoint, today: @escaping @Sendable () -> SessionDate = DateRules.newYorkToday,
-        corsOrigins: [String] = [], readAuth: Bool = false, jwt: JWTVerifier? = nil
+        corsOrigins: [String] = [], readAuth: Bool = false, jwt: JWTVerifier? = nil, events: EventStreams
     ) {
+        self.events = events
         self.jwt = jwt
         self.readAuth = readAuth
         self.corsOrigins = corsOrigins
@@ -154,6 +163,8 @@ package enum APIRouter {
         ExportRoutes(reader: dependencies.reader, directory: directory, rules: rules).register(on: router)
         DefinitionRoutes(reader: dependencies.reader, directory: directory, jobs: dependencies.jobs)
             .register(on: router)
+        EventRoutes(streams: dependencies.events).register(on: router)
+        DashboardRoutes().register(on: router)
         router.get("/openapi.json") { _, _ in
             Response(
                 status: .ok, headers: [.contentType: "application/json"],
@@ -166,15 +177,28 @@ package enum APIRouter {
     }
 }
 
-/// The HTTP server and the cache invalidator, run and stopped together.
-struct APIServer: Service {
+/// The HTTP server and the cache invalidator, run and stopped together; at shutdown the event streams end first.
+package struct APIServer: Service {
     let application: any Service
     let invalidator: CacheInvalidator
+    let events: EventStreams
 
-    func run() async throws {
+    /// The server, the invalidator and the event streams of `application`.
+    package init(application: any Service, invalidator: CacheInvalidator, events: EventStreams) {
+        self.application = application
+        self.invalidator = invalidator
+        self.events = events
+    }
+
+    package func run() async throws {
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await application.run() }
-            group.addTask { try await invalidator.run() }
+            group.addTask {
+                try await invalidator.run()
+                // The invalidator ends at graceful shutdown: end every event stream cleanly (its last comment and
+                // the end of its answer) before the server is stopped with the group.
+                await events.shutdown()
+            }
             // Either ending ends both: the server stops on graceful shutdown, the invalidator with it.
             try await group.next()
             group.cancelAll()

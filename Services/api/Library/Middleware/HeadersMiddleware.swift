@@ -73,5 +73,5 @@ extension HTTPField.Name {
     /// `X-Frame-Options`.
     static let xFrameOptions = HTTPField.Name("X-Frame-Options")!
     /// `Last-Event-ID` (the `/events` reconnection header).
-    static let lastEventID = HTTPField.Name("Last-Event-ID")!
+    package static let lastEventID = HTTPField.Name("Last-Event-ID")!
 }

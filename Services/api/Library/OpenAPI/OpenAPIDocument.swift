@@ -255,6 +255,52 @@ enum OpenAPIDocument {
                 }
               }
             },
+            "/events": {
+              "get": {
+                "operationId": "getEvents",
+                "summary": "Server-Sent Events: sessions computed, composition changes and job states, as they happen",
+                "description": "A text/event-stream. Events: session {index, date, level, daily_return} (an index session computed), composition {index, date, added, removed} (each entry {ticker, rank, market_cap}), job {id, status, progress} (a job's new state), and reset {streams, message}: events after the client's Last-Event-ID are no longer kept (INDEX and COMPOSITION keep 7 days, JOBS 30) or the id is from streams made again; the client should load its state afresh. Each event's id is <index>-<composition>-<jobs>, the last stream sequence sent of each; a client reconnecting with Last-Event-ID gets every event after it that is kept, a new client the events from now on. A comment line (:) comes every API_EVENTS_HEARTBEAT seconds; the stream ends with a comment when the API shuts down. At most API_EVENTS_MAX_STREAMS streams are open at once.",
+                "parameters": [
+                  {"name": "Last-Event-ID", "in": "header", "required": false, "description": "The id of the last event received.", "schema": {"type": "string", "pattern": "^[0-9]+-[0-9]+-[0-9]+$"}}
+                ],
+                "responses": {
+                  "200": {"description": "The event stream", "content": {"text/event-stream": {"schema": {"type": "string"}}}},
+                  "400": {"$ref": "#/components/responses/BadRequest"},
+                  "401": {"$ref": "#/components/responses/Unauthorized"},
+                  "403": {"$ref": "#/components/responses/Forbidden"},
+                  "429": {"$ref": "#/components/responses/TooManyRequests"},
+                  "503": {"description": "As many streams are open as API_EVENTS_MAX_STREAMS allows (too_many_streams), or NATS is not reachable; Retry-After says when to try again", "headers": {"Retry-After": {"description": "Seconds to wait", "schema": {"type": "integer"}}}, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+                }
+              }
+            },
+            "/": {
+              "get": {
+                "operationId": "getDashboard",
+                "summary": "The dashboard: a page for people (level, drawdown, summary, composition, changes, jobs), updated from /events",
+                "responses": {
+                  "200": {"description": "The page", "content": {"text/html": {"schema": {"type": "string"}}}},
+                  "401": {"$ref": "#/components/responses/Unauthorized"},
+                  "403": {"$ref": "#/components/responses/Forbidden"},
+                  "429": {"$ref": "#/components/responses/TooManyRequests"}
+                }
+              }
+            },
+            "/assets/{name}": {
+              "get": {
+                "operationId": "getDashboardAsset",
+                "summary": "The dashboard's stylesheet and script",
+                "parameters": [
+                  {"name": "name", "in": "path", "required": true, "schema": {"type": "string", "enum": ["dashboard.css", "dashboard.js"]}}
+                ],
+                "responses": {
+                  "200": {"description": "The file", "content": {"text/css": {"schema": {"type": "string"}}, "text/javascript": {"schema": {"type": "string"}}}},
+                  "401": {"$ref": "#/components/responses/Unauthorized"},
+                  "403": {"$ref": "#/components/responses/Forbidden"},
+                  "404": {"$ref": "#/components/responses/NotFound"},
+                  "429": {"$ref": "#/components/responses/TooManyRequests"}
+                }
+              }
+            },
             "/openapi.json": {
               "get": {
                 "operationId": "getOpenAPI",

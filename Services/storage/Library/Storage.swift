@@ -1,31 +1,37 @@
 import Contracts
-import Dispatch
 import Foundation
 import Logging
 import Pipeline
-import Resilience
 import ServiceLifecycle
 import ServiceSupport
 import StorageDatabase
 
-/// The `storage` service: the single writer of the database; answers storage requests.
+/// The `storage` service: the single writer of the database (SQLite, or PostgreSQL with `DATABASE_URL`); answers
+/// storage requests.
 package enum Storage: PipelineService {
-    package static let abstract = "The single writer of the SQLite database; answers storage queries."
+    package static let abstract = "The single writer of the database (SQLite or PostgreSQL); answers storage queries."
     package static let name = "storage"
 
-    /// The SQLite database has one writer: a second storage process on the same `DATA_DIR` stops at start.
+    /// The SQLite database has one writer: a second storage process on the same `DATA_DIR` stops at start. With
+    /// PostgreSQL there is no file to guard (an invalid `DATABASE_URL` is reported when the service starts).
     package static func claimExclusively(_ configuration: ServiceConfiguration) throws -> (any Sendable)? {
-        try StorageLock(dataDirectory: configuration.dataDirectory)
+        guard case .sqlite = try StorageSettings(configuration).backend else { return nil }
+        return try StorageLock(dataDirectory: configuration.dataDirectory)
     }
 
     /// Four writers (prices, rejections, index results, composition changes), the request responders and the
     /// dead-letter watcher.
     package static func parts(_ runtime: ServiceRuntime) async throws -> [any Service] {
         let settings = try StorageSettings(runtime.configuration)
-        let database = try IndexDatabase(
-            path: settings.databasePath, synchronous: settings.synchronous, logger: runtime.logger
+        let database = try await settings.open(logger: runtime.logger)
+        runtime.logger.info(
+            "database open",
+            metadata: [
+                "storage.backend": "\(database is SQLiteBackend ? "sqlite" : "postgres")",
+                "storage.database": "\(database.location)",
+            ]
         )
-        runtime.logger.info("database open", metadata: ["storage.path": "\(database.path)"])
+        runtime.readiness.add(ReadinessCheck(name: "database") { await database.isReachable() })
         let pipeline = runtime.pipeline
         // After each commit of index data: API caches drop their answers for these indexes.
         let store = StorageStage(database: database, logger: runtime.logger) { pipeline.announceStored(indexes: $0) }
@@ -55,25 +61,39 @@ package enum Storage: PipelineService {
             database: database, logger: runtime.logger,
             builtIn: IndexDefinition.builtIn(size: runtime.configuration.indexSize)
         ) { pipeline.announceStored(indexes: $0) }.responder
-        var parts = consumers
+        // First, so that it stops last: the consumers and responders are done with the database by then.
+        var parts: [any Service] = [DatabaseService(database: database)]
+        parts += consumers
         parts.append(TaskService(name: "storage-requests") { try await pipeline.serve(responder) })
         if let watcher = pipeline.deadLetterWatcher(logger: runtime.logger) { parts.append(watcher.service) }
         return parts
     }
 }
 
+/// Keeps the database open while storage runs, and closes it once everything that uses it has stopped.
+struct DatabaseService: Service {
+    /// The backend.
+    let database: any StorageBackend
+
+    /// Waits for shutdown, then closes the backend's connections.
+    func run() async throws {
+        try? await gracefulShutdown()
+        await database.close()
+    }
+}
+
 /// Writes each fetched batch of pipeline messages in one transaction and reports every message done only after
-/// the commit.
+/// the commit: a write that throws (a constraint, PostgreSQL restarting, a statement timeout) committed nothing, so
+/// its messages fail and JetStream delivers them again.
 package struct StorageStage: Sendable {
-    private let database: IndexDatabase
+    private let database: any StorageBackend
     private let logger: Logger
     private let committed: @Sendable (Set<String>) -> Void
-    /// Writes happen one at a time, off the concurrency pool.
-    private static let writeQueue = DispatchQueue(label: "storage.writer")
 
     /// A stage over `database`; `committed` is told the indexes whose results or compositions a commit changed.
     package init(
-        database: IndexDatabase, logger: Logger, committed: @escaping @Sendable (Set<String>) -> Void = { _ in }
+        database: any StorageBackend, logger: Logger,
+        committed: @escaping @Sendable (Set<String>) -> Void = { _ in }
     ) {
         self.database = database
         self.logger = logger
@@ -83,7 +103,9 @@ package struct StorageStage: Sendable {
     /// Stores validated price batches (replacing their days) with their stream positions.
     package func storePrices(_ deliveries: [Delivery<ValidatedBatch>]) async -> [MessageOutcome] {
         let outcomes = await write(deliveries) { database, batches in
-            try database.storeValidated(batches.map(\.message), sequences: batches.map(\.control.streamSequence))
+            try await database.storeValidated(
+                batches.map(\.message), sequences: batches.map(\.control.streamSequence)
+            )
         }
         notify(outcomes.map { (Subjects.storedPrices, $0) })
         return outcomes
@@ -91,13 +113,13 @@ package struct StorageStage: Sendable {
 
     /// Stores rejections with their reasons.
     package func storeRejections(_ deliveries: [Delivery<RejectionBatch>]) async -> [MessageOutcome] {
-        await write(deliveries) { database, batches in try database.storeRejections(batches.map(\.message)) }
+        await write(deliveries) { database, batches in try await database.storeRejections(batches.map(\.message)) }
     }
 
     /// Stores index results (and retractions).
     package func storeIndexResults(_ deliveries: [Delivery<IndexResult>]) async -> [MessageOutcome] {
         let outcomes = await write(deliveries) { database, results in
-            try database.storeIndexResults(results.map(\.message))
+            try await database.storeIndexResults(results.map(\.message))
         }
         notify(zip(deliveries.map(\.message.index), outcomes))
         return outcomes
@@ -106,7 +128,7 @@ package struct StorageStage: Sendable {
     /// Stores composition events.
     package func storeCompositionEvents(_ deliveries: [Delivery<CompositionEvent>]) async -> [MessageOutcome] {
         let outcomes = await write(deliveries) { database, events in
-            try database.storeCompositionEvents(events.map(\.message))
+            try await database.storeCompositionEvents(events.map(\.message))
         }
         notify(zip(deliveries.map(\.message.index), outcomes))
         return outcomes
@@ -125,12 +147,12 @@ package struct StorageStage: Sendable {
     /// back the rest.
     private func write<Message: Sendable>(
         _ deliveries: [Delivery<Message>],
-        _ body: @escaping @Sendable (IndexDatabase, [Delivery<Message>]) throws -> Void
+        _ body: @escaping @Sendable (any StorageBackend, [Delivery<Message>]) async throws -> Void
     ) async -> [MessageOutcome] {
         guard !deliveries.isEmpty else { return [] }
         let database = self.database
         do {
-            try await runBlocking(on: Self.writeQueue) { try body(database, deliveries) }
+            try await body(database, deliveries)
             logger.debug(
                 "stored",
                 metadata: [
@@ -140,12 +162,18 @@ package struct StorageStage: Sendable {
             )
             return Array(repeating: .done, count: deliveries.count)
         } catch {
-            logger.error("write failed", metadata: ["error": "\(error)", "storage.messages": "\(deliveries.count)"])
+            logger.error(
+                "write failed",
+                metadata: [
+                    "error": "\(error)", "storage.messages": "\(deliveries.count)",
+                    "storage.database": "\(database.location)",
+                ]
+            )
             guard deliveries.count > 1 else { return [.failed(error)] }
             var outcomes: [MessageOutcome] = []
             for delivery in deliveries {
                 do {
-                    try await runBlocking(on: Self.writeQueue) { try body(database, [delivery]) }
+                    try await body(database, [delivery])
                     outcomes.append(.done)
                 } catch {
                     outcomes.append(.failed(error))

@@ -100,7 +100,7 @@ struct MigrationTests {
         try await store.withDatabase { database in
             try await database.storeValidated([Fixture.batch("b1", Fixture.day1, rows: [Fixture.row("AAA", 10)])])
         }
-        try await store.withDatabase { again in
+        try await store.withDatabase { again async throws in
             #expect(try await store.migrate(IndexSchema.migrations) == 0)
             #expect(try await again.validRows(on: Fixture.day1)?.rows == [Fixture.row("AAA", 10)])
         }

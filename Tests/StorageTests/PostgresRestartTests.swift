@@ -1,6 +1,5 @@
 import Contracts
 import Logging
-import Resilience
 import StorageDatabase
 import StoragePostgres
 import Testing
@@ -34,7 +33,7 @@ struct PostgresRestartTests {
                     ) ?? 0
             }
             #expect(waiting == 1)
-            try await runBlocking { try server.restart() }
+            try await onOwnThread { try server.restart() }
             await #expect(throws: (any Error).self) { try await inFlight.value }
             _ = try? await holder.commit()
 
@@ -71,9 +70,9 @@ struct PostgresRestartTests {
             settings: try await server.createDatabase(), logger: Logger(label: "storage-tests")
         )
         #expect(await database.isReachable())
-        try await runBlocking { try server.pause() }
+        try await onOwnThread { try server.pause() }
         #expect(await !database.isReachable())
-        try await runBlocking { try server.resume() }
+        try await onOwnThread { try server.resume() }
         var reachable = false
         for _ in 0..<40 where !reachable {
             reachable = await database.isReachable()

@@ -1,7 +1,6 @@
 import Foundation
 import Logging
 import PostgresNIO
-import Resilience
 import StoragePostgres
 import Synchronization
 
@@ -26,7 +25,7 @@ final class PostgresServer: Sendable {
 
     /// The server every suite shares, started on first use and stopped when the test process exits.
     static let shared = Task<PostgresServer, any Error> {
-        try await runBlocking { try PostgresServer() }
+        try await onOwnThread { try PostgresServer() }
     }
 
     /// Every server started by this process, stopped at exit.
@@ -39,14 +38,14 @@ final class PostgresServer: Sendable {
 
     /// Runs `body` with a server of its own (for tests that stop and start it), stopped after.
     static func withOwnServer(_ body: (PostgresServer) async throws -> Void) async throws {
-        let server = try await runBlocking { try PostgresServer() }
+        let server = try await onOwnThread { try PostgresServer() }
         do {
             try await body(server)
         } catch {
-            _ = try? await runBlocking { server.stop() }
+            await onOwnThread { server.stop() }
             throw error
         }
-        _ = try? await runBlocking { server.stop() }
+        await onOwnThread { server.stop() }
     }
 
     /// Stops every server this process started and removes its folder.
@@ -157,20 +156,33 @@ final class PostgresServer: Sendable {
     }
 
     /// Runs a program to its end; throws with its output when it fails.
+    ///
+    /// Through `posix_spawn` and `waitpid`, not Foundation's `Process`: that one learns of a child's end from a socket
+    /// the child inherits, which the server `pg_ctl start` leaves running inherits too, so it would wait for the
+    /// server to stop. The output goes to a file, for the same reason.
     private static func run(_ program: String, _ arguments: [String]) throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: program)
-        process.arguments = arguments
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = output
-        try process.run()
-        let bytes = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
+        let outputPath = NSTemporaryDirectory() + "storage-tests-pg-output-" + UUID().uuidString
+        defer { try? FileManager.default.removeItem(atPath: outputPath) }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, outputPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        let argv = ([program] + arguments).map { strdup($0) } + [nil]
+        defer { for argument in argv { free(argument) } }
+        var pid: pid_t = 0
+        let spawned = posix_spawn(&pid, program, &actions, nil, argv, environ)
+        guard spawned == 0 else { throw Failure(description: "cannot start \(program): errno \(spawned)") }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) == -1 {
+            guard errno == EINTR else { throw Failure(description: "waitpid failed: errno \(errno)") }
+        }
+        // Exited normally with status 0 (WIFEXITED and WEXITSTATUS, which Swift does not import).
+        guard status & 0x7f == 0, (status >> 8) & 0xff == 0 else {
+            let text = (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
             throw Failure(
-                description: "\(([program] + arguments).joined(separator: " ")) exited with "
-                    + "\(process.terminationStatus): \(String(decoding: bytes, as: UTF8.self))"
+                description: "\(([program] + arguments).joined(separator: " ")) failed (wait status \(status)): \(text)"
             )
         }
     }
@@ -196,5 +208,25 @@ final class PostgresServer: Sendable {
         }
         guard named == 0 else { throw Failure(description: "getsockname failed: errno \(errno)") }
         return Int(UInt16(bigEndian: address.sin_port))
+    }
+}
+
+/// Runs `body` on a thread of its own and returns its result, for calls that wait on other processes.
+///
+/// Not on Dispatch's global queues: on Linux their threads are as many as the cores, and Foundation's `Process`
+/// reaps its children on them, so two threads waiting for children there would wait forever.
+func onOwnThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        Thread { continuation.resume(with: Result { try body() }) }.start()
+    }
+}
+
+/// Runs `body` on a thread of its own (see ``onOwnThread(_:)-(()->T)``).
+func onOwnThread(_ body: @escaping @Sendable () -> Void) async {
+    await withCheckedContinuation { continuation in
+        Thread {
+            body()
+            continuation.resume()
+        }.start()
     }
 }

@@ -81,11 +81,25 @@ package final class PostgresBackend: StorageBackend {
 
     /// Runs `body` in one write transaction holding the writer lock; throws (having committed nothing) when any
     /// statement, or the commit, fails.
+    ///
+    /// Not postgres-nio's `withTransaction`: after the server ended the connection in the middle of a transaction
+    /// (a restart), its `ROLLBACK` on the closed connection was seen to wait forever, so a write in flight never
+    /// failed. Here a closed connection is not sent a `ROLLBACK`: the server rolled the transaction back already.
     func write<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
         let logger = self.logger
-        return try await client.withTransaction(logger: logger) { connection in
-            try await connection.query("SELECT pg_advisory_xact_lock(\(Self.writerLockKey))", logger: logger)
-            return try await body(connection)
+        return try await client.withConnection { connection in
+            // A query sent on a connection the server closed waits forever: fail, and the next lease gets another.
+            guard !connection.isClosed else { throw PostgresBackendError.connectionClosed }
+            try await connection.query("BEGIN", logger: logger)
+            do {
+                try await connection.query("SELECT pg_advisory_xact_lock(\(Self.writerLockKey))", logger: logger)
+                let result = try await body(connection)
+                try await connection.query("COMMIT", logger: logger)
+                return result
+            } catch {
+                if !connection.isClosed { _ = try? await connection.query("ROLLBACK", logger: logger) }
+                throw error
+            }
         }
     }
 
@@ -93,13 +107,14 @@ package final class PostgresBackend: StorageBackend {
     func read<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
         let logger = self.logger
         return try await client.withConnection { connection in
+            guard !connection.isClosed else { throw PostgresBackendError.connectionClosed }
             try await connection.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", logger: logger)
             do {
                 let result = try await body(connection)
                 try await connection.query("COMMIT", logger: logger)
                 return result
             } catch {
-                _ = try? await connection.query("ROLLBACK", logger: logger)
+                if !connection.isClosed { _ = try? await connection.query("ROLLBACK", logger: logger) }
                 throw error
             }
         }

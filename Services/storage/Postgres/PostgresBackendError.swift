@@ -6,6 +6,8 @@ package enum PostgresBackendError: Error, CustomStringConvertible {
     case newerSchema(database: Int, build: Int)
     /// What this backend does not do, and what to use instead.
     case unsupported(String)
+    /// The pool handed out a connection the server had closed (PostgreSQL restarted); the next call gets another.
+    case connectionClosed
 
     /// One line for the operator.
     package var description: String {
@@ -14,6 +16,7 @@ package enum PostgresBackendError: Error, CustomStringConvertible {
         case .newerSchema(let database, let build):
             "database schema version \(database) is newer than this build's \(build)"
         case .unsupported(let what): what
+        case .connectionClosed: "the connection to PostgreSQL was closed"
         }
     }
 }

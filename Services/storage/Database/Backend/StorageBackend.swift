@@ -98,6 +98,16 @@ extension StorageBackend {
         try await corporateActions(range: range, ticker: nil, acceptedOnly: false)
     }
 
+    /// The stored actions of `ticker` dated in `range`.
+    package func corporateActions(range: DateRange, ticker: String) async throws -> [ValidatedAction] {
+        try await corporateActions(range: range, ticker: ticker, acceptedOnly: false)
+    }
+
+    /// The stored actions dated in `range`, only the accepted ones when `acceptedOnly`.
+    package func corporateActions(range: DateRange, acceptedOnly: Bool) async throws -> [ValidatedAction] {
+        try await corporateActions(range: range, ticker: nil, acceptedOnly: acceptedOnly)
+    }
+
     /// The accepted splits dated in `range`, in date order (the validator's adjusted `price_jump` reads them).
     package func acceptedSplits(range: DateRange) async throws -> [AcceptedAction] {
         try await corporateActions(range: range, ticker: nil, acceptedOnly: true).compactMap(AcceptedAction.init)

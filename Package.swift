@@ -49,7 +49,8 @@ let services: [(exe: String, lib: String, folder: String, deps: [Target.Dependen
         [
             "Pipeline", "Contracts", "Methodology", "TradingCalendar", "Resilience", "SpreadsheetExport", hummingbird,
             .product(name: "CompressNIO", package: "compress-nio"), nio,
-            .product(name: "HTTPTypes", package: "swift-http-types"), log, metrics, lifecycle,
+            .product(name: "HTTPTypes", package: "swift-http-types"), .product(name: "JWTKit", package: "jwt-kit"),
+            log, metrics, lifecycle,
         ]
     ),
     (
@@ -234,7 +235,7 @@ var targets: [Target] = [
         dependencies: [
             "APIService", "ServiceSupport", "Pipeline", "Contracts", "NATSClient", "TradingCalendar", "Resilience",
             "ResilienceTesting", "TestSupport", "SpreadsheetExport", "Methodology", hummingbird, log, metrics,
-            .product(name: "HummingbirdTesting", package: "hummingbird"),
+            .product(name: "HummingbirdTesting", package: "hummingbird"), .product(name: "JWTKit", package: "jwt-kit"),
         ],
         path: "Tests/APITests",
         swiftSettings: swiftSettings
@@ -285,7 +286,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
-        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
+        .package(url: "https://github.com/vapor/jwt-kit", from: "5.8.0"),
         .package(url: "https://github.com/adam-fowler/compress-nio", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),

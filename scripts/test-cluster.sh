@@ -31,20 +31,7 @@ fi
 grep -q "NATS_REPLICAS=7 is invalid" "$WORK/replicas.txt" || fail "NATS_REPLICAS=7: $(cat "$WORK/replicas.txt")"
 pass "NATS_REPLICAS=7 stops a service at start: $(grep -o 'NATS_REPLICAS=7 is invalid.*' "$WORK/replicas.txt")"
 
-# Ports: clients P, P+1, P+2; routes +2000; monitoring +4000 (scripts/stack.sh); two APIs A, A+1. All free.
-while true; do
-    P=$(free_port)
-    A=$(free_port)
-    ports=()
-    for i in 0 1 2; do ports+=($((P + i)) $((P + i + 2000)) $((P + i + 4000))); done
-    ports+=("$A" $((A + 1)))
-    [ "$(printf '%s\n' "${ports[@]}" | sort -u | wc -l)" -eq ${#ports[@]} ] || continue
-    busy=0
-    for port in "${ports[@]}"; do
-        if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then busy=1; fi
-    done
-    if [ "$busy" -eq 0 ]; then break; fi
-done
+cluster_ports
 DIR_C="$WORK/C"
 NATS_C="nats://127.0.0.1:$P"
 API_C=$A

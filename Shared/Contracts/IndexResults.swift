@@ -122,13 +122,17 @@ package struct CompositionEvent: KindedMessage, Equatable {
     package var removed: [CompositionChange]
     /// The session's turnover (see ``IndexResult/turnover``).
     package var turnover: Double?
+    /// The stream sequence of the index result the event was derived from (nil: not known), so that storage keeps the
+    /// event of the newest result when results of one date are handled out of order.
+    package var resultSequence: UInt64?
 
     /// A composition event.
     package init(
         index: String, date: SessionDate, previousDate: SessionDate, added: [CompositionChange],
-        removed: [CompositionChange], turnover: Double? = nil
+        removed: [CompositionChange], turnover: Double? = nil, resultSequence: UInt64? = nil
     ) {
         self.turnover = turnover
+        self.resultSequence = resultSequence
         self.index = index
         self.date = date
         self.previousDate = previousDate

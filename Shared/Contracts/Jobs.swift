@@ -16,9 +16,11 @@ package struct JobRecord: KindedMessage, Equatable {
         case succeeded
         /// A message of the job was dead-lettered, or it made no progress for too long.
         case failed
+        /// Cancelled (`DELETE /jobs/{id}`): no further session of it is fetched; sessions already stored stay.
+        case cancelled
 
         /// Whether the job can still change.
-        package var isFinal: Bool { self == .succeeded || self == .failed }
+        package var isFinal: Bool { self == .succeeded || self == .failed || self == .cancelled }
     }
 
     /// The job id, also the replay id of its request.

@@ -38,9 +38,15 @@ package enum StorageRequestKind: String, Sendable, CaseIterable, Codable {
     case defineIndex = "define-index"
     /// Removes an added index definition and its results (a command).
     case removeIndex = "remove-index"
+    /// Many sessions' valid rows, only what the index calculation reads (a definition's history).
+    case sessionRows = "session-rows"
+    /// Replaces a range of an index's stored series with computed results (a command).
+    case storeHistory = "store-history"
 
     /// Whether the request changes something (a command) rather than only reading (a query).
-    package var isCommand: Bool { self == .backup || self == .defineIndex || self == .removeIndex }
+    package var isCommand: Bool {
+        self == .backup || self == .defineIndex || self == .removeIndex || self == .storeHistory
+    }
 }
 
 /// A request storage answers, with its reply type.

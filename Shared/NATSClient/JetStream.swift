@@ -262,6 +262,39 @@ package final class JetStream: @unchecked Sendable {
         }
     }
 
+    /// The subjects stored in `stream` that match `filter`, each with its message count (the JetStream API's stream
+    /// info with `subjects_filter`, asked page by page).
+    package func subjects(stream: String, filter: String) async throws -> [String: UInt64] {
+        struct Request: Encodable {
+            var subjectsFilter: String
+            var offset: Int
+            enum CodingKeys: String, CodingKey {
+                case subjectsFilter = "subjects_filter"
+                case offset
+            }
+        }
+        struct Reply: Decodable {
+            struct APIError: Decodable { var code: Int, description: String? }
+            struct State: Decodable { var subjects: [String: UInt64]? }
+            var state: State?
+            var total: Int?
+            var error: APIError?
+        }
+        var found: [String: UInt64] = [:]
+        while true {
+            let body = try JSONEncoder().encode(Request(subjectsFilter: filter, offset: found.count))
+            let message = try await connection.request("$JS.API.STREAM.INFO.\(stream)", data: body, timeout: timeout)
+            let reply = try JSONDecoder().decode(Reply.self, from: message.data)
+            if let error = reply.error {
+                throw NATSError.remote(
+                    subject: "$JS.API.STREAM.INFO.\(stream)", message: "\(error.code) \(error.description ?? "")")
+            }
+            let page = reply.state?.subjects ?? [:]
+            found.merge(page) { $1 }
+            if page.isEmpty || found.count >= (reply.total ?? 0) { return found }
+        }
+    }
+
     /// The state of a stream: message count, bytes, first and last sequence.
     package func streamState(_ name: String) async throws -> StreamState {
         let box = UncheckedSendable(context)
@@ -278,7 +311,8 @@ package final class JetStream: @unchecked Sendable {
                 bytes: state.Bytes,
                 firstSequence: state.FirstSeq,
                 lastSequence: state.LastSeq,
-                consumers: Int(state.Consumers)
+                consumers: Int(state.Consumers),
+                created: info.pointee.Created
             )
         }
     }
@@ -380,6 +414,9 @@ package struct StreamState: Sendable, Codable, Equatable {
     package var lastSequence: UInt64
     /// Consumers bound to it.
     package var consumers: Int
+    /// When the stream was created (nanoseconds since 1970): a stream deleted and made again (a new JetStream store)
+    /// starts its sequences over, and gets another value here.
+    package var created: Int64 = 0
 }
 
 /// A durable consumer's state.

@@ -100,6 +100,27 @@ package final class NATSPipeline: PipelinePublishing, PipelineProbe, Sendable {
         }
     }
 
+    /// When a stream of the pipeline was created (nanoseconds since 1970): another value means another stream, whose
+    /// sequences started over.
+    package func streamCreated(_ stream: String) async throws -> Int64 {
+        try await transport { try await jetStream.streamState(stream).created }
+    }
+
+    /// Every job the `JOBS` stream holds (its retention: 30 days), each at its latest state, in no order.
+    package func jobs() async throws -> [JobRecord] {
+        try await transport {
+            let subjects = try await jetStream.subjects(stream: StreamName.jobs, filter: Subjects.Wildcard.jobStates)
+            var jobs: [JobRecord] = []
+            for subject in subjects.keys {
+                guard let message = try await jetStream.lastMessage(stream: StreamName.jobs, subject: subject) else {
+                    continue
+                }
+                jobs.append(try JobRecord.decoded(from: message.data, schemaTag: message.headers[schemaHeader]))
+            }
+            return jobs
+        }
+    }
+
     // MARK: Consuming and serving
 
     /// The runner of a stage: fetch, decode, hand to the stage, then ack, redeliver or dead-letter.

@@ -35,6 +35,20 @@ package struct CommonOptions: ParsableArguments, Sendable {
     @Option(name: .customLong("api-keys-file"), help: "api: file of hashed API keys (API_KEYS_FILE).")
     package var apiKeysFile: String?
 
+    @Option(name: .customLong("jwt-jwks-file"), help: "api: JWKS file (RS256/ES256) for bearer JWTs (JWT_JWKS_FILE).")
+    package var jwtJWKSFile: String?
+
+    @Option(
+        name: .customLong("jwt-hs256-secret-file"),
+        help: "api: file holding the HS256 secret for bearer JWTs (JWT_HS256_SECRET_FILE).")
+    package var jwtHS256SecretFile: String?
+
+    @Option(name: .customLong("jwt-issuer"), help: "api: the iss every JWT must carry (JWT_ISSUER).")
+    package var jwtIssuer: String?
+
+    @Option(name: .customLong("jwt-audience"), help: "api: a value the aud of every JWT must hold (JWT_AUDIENCE).")
+    package var jwtAudience: String?
+
     @Option(
         name: .customLong("api-rate-limit"),
         help: "api: requests per second per client; 0 turns limits off (API_RATE_LIMIT).")
@@ -42,11 +56,20 @@ package struct CommonOptions: ParsableArguments, Sendable {
 
     @Option(name: .customLong("api-rate-burst"), help: "api: requests a client may burst (API_RATE_BURST).")
     package var apiRateBurst: Int?
+    @Option(
+        name: .customLong("api-cors-origins"),
+        help: "api: origins whose pages may call the API, comma-separated (API_CORS_ORIGINS; default: none).")
+    package var apiCORSOrigins: String?
 
     @Option(
         name: .customLong("api-cache-bytes"),
         help: "api: bytes of cached answers; 0 turns the cache off (API_CACHE_BYTES).")
     package var apiCacheBytes: Int?
+
+    @Option(
+        name: .customLong("api-read-auth"),
+        help: "api: every GET needs a credential with index:read, true or false (API_READ_AUTH; default false).")
+    package var apiReadAuth: Bool?
 
     @Option(
         name: .customLong("schedule-enabled"),
@@ -82,10 +105,16 @@ package struct CommonOptions: ParsableArguments, Sendable {
         environment["API_HOST"] = apiHost ?? environment["API_HOST"]
         environment["API_PORT"] = apiPort.map(String.init) ?? environment["API_PORT"]
         environment["API_KEYS_FILE"] = apiKeysFile ?? environment["API_KEYS_FILE"]
+        environment["JWT_JWKS_FILE"] = jwtJWKSFile ?? environment["JWT_JWKS_FILE"]
+        environment["JWT_HS256_SECRET_FILE"] = jwtHS256SecretFile ?? environment["JWT_HS256_SECRET_FILE"]
+        environment["JWT_ISSUER"] = jwtIssuer ?? environment["JWT_ISSUER"]
+        environment["JWT_AUDIENCE"] = jwtAudience ?? environment["JWT_AUDIENCE"]
         environment["API_RATE_LIMIT"] = apiRateLimit.map { String($0) } ?? environment["API_RATE_LIMIT"]
         environment["API_RATE_BURST"] = apiRateBurst.map(String.init) ?? environment["API_RATE_BURST"]
+        environment["API_CORS_ORIGINS"] = apiCORSOrigins ?? environment["API_CORS_ORIGINS"]
         environment["API_CACHE_BYTES"] = apiCacheBytes.map(String.init) ?? environment["API_CACHE_BYTES"]
         environment["SCHEDULE_ENABLED"] = scheduleEnabled.map(String.init) ?? environment["SCHEDULE_ENABLED"]
+        environment["API_READ_AUTH"] = apiReadAuth.map(String.init) ?? environment["API_READ_AUTH"]
         environment["SCHEDULE_TIME"] = scheduleTime ?? environment["SCHEDULE_TIME"]
         environment["SCHEDULE_CATCHUP_LIMIT"] =
             scheduleCatchUpLimit.map(String.init) ?? environment["SCHEDULE_CATCHUP_LIMIT"]

@@ -16,7 +16,7 @@ package protocol PipelineService {
     /// Readiness checks beyond NATS and the topology.
     static func readinessChecks(_ context: ServiceRuntime) -> [ReadinessCheck]
     /// The HTTP endpoint: by default health, readiness and metrics on the health address.
-    static func httpEndpoint(_ context: ServiceRuntime, _ endpoint: HTTPEndpoint) throws -> any Service
+    static func httpEndpoint(_ context: ServiceRuntime, _ endpoint: HTTPEndpoint) async throws -> any Service
     /// What the executable must hold alone for as long as it runs (storage: its SQLite `DATA_DIR`), taken before it
     /// connects; throwing stops the process at start.
     static func claimExclusively(_ configuration: ServiceConfiguration) throws -> (any Sendable)?
@@ -30,7 +30,7 @@ extension PipelineService {
     package static func readinessChecks(_ context: ServiceRuntime) -> [ReadinessCheck] { [] }
 
     /// Only health, readiness and metrics.
-    package static func httpEndpoint(_ context: ServiceRuntime, _ endpoint: HTTPEndpoint) throws -> any Service {
+    package static func httpEndpoint(_ context: ServiceRuntime, _ endpoint: HTTPEndpoint) async throws -> any Service {
         try HTTPEndpoint.healthOnly(context, endpoint)
     }
 
@@ -45,7 +45,7 @@ extension PipelineService {
     ) async throws {
         try await ServiceHost.run(
             name: name, configuration: configuration, signals: signals, checks: { readinessChecks($0) },
-            onHealthPort: onHTTPPort, http: httpAddress(configuration), endpoint: { try httpEndpoint($0, $1) },
+            onHealthPort: onHTTPPort, http: httpAddress(configuration), endpoint: { try await httpEndpoint($0, $1) },
             parts: { try await parts($0) }
         )
     }

@@ -25,12 +25,25 @@ package struct ServiceConfiguration: Sendable, Equatable {
     package var provider: String
     /// `API_KEYS_FILE`: hashed API keys.
     package var apiKeysFile: String?
+    /// `JWT_JWKS_FILE`: a JSON Web Key Set (RS256 and ES256 keys) that bearer JWTs are verified against.
+    package var jwtJWKSFile: String?
+    /// `JWT_HS256_SECRET_FILE`: a file whose content, trimmed of surrounding white space, is the HS256 secret.
+    package var jwtHS256SecretFile: String?
+    /// `JWT_ISSUER`: the `iss` every JWT must carry (unset: not checked).
+    package var jwtIssuer: String?
+    /// `JWT_AUDIENCE`: a value the `aud` of every JWT must hold (unset: not checked).
+    package var jwtAudience: String?
     /// `API_RATE_LIMIT`: requests per second each API client (key or address) may make; 0 turns limits off.
     package var apiRateLimit: Double
     /// `API_RATE_BURST`: requests an API client may make at once.
     package var apiRateBurst: Int
     /// `API_CACHE_BYTES`: bytes of answers the API keeps cached; 0 turns the cache off.
     package var apiCacheBytes: Int
+    /// `API_READ_AUTH`: whether every GET needs a credential with the `index:read` scope (default: reading is open).
+    package var apiReadAuth: Bool
+    /// `API_CORS_ORIGINS`: the origins (`scheme://host[:port]`, comma-separated) whose pages may call the API from a
+    /// browser; empty: CORS is off.
+    package var apiCORSOrigins: [String]
     /// `LOG_LEVEL`.
     package var logLevel: Logger.Level
     /// `LOG_FORMAT`: text or json.
@@ -68,6 +81,10 @@ package struct ServiceConfiguration: Sendable, Equatable {
         indexSize = try integer("INDEX_SIZE", default: 100, range: 1...10_000)
         provider = value("PROVIDER") ?? "sim"
         apiKeysFile = value("API_KEYS_FILE")
+        jwtJWKSFile = value("JWT_JWKS_FILE")
+        jwtHS256SecretFile = value("JWT_HS256_SECRET_FILE")
+        jwtIssuer = value("JWT_ISSUER")
+        jwtAudience = value("JWT_AUDIENCE")
         if let raw = value("API_RATE_LIMIT") {
             guard let rate = Double(raw), rate.isFinite, rate >= 0 else {
                 throw ConfigurationError.invalid(name: "API_RATE_LIMIT", value: raw, expected: "a number >= 0")
@@ -78,6 +95,7 @@ package struct ServiceConfiguration: Sendable, Equatable {
         }
         apiRateBurst = try integer("API_RATE_BURST", default: 100, range: 1...1_000_000_000)
         apiCacheBytes = try integer("API_CACHE_BYTES", default: 64 << 20, range: 0...(1 << 40))
+        apiCORSOrigins = try Self.origins(value("API_CORS_ORIGINS") ?? "")
         if let raw = value("LOG_LEVEL") {
             guard let level = Logger.Level(rawValue: raw.lowercased()) else {
                 throw ConfigurationError.invalid(
@@ -97,15 +115,16 @@ package struct ServiceConfiguration: Sendable, Equatable {
         } else {
             logFormat = .text
         }
-        if let raw = value("SCHEDULE_ENABLED") {
+        func flag(_ name: String, default fallback: Bool) throws -> Bool {
+            guard let raw = value(name) else { return fallback }
             switch raw.lowercased() {
-            case "1", "true", "yes", "on": scheduleEnabled = true
-            case "0", "false", "no", "off": scheduleEnabled = false
-            default: throw ConfigurationError.invalid(name: "SCHEDULE_ENABLED", value: raw, expected: "true or false")
+            case "1", "true", "yes", "on": return true
+            case "0", "false", "no", "off": return false
+            default: throw ConfigurationError.invalid(name: name, value: raw, expected: "true or false")
             }
-        } else {
-            scheduleEnabled = true
         }
+        scheduleEnabled = try flag("SCHEDULE_ENABLED", default: true)
+        apiReadAuth = try flag("API_READ_AUTH", default: false)
         if let raw = value("SCHEDULE_TIME") {
             // After the 16:00 close and before midnight, so the time names the evening of the session it fetches.
             guard let time = TimeOfDay(raw), time >= Self.earliestScheduleTime else {
@@ -125,6 +144,28 @@ package struct ServiceConfiguration: Sendable, Equatable {
     package static let earliestScheduleTime = TimeOfDay(hour: 16, minute: 0)!
     /// The default `SCHEDULE_TIME`: two hours after the close, when vendors have the day's data.
     package static let defaultScheduleTime = TimeOfDay(hour: 18, minute: 0)!
+
+    /// The origins of a comma-separated `API_CORS_ORIGINS`: each `http` or `https`, a host, an optional port, and
+    /// nothing else (a browser's `Origin` header is compared with them exactly).
+    package static func origins(_ raw: String) throws -> [String] {
+        let listed = raw.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        for origin in listed {
+            let parts = origin.split(separator: "://", maxSplits: 1, omittingEmptySubsequences: false)
+            let authority = parts.count == 2 ? parts[1] : ""
+            let host = authority.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false)
+            let valid =
+                parts.count == 2 && (parts[0] == "http" || parts[0] == "https") && !host[0].isEmpty
+                && !authority.contains { "/?#@ ".contains($0) }
+                && (host.count == 1 || (Int(host[1]).map { (1...65535).contains($0) } ?? false))
+            guard valid else {
+                throw ConfigurationError.invalid(
+                    name: "API_CORS_ORIGINS", value: origin,
+                    expected: "origins such as https://dashboard.example.com or http://127.0.0.1:3000, comma-separated"
+                )
+            }
+        }
+        return listed
+    }
 
     /// The health port a service listens on by default: one fixed port per service, so a stack's are known.
     package static func defaultHealthPort(for service: String) -> Int {

@@ -58,7 +58,8 @@ package enum ServiceHost {
         checks: @escaping @Sendable (ServiceRuntime) -> [ReadinessCheck] = { _ in [] },
         onHealthPort: @escaping @Sendable (Int) -> Void = { _ in },
         http: (host: String, port: Int)? = nil,
-        endpoint: @escaping @Sendable (ServiceRuntime, HTTPEndpoint) throws -> any Service = HTTPEndpoint.healthOnly,
+        endpoint: @escaping @Sendable (ServiceRuntime, HTTPEndpoint) async throws -> any Service = HTTPEndpoint
+            .healthOnly,
         parts: @escaping @Sendable (ServiceRuntime) async throws -> [any Service]
     ) async throws {
         Observability.bootstrapLogging(format: configuration.logFormat, level: configuration.logLevel)
@@ -101,7 +102,7 @@ package enum ServiceHost {
         let allChecks = [natsCheck, topologyCheck] + checks(context) + context.readiness.all
         let health: any Service
         do {
-            health = try endpoint(
+            health = try await endpoint(
                 context,
                 HTTPEndpoint(
                     service: name, host: http?.host ?? configuration.healthHost,

@@ -200,12 +200,22 @@ struct TestAPI {
     let limiter: RateLimiter
     let clock = ManualClock()
     let checks: [ReadinessCheck]
+    /// `API_CORS_ORIGINS`.
+    let corsOrigins: [String]
+    /// `API_READ_AUTH`.
+    let readAuth: Bool
+    /// Bearer JWTs.
+    let jwt: JWTVerifier?
     static let today = SessionDate("2024-01-10")!
 
     init(
         limits: TokenBucket.Limits? = nil, cacheBytes: Int = 1 << 20,
-        settings: JobRunner.Settings = .init(stallTimeout: .seconds(30))
+        settings: JobRunner.Settings = .init(stallTimeout: .seconds(30)), corsOrigins: [String] = [],
+        now: @escaping @Sendable () -> Date = { Date() }, readAuth: Bool = false, jwt: JWTVerifier? = nil
     ) throws {
+        self.readAuth = readAuth
+        self.jwt = jwt
+        self.corsOrigins = corsOrigins
         cache = ResponseCache(capacityBytes: cacheBytes)
         let probe = probe
         publisher.onPublish { message in
@@ -215,7 +225,7 @@ struct TestAPI {
             reader: reader, publisher: publisher,
             follower: Self.follower(reader: reader, probe: probe, deadLetters: deadLetters), store: store,
             settings: settings,
-            logger: Logger.test("api")
+            logger: Logger.test("api"), now: now
         )
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("api-test-\(UUID().uuidString)")
         keysPath = directory.appendingPathComponent("api-keys").path
@@ -262,7 +272,7 @@ struct TestAPI {
                 service: "api", host: "127.0.0.1", port: 0, startedAt: .now, checks: checks, onPort: { _ in },
                 logger: Logger.test("api")
             ),
-            today: { TestAPI.today }
+            today: { TestAPI.today }, corsOrigins: corsOrigins, readAuth: readAuth, jwt: jwt
         )
     }
 

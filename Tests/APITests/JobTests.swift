@@ -201,4 +201,121 @@ struct JobTests {
             }
         }
     }
+
+    /// Submits a build of `start`...`end`; its id.
+    func submit(_ client: any TestClientProtocol, _ api: TestAPI, _ start: String, _ end: String) async throws -> String
+    {
+        let body = try await client.post(
+            "/build-index", json: #"{"start_date": "\#(start)", "end_date": "\#(end)"}"#, headers: [.apiKey: api.key]
+        ).json
+        return try #require(body["id"] as? String)
+    }
+
+    @Test("GET /jobs lists jobs newest first, limit at a time, with the next page's cursor; bad limits and cursors 400")
+    func listing() async throws {
+        let clock = Locked(Date(timeIntervalSince1970: 1_700_000_000))
+        let api = try TestAPI(now: { clock.value })
+        try await api.test { client in
+            var ids: [String] = []
+            for day in ["02", "03", "04", "05", "08"] {
+                ids.append(try await submit(client, api, "2024-01-\(day)", "2024-01-\(day)"))
+                clock.update { $0 += 60 }
+            }
+            let newestFirst = Array(ids.reversed())
+            var seen: [String] = []
+            var cursor: String?
+            var pages = 0
+            repeat {
+                let response = try await client.get("/jobs?limit=2" + (cursor.map { "&cursor=\($0)" } ?? ""))
+                #expect(response.status == .ok)
+                let body = try response.json
+                let jobs = try #require(body["jobs"] as? [[String: Any]])
+                #expect(jobs.count <= 2)
+                seen += jobs.compactMap { $0["id"] as? String }
+                #expect(jobs.allSatisfy { $0["status"] as? String == "queued" })
+                cursor = body["next_cursor"] as? String
+                #expect(cursor != nil || body["next_cursor"] is NSNull)
+                pages += 1
+            } while cursor != nil && pages < 10
+            #expect(seen == newestFirst)
+            #expect(pages == 3)
+            let all = try await client.get("/jobs").json
+            #expect((all["jobs"] as? [[String: Any]])?.compactMap { $0["id"] as? String } == newestFirst)
+            #expect(all["next_cursor"] is NSNull)
+
+            for query in ["limit=0", "limit=501", "limit=two", "cursor=job-nope", "cursor=..%2F", "page=2"] {
+                let response = try await client.get("/jobs?\(query)")
+                #expect(response.status == .badRequest, "\(query)")
+            }
+            #expect(try await client.get("/jobs?cursor=job-nope").errorCode == "invalid_cursor")
+        }
+    }
+
+    @Test("DELETE /jobs/{id} cancels a running job for good; a finished one is 409; unknown 404; a key is needed")
+    func cancel() async throws {
+        let api = try TestAPI()
+        try await api.test { client in
+            let id = try await submit(client, api, "2024-01-02", "2024-01-05")
+            api.reader.store(Array(Self.days.prefix(1)))
+            #expect(try await eventually { try await job(client, id)["status"] as? String == "running" })
+
+            #expect(try await client.execute(uri: "/jobs/\(id)", method: .delete).status == .unauthorized)
+            let cancelled = try await client.execute(uri: "/jobs/\(id)", method: .delete, headers: [.apiKey: api.key])
+            #expect(cancelled.status == .ok)
+            #expect(try cancelled.json["status"] as? String == "cancelled")
+            #expect(try await job(client, id)["status"] as? String == "cancelled")
+            #expect(api.store.states(of: id).last == .cancelled)
+
+            // The pipeline goes on with what was already published; the job stays cancelled.
+            api.reader.store(Self.days)
+            api.finishReplay(id)
+            try await Task.sleep(for: .milliseconds(100))
+            #expect(try await job(client, id)["status"] as? String == "cancelled")
+            #expect(api.store.states(of: id).last == .cancelled)
+
+            let again = try await client.execute(uri: "/jobs/\(id)", method: .delete, headers: [.apiKey: api.key])
+            #expect(again.status == .conflict)
+            #expect(again.errorCode == "job_finished")
+            let unknown = try await client.execute(
+                uri: "/jobs/job-0000", method: .delete, headers: [.apiKey: api.key])
+            #expect(unknown.status == .notFound)
+            #expect(unknown.errorCode == "unknown_job")
+        }
+    }
+
+    @Test("a job cancelled by another API process is not finished over by this one's follower")
+    func cancelledElsewhere() async throws {
+        let api = try TestAPI()
+        try await api.test { client in
+            let id = try await submit(client, api, "2024-01-02", "2024-01-05")
+            // The other process saves the cancellation; this one still follows the job.
+            var stored = try #require(try await api.store.load(id))
+            stored.status = .cancelled
+            try await api.store.save(stored)
+            api.reader.store(Self.days)
+            api.finishReplay(id)
+            try await Task.sleep(for: .milliseconds(200))
+            #expect(api.store.states(of: id).last == .cancelled)
+            #expect(try await job(client, id)["status"] as? String == "cancelled")
+        }
+    }
+
+    @Test("a definition's job cannot be cancelled (409 job_not_cancellable): removing the index stops it")
+    func definitionJobStays() async throws {
+        let api = try TestAPI()
+        let created = Date()
+        let job = JobRecord(
+            id: "job-definition-1", index: "tech50", status: .running, startDate: Self.days[0],
+            endDate: Self.days[3], replayStart: Self.days[0], replayEnd: Self.days[3], sessionsTotal: 4,
+            sessionsDone: 1, refetch: false, createdAt: created, updatedAt: created, kind: .definition
+        )
+        try await api.store.save(job)
+        try await api.test { client in
+            let response = try await client.execute(
+                uri: "/jobs/job-definition-1", method: .delete, headers: [.apiKey: api.key])
+            #expect(response.status == .conflict)
+            #expect(response.errorCode == "job_not_cancellable")
+        }
+        #expect(api.store.states(of: "job-definition-1") == [.running])
+    }
 }

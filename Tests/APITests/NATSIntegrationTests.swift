@@ -30,6 +30,20 @@ struct NATSIntegrationTests {
         try await store.save(job)
         #expect(try await store.load("job-1") == job)
         #expect(try await store.load("job-2") == nil)
+
+        // The list holds every job once, at its latest state.
+        #expect(try await store.list() == [job])
+        var others: [JobRecord] = []
+        for number in 2...4 {
+            var other = job
+            other.id = "job-\(number)"
+            other.status = .queued
+            try await store.save(other)
+            other.status = .cancelled
+            try await store.save(other)
+            others.append(other)
+        }
+        #expect(try await store.list().sorted { $0.id < $1.id } == [job] + others)
     }
 
     @Test("the pipeline sees a replay request pending until the fetcher acknowledges it")

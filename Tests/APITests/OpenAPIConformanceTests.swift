@@ -101,6 +101,10 @@ struct OpenAPIConformanceTests {
                 method: .post, uri: "/build-index", body: #"{"start_date": "2024-01-02", "index": "x"}"#, headers: key,
                 path: "/build-index", status: 404),
             Call(method: .get, uri: "/jobs/job-none", path: "/jobs/{id}", status: 404),
+            Call(method: .delete, uri: "/jobs/job-none", headers: key, path: "/jobs/{id}", status: 404),
+            Call(method: .delete, uri: "/jobs/job-none", path: "/jobs/{id}", status: 401),
+            Call(method: .get, uri: "/jobs?limit=0", path: "/jobs", status: 400),
+            Call(method: .get, uri: "/jobs?cursor=job-none", path: "/jobs", status: 400),
             Call(
                 method: .post, uri: "/export-data", body: #"{"start_date": "2024-01-02", "format": "json"}"#,
                 headers: key, path: "/export-data", status: 200),
@@ -141,6 +145,11 @@ struct OpenAPIConformanceTests {
                 if call.status == 202, let id = try response.json["id"] as? String, jobID.withLock({ $0 }) == nil {
                     jobID.withLock { $0 = id }
                     calls.append(Call(method: .get, uri: "/jobs/\(id)", path: "/jobs/{id}", status: 200))
+                    calls.append(Call(method: .get, uri: "/jobs?limit=1", path: "/jobs", status: 200))
+                    calls.append(
+                        Call(method: .delete, uri: "/jobs/\(id)", headers: key, path: "/jobs/{id}", status: 200))
+                    calls.append(
+                        Call(method: .delete, uri: "/jobs/\(id)", headers: key, path: "/jobs/{id}", status: 409))
                 }
                 if call.status == 200, let etag = response.headers[.eTag] {
                     calls.append(
@@ -152,7 +161,7 @@ struct OpenAPIConformanceTests {
             return seen
         }
         // Every documented operation was called.
-        #expect(Set(exercised.keys).count == 11)
+        #expect(Set(exercised.keys).count == 12)
 
         // 429 and 503 need a limiter and a failing storage.
         let limited = try TestAPI(limits: .init(capacity: 1, refillPerSecond: 0.01))

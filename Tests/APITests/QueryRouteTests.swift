@@ -169,7 +169,7 @@ struct QueryRouteTests {
             ("/composition-changes?end_date=2024-01-05", 400, "invalid_parameter"),
             ("/composition-changes?start_date=2024-01-09&end_date=2024-01-08", 400, "invalid_parameter"),
             ("/index-levels", 404, "not_found"),
-            ("/jobs/", 404, "not_found"),
+            ("/jobs/job-1/steps", 404, "not_found"),
         ]
     )
     func badInput(uri: String, status: Int, code: String) async throws {

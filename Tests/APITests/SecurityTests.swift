@@ -197,4 +197,61 @@ struct SecurityTests {
         #expect(!APIKeyStore.constantTimeEqual(a, b))
         #expect(!APIKeyStore.constantTimeEqual(a, Array(a.dropLast())))
     }
+
+    @Test("each POST and DELETE needs its route's scope: 403 insufficient_scope with a valid key that lacks it")
+    func scopes() async throws {
+        let api = try TestAPI()
+        let reader = try APIKeyFile.create(name: "reader", scopes: [.read], path: api.keysPath)
+        let exporter = try APIKeyFile.create(name: "exporter", scopes: [.export], path: api.keysPath)
+        let builder = try APIKeyFile.create(name: "builder", scopes: [.build], path: api.keysPath)
+        try await api.test { client in
+            let build = try await client.post("/build-index", json: Self.build, headers: [.apiKey: reader])
+            #expect(build.status == .forbidden)
+            #expect(build.errorCode == "insufficient_scope")
+            #expect(build.headers[.wwwAuthenticate]?.contains(#"scope="index:build""#) == true)
+            #expect(
+                try await client.post("/export-data", json: Self.build, headers: [.apiKey: builder]).status
+                    == .forbidden)
+            #expect(try await client.post("/export-data", json: Self.build, headers: [.apiKey: exporter]).status == .ok)
+            let definition = #"{"id": "tech5", "size": 5}"#
+            let admin = try await client.post("/indexes", json: definition, headers: [.apiKey: builder])
+            #expect(admin.status == .forbidden)
+            #expect(
+                try await client.execute(uri: "/indexes/ew100", method: .delete, headers: [.apiKey: exporter])
+                    .status == .forbidden)
+            let queued = try await client.post("/build-index", json: Self.build, headers: [.apiKey: builder])
+            #expect(queued.status == .accepted)
+            let id = try #require(try queued.json["id"] as? String)
+            #expect(
+                try await client.execute(uri: "/jobs/\(id)", method: .delete, headers: [.apiKey: exporter])
+                    .status == .forbidden)
+            #expect(
+                try await client.execute(uri: "/jobs/\(id)", method: .delete, headers: [.apiKey: builder])
+                    .status == .ok)
+            // Reading is open by default, with or without a key.
+            #expect(try await client.get("/jobs").status == .ok)
+            #expect(try await client.get("/jobs", headers: [.apiKey: exporter]).status == .ok)
+        }
+        #expect(api.published.count == 1)
+    }
+
+    @Test("API_READ_AUTH=true: a GET needs index:read (401 without a key, 403 without the scope); probes stay open")
+    func readAuth() async throws {
+        let api = try TestAPI(readAuth: true)
+        let reader = try APIKeyFile.create(name: "reader", scopes: [.read], path: api.keysPath)
+        let builder = try APIKeyFile.create(name: "builder", scopes: [.build], path: api.keysPath)
+        try await api.test { client in
+            let uri = "/index-performance?start_date=2024-01-02&end_date=2024-01-08"
+            let anonymous = try await client.get(uri)
+            #expect(anonymous.status == .unauthorized)
+            #expect(anonymous.errorCode == "api_key_required")
+            #expect(try await client.get(uri, headers: [.apiKey: builder]).status == .forbidden)
+            #expect(try await client.get(uri, headers: [.apiKey: reader]).status == .ok)
+            #expect(try await client.get(uri, headers: [.authorization: "Bearer \(reader)"]).status == .ok)
+            for probe in ["/health", "/ready", "/metrics"] { #expect(try await client.get(probe).status == .ok) }
+        }
+        #expect(try ServiceConfiguration(environment: ["API_READ_AUTH": "true"]).apiReadAuth)
+        #expect(try ServiceConfiguration(environment: [:]).apiReadAuth == false)
+        #expect(throws: ConfigurationError.self) { try ServiceConfiguration(environment: ["API_READ_AUTH": "maybe"]) }
+    }
 }

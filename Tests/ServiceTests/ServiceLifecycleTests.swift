@@ -46,7 +46,7 @@ struct ServiceLifecycleTests {
         let port = Mutex<Int?>(nil)
         let task = Task { try await run(configuration) { bound in port.withLock { $0 = bound } } }
 
-        #expect(await eventually(timeout: .seconds(30)) { port.withLock { $0 } != nil })
+        #expect(await eventually { port.withLock { $0 } != nil })
         let base = "http://127.0.0.1:\(try #require(port.withLock { $0 }))"
         let health = try await get(base + "/health")
         #expect(health.status == 200)
@@ -67,7 +67,7 @@ struct ServiceLifecycleTests {
             storage = Task { try await Storage.run(configuration: storageConfiguration, signals: []) }
         }
         defer { storage?.cancel() }
-        #expect(await eventually(timeout: .seconds(30)) { (try? await get(base + "/ready").status) == 200 })
+        #expect(await eventually { (try? await get(base + "/ready").status) == 200 })
         let metrics = try await get(base + "/metrics")
         #expect(metrics.status == 200)
 

@@ -3,6 +3,7 @@ import Foundation
 import IndexBuilderService
 import Methodology
 import Pipeline
+import Synchronization
 import TestSupport
 import Testing
 import TradingCalendar
@@ -168,5 +169,91 @@ struct BuildStageTests {
         _ = await stage.handle([try Delivery.fake(empty, sequence: 4).0])
         let again = try #require(publisher.published(IndexResult.self).last { $0.date == Days.day3 })
         #expect(again.dailyReturn == (2.5 / 10 - 1 + (20.0 / 20 - 1)) / 2)
+    }
+
+    @Test("an arrival while the views load at start shares that load, so a later, earlier arrival recomputes it")
+    func oneViewLoad() async throws {
+        let publisher = FakePublisher()
+        let storage = Self.emptyStorage()
+        storage.on(DefinitionsQuery.self) { _ in DefinitionsReply(definitions: []) }
+        // Day 2 as storage has it once stored (the stage forgets an arrival's rows after building it).
+        let secondBatch = Days.validated(Days.day2, a: 11, b: 20)
+        storage.on(SessionPricesQuery.self) { query in
+            guard query.date == Days.day2 else { return SessionPricesReply(record: nil, rows: []) }
+            let record = SessionRecord(
+                date: Days.day2, batchID: secondBatch.batchID, source: "sim", receivedRows: 2, validRows: 2,
+                rejectedRows: 0, indexBatchID: secondBatch.batchID, sequence: 1)
+            return SessionPricesReply(record: record, rows: secondBatch.rows)
+        }
+        let probe = GatedProbe()
+        let stage = BuildStage(
+            publisher: publisher, storage: storage, probe: probe,
+            calculators: [IndexCalculator(index: "ew100", size: 2)], logger: .stage, addedDefinitions: true
+        )
+        // The definitions' first sync starts loading the views: it waits for storage's index consumer.
+        let sync = Task { try await stage.syncDefinitions() }
+        #expect(await eventually { probe.calls == 1 })
+        // Day 2 arrives meanwhile. A second, separate load (what the stage did before) would ask the probe again and
+        // finish first: the wait gives it the time to, and costs half a second when there is none.
+        let second = try Delivery.fake(secondBatch, sequence: 1)
+        let handled = Task { await stage.handle([second.0]).map(Outcome.init) }
+        _ = await eventually(timeout: .milliseconds(500)) { probe.calls > 1 }
+        probe.open()
+        #expect(await handled.value == [.done])
+        try await sync.value
+        #expect(probe.calls == 1)
+
+        // Day 1 arrives late: it becomes the base and day 2 is recomputed from it (by hand: A +10 %, B 0 % -> +5 %).
+        let first = try Delivery.fake(Days.validated(Days.day1, a: 10, b: 20), sequence: 2)
+        #expect(await stage.handle([first.0]).map(Outcome.init) == [.done])
+        let results = publisher.published(IndexResult.self)
+        #expect(results.map(\.date) == [Days.day2, Days.day1, Days.day2])
+        #expect(results.last?.previousDate == Days.day1)
+        #expect(results.last?.level == 1000 * (1 + ((1.1 + 1.0) / 2 - 1)))
+    }
+}
+
+/// A probe whose first `isIdle` waits until ``open()``; it counts the calls.
+final class GatedProbe: PipelineProbe {
+    private struct State {
+        var calls = 0
+        var opened = false
+        var waiter: CheckedContinuation<Void, Never>?
+    }
+
+    private let state = Mutex(State())
+
+    /// How many times `isIdle` was asked.
+    var calls: Int { state.withLock { $0.calls } }
+
+    /// Lets the waiting call (and every later one) through.
+    func open() {
+        let waiter = state.withLock { state in
+            state.opened = true
+            defer { state.waiter = nil }
+            return state.waiter
+        }
+        waiter?.resume()
+    }
+
+    func isReplayPending(_ replayID: String) async throws -> Bool { false }
+
+    func isDrained() async throws -> Bool { true }
+
+    func isIdle(consumer: String) async throws -> Bool {
+        let first = state.withLock { state in
+            state.calls += 1
+            return state.calls == 1 && !state.opened
+        }
+        if first {
+            await withCheckedContinuation { continuation in
+                let opened = state.withLock { state in
+                    if !state.opened { state.waiter = continuation }
+                    return state.opened
+                }
+                if opened { continuation.resume() }
+            }
+        }
+        return true
     }
 }

@@ -125,4 +125,52 @@ struct ReplayerTests {
         #expect(storage.asked.isEmpty)
         #expect(publisher.messages.isEmpty)
     }
+
+    @Test("a cancelled job's replay publishes nothing more: checked before the first session, then once a second")
+    func cancelledJob() async throws {
+        // Cancelled before the fetcher takes it: nothing is fetched or published, and the request is done.
+        let publisher = FakePublisher()
+        let provider = ScriptedProvider()
+        let asked = Locked<[String]>([])
+        let cancelled = Replayer(
+            defaultProvider: provider, providers: try ProviderFactory(environment: [:]), publisher: publisher,
+            storage: Self.storage(), logger: .stage,
+            isCancelled: { id in
+                asked.update { $0.append(id) }
+                return true
+            }
+        )
+        try await cancelled.replay(Self.request)
+        #expect(publisher.published(PriceBatch.self).isEmpty)
+        #expect(asked.value == ["r-1"])
+
+        // Cancelled while it runs: the session after the next check (more than a second later) is not published.
+        let later = FakePublisher()
+        let checks = Locked(0)
+        let running = Replayer(
+            defaultProvider: SlowProvider(delay: .milliseconds(1100)), providers: try ProviderFactory(environment: [:]),
+            publisher: later, storage: Self.storage(), logger: .stage,
+            isCancelled: { _ in
+                checks.update {
+                    $0 += 1
+                    return $0 > 1
+                }
+            }
+        )
+        try await running.replay(Self.request)
+        // Day 1 from storage (first check: not cancelled), day 2 fetched a second later (second check: cancelled).
+        #expect(later.published(PriceBatch.self).map(\.date) == [Days.day1])
+        #expect(checks.value == 2)
+    }
+}
+
+/// A provider that takes `delay` per session.
+struct SlowProvider: PriceProvider {
+    let name = "slow"
+    let delay: Duration
+
+    func session(_ date: SessionDate) async throws -> ProviderSession? {
+        try await Task.sleep(for: delay)
+        return ProviderSession(date: date, rows: [Days.raw(date, "A", 10)], stocks: [])
+    }
 }

@@ -254,4 +254,96 @@ struct IndexStorageTests {
             #expect(try await database.compositionEvent(index: Fixture.index, on: Fixture.day2) == second)
         }
     }
+
+    @Test(
+        "an older result arriving after a newer one of its date changes nothing; a retraction guards its date too",
+        arguments: BackendKind.allCases)
+    func olderResultLoses(_ backend: BackendKind) async throws {
+        try await backend.withDatabase { database in
+            let base = Fixture.result(Fixture.day1, previous: nil, level: 1000, tickers: ["A", "B"], batchID: "p1")
+            // Day 2 first computed as the base (day 1 not yet known), then again on top of day 1.
+            let early = Fixture.result(Fixture.day2, previous: nil, level: 1000, tickers: ["B", "C"], batchID: "p2")
+            let late = Fixture.result(
+                Fixture.day2, previous: Fixture.day1, level: 1025, tickers: ["B", "C"], previousTickers: ["A", "B"],
+                batchID: "p2")
+            try await database.storeIndexResults([base, late], sequences: [11, 12])
+            // The early result is delivered again (its first write failed, or its acknowledgement came too late).
+            try await database.storeIndexResults([early], sequences: [10])
+            #expect(try await database.indexResult(index: Fixture.index, on: Fixture.day2) == late)
+            // The same message again is idempotent; a newer one wins.
+            try await database.storeIndexResults([late], sequences: [12])
+            #expect(try await database.indexResult(index: Fixture.index, on: Fixture.day2) == late)
+            try await database.storeIndexResults(
+                [Fixture.retraction(Fixture.day2, previous: Fixture.day1)], sequences: [13])
+            #expect(try await database.indexResult(index: Fixture.index, on: Fixture.day2) == nil)
+            try await database.storeIndexResults([late], sequences: [12])
+            #expect(try await database.indexResult(index: Fixture.index, on: Fixture.day2) == nil)
+            // Another index's or date's sequences are their own.
+            try await database.storeIndexResults([base], sequences: [1])
+            #expect(try await database.indexResult(index: Fixture.index, on: Fixture.day1) == base)
+        }
+    }
+
+    @Test(
+        "an event derived from an older result than the stored event's is left out; a base result drops its event",
+        arguments: BackendKind.allCases)
+    func olderEventLoses(_ backend: BackendKind) async throws {
+        try await backend.withDatabase { database in
+            _ = try await storeThreeSessions(database)
+            func event(_ added: String, result: UInt64?) -> CompositionEvent {
+                CompositionEvent(
+                    index: Fixture.index, date: Fixture.day2, previousDate: Fixture.day1,
+                    added: [CompositionChange(ticker: added, rank: 3, marketCap: 1e9)], removed: [],
+                    resultSequence: result)
+            }
+            try await database.storeCompositionEvents([event("D", result: 20)])
+            try await database.storeCompositionEvents([event("X", result: 19)])
+            #expect(
+                try await database.compositionEvent(index: Fixture.index, on: Fixture.day2)?.added.map(\.ticker) == [
+                    "D"
+                ])
+            try await database.storeCompositionEvents([event("Y", result: 21)])
+            #expect(
+                try await database.compositionEvent(index: Fixture.index, on: Fixture.day2)?.added.map(\.ticker) == [
+                    "Y"
+                ])
+
+            // Day 2 becomes the base (the sessions before it were retracted): a base has no event.
+            try await database.storeIndexResults(
+                [Fixture.result(Fixture.day2, previous: nil, level: 1000, tickers: ["A"], batchID: "p2")],
+                sequences: [30])
+            #expect(try await database.compositionEvent(index: Fixture.index, on: Fixture.day2) == nil)
+        }
+    }
+
+    @Test(
+        "stream sequences are kept for the streams they came from and forgotten for streams made again",
+        arguments: BackendKind.allCases)
+    func streamEpochs(_ backend: BackendKind) async throws {
+        try await backend.withDatabase { database in
+            let base = Fixture.result(Fixture.day1, previous: nil, level: 1000, tickers: ["A", "B"], batchID: "p1")
+            let later = Fixture.result(Fixture.day1, previous: nil, level: 1000, tickers: ["B", "C"], batchID: "p1")
+            #expect(try await database.adoptStreamEpochs([.validatedPrices: 100, .indexResults: 200]).isEmpty)
+            try await database.storeIndexResults([base], sequences: [50])
+            _ = try await database.storeValidated(
+                [Fixture.batch("b1", Fixture.day1, rows: [Fixture.row("A", 1)])], sequences: [40])
+
+            // The same streams: the sequences stand, an older message still loses.
+            #expect(try await database.adoptStreamEpochs([.validatedPrices: 100, .indexResults: 200]).isEmpty)
+            try await database.storeIndexResults([later], sequences: [3])
+            #expect(try await database.indexResult(index: Fixture.index, on: Fixture.day1) == base)
+
+            // INDEX made again: its sequences start over, so the stored ones are forgotten; PRICES_VALID's stay.
+            #expect(
+                try await database.adoptStreamEpochs([.validatedPrices: 100, .indexResults: 201]) == [.indexResults])
+            try await database.storeIndexResults([later], sequences: [3])
+            #expect(try await database.indexResult(index: Fixture.index, on: Fixture.day1) == later)
+            #expect(try await database.sessionRecords(index: Fixture.index, range: Fixture.all).map(\.sequence) == [40])
+
+            // PRICES_VALID made again: a day's batch at a low sequence replaces the stored one.
+            #expect(
+                try await database.adoptStreamEpochs([.validatedPrices: 101, .indexResults: 201]) == [.validatedPrices])
+            #expect(try await database.sessionRecords(index: Fixture.index, range: Fixture.all).map(\.sequence) == [0])
+        }
+    }
 }

@@ -32,7 +32,7 @@ package enum API: PipelineService {
     }
 
     /// The REST server and, beside it, the listener that empties the cache when answers go stale.
-    package static func httpEndpoint(_ runtime: ServiceRuntime, _ endpoint: HTTPEndpoint) throws -> any Service {
+    package static func httpEndpoint(_ runtime: ServiceRuntime, _ endpoint: HTTPEndpoint) async throws -> any Service {
         let configuration = runtime.configuration
         let pipeline = runtime.pipeline
         // Two attempts: an uncached answer should fail fast (503) rather than hang on a storage that is down.
@@ -49,7 +49,8 @@ package enum API: PipelineService {
             reader: reader, cache: cache, jobs: jobs,
             keys: try APIKeyStore(path: APIKeyFile.path(configuration)),
             limiter: RateLimiter(limits: APIDependencies.limits(configuration)),
-            endpoint: endpoint
+            endpoint: endpoint, corsOrigins: configuration.apiCORSOrigins, readAuth: configuration.apiReadAuth,
+            jwt: try await JWTVerifier.load(configuration)
         )
         return APIServer(
             application: makeApplication(dependencies, logger: runtime.logger),
@@ -92,12 +93,22 @@ package struct APIDependencies: Sendable {
     package var endpoint: HTTPEndpoint
     /// Date rules (today in New York unless a test fixes it).
     package var today: @Sendable () -> SessionDate
+    /// The origins allowed cross-origin access (`API_CORS_ORIGINS`); empty: CORS is off.
+    package var corsOrigins: [String]
+    /// Whether every GET needs `index:read` (`API_READ_AUTH`).
+    package var readAuth: Bool
+    /// Bearer JWTs (`JWT_JWKS_FILE`, `JWT_HS256_SECRET_FILE`); nil: API keys only.
+    package var jwt: JWTVerifier?
 
     /// Dependencies.
     package init(
         reader: any IndexReader, cache: ResponseCache, jobs: JobRunner, keys: APIKeyStore, limiter: RateLimiter,
-        endpoint: HTTPEndpoint, today: @escaping @Sendable () -> SessionDate = DateRules.newYorkToday
+        endpoint: HTTPEndpoint, today: @escaping @Sendable () -> SessionDate = DateRules.newYorkToday,
+        corsOrigins: [String] = [], readAuth: Bool = false, jwt: JWTVerifier? = nil
     ) {
+        self.jwt = jwt
+        self.readAuth = readAuth
+        self.corsOrigins = corsOrigins
         self.reader = reader
         self.directory = IndexDirectory(reader: reader)
         self.cache = cache
@@ -117,7 +128,8 @@ package struct APIDependencies: Sendable {
     }
 }
 
-/// The router of the API: errors as JSON, per-route metrics, keys and rate limits, then the routes.
+/// The router of the API: security headers and CORS, errors as JSON, per-route metrics, keys and rate limits, then
+/// the routes.
 package enum APIRouter {
     /// The longest range a query may span: the calendar's whole coverage.
     package static let maximumRangeDays = 366 * 31
@@ -125,9 +137,15 @@ package enum APIRouter {
     /// Builds the router.
     package static func build(_ dependencies: APIDependencies) -> Router<APIRequestContext> {
         let router = Router(context: APIRequestContext.self)
+        // Outermost, so that error answers carry the headers too; CORS before keys, so a preflight needs none.
+        router.middlewares.add(SecurityHeadersMiddleware())
+        router.middlewares.add(ListedOriginsCORSMiddleware(origins: dependencies.corsOrigins))
         router.middlewares.add(ErrorMiddleware())
         router.middlewares.add(MetricsMiddleware())
-        router.middlewares.add(AccessMiddleware(keys: dependencies.keys, limiter: dependencies.limiter))
+        router.middlewares.add(
+            AccessMiddleware(
+                keys: dependencies.keys, limiter: dependencies.limiter, readAuth: dependencies.readAuth,
+                jwt: dependencies.jwt))
         let rules = DateRules(today: dependencies.today, maximumRangeDays: maximumRangeDays)
         let directory = dependencies.directory
         IndexRoutes(reader: dependencies.reader, directory: directory, cache: dependencies.cache, rules: rules)

@@ -37,7 +37,8 @@ package struct ChangeStage: Sendable {
         for delivery in deliveries {
             outcomes.append(
                 await MessageOutcome.of {
-                    guard let event = calculator.compositionEvent(for: delivery.message) else { return }
+                    guard var event = calculator.compositionEvent(for: delivery.message) else { return }
+                    event.resultSequence = delivery.control.streamSequence
                     try await publisher.publish(event)
                 })
         }

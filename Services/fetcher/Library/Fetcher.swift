@@ -25,7 +25,9 @@ package enum Fetcher: PipelineService {
         let pipeline = runtime.pipeline
         let replayer = Replayer(
             defaultProvider: defaultProvider, providers: providers, publisher: pipeline,
-            storage: pipeline.storage, logger: runtime.logger
+            storage: pipeline.storage, logger: runtime.logger,
+            // A build job's replay id is its job id; other replays (indexctl's) have no job and go on.
+            isCancelled: { replayID in (try? await pipeline.latestJob(replayID))?.status == .cancelled }
         )
         var parts: [any Service] = [pipeline.runner(consumer(replayer), logger: runtime.logger).service]
         if runtime.configuration.scheduleEnabled {
@@ -77,13 +79,18 @@ package struct Replayer: Sendable {
     /// Sessions each unfinished replay has published in this process: a redelivered request resumes after them
     /// instead of asking the provider again, so a session costs at most one provider call per delivery.
     fileprivate let progress = ReplayProgress()
+    /// Whether the replay's job was cancelled (`DELETE /jobs/{id}`): asked before the first session and then at
+    /// most once a second.
+    fileprivate let isCancelled: @Sendable (String) async -> Bool
 
     /// A replayer publishing through `publisher`; a request naming another provider than `defaultProvider` gets
     /// one from `providers`.
     package init(
         defaultProvider: any PriceProvider, providers: ProviderFactory, publisher: any PipelinePublishing,
-        storage: any StorageAsking, logger: Logger
+        storage: any StorageAsking, logger: Logger,
+        isCancelled: @escaping @Sendable (String) async -> Bool = { _ in false }
     ) {
+        self.isCancelled = isCancelled
         self.defaultProvider = defaultProvider
         self.providers = providers
         self.publisher = publisher
@@ -121,16 +128,25 @@ package struct Replayer: Sendable {
         // Consecutive sessions to fetch go to the provider together (the simulated market generates a range far
         // faster than day by day); stored ones go back out one by one, in calendar order with the rest.
         var pending: [SessionDate] = []
-        for date in sessions where !published.contains(date) {
-            if request.refetch || !storedDates.contains(date) {
-                pending.append(date)
-                continue
+        do {
+            for date in sessions where !published.contains(date) {
+                if request.refetch || !storedDates.contains(date) {
+                    pending.append(date)
+                    continue
+                }
+                try await run.fetch(pending)
+                pending = []
+                try await run.republish(date)
             }
             try await run.fetch(pending)
-            pending = []
-            try await run.republish(date)
+        } catch is ReplayCancelled {
+            await progress.finish(request.replayID)
+            logger.info(
+                "replay cancelled: its job was cancelled",
+                metadata: ["replay.id": "\(request.replayID)", "replay.published": "\(run.count)"]
+            )
+            return
         }
-        try await run.fetch(pending)
         await progress.finish(request.replayID)
         logger.info(
             "replay published",
@@ -152,6 +168,9 @@ package struct Replayer: Sendable {
     }
 }
 
+/// The replay's job was cancelled: no further session is published.
+private struct ReplayCancelled: Error {}
+
 /// The state of one replay: what was sent, and the provider once one is needed.
 private struct ReplayRun {
     let replayer: Replayer
@@ -166,6 +185,8 @@ private struct ReplayRun {
     var republished = 0
     /// Metadata travels once per replay and then only for stocks new or changed since.
     var sentStocks: [String: StockInfo] = [:]
+    /// When the job's state was last read (nil: not yet).
+    var cancellationChecked: ContinuousClock.Instant?
 
     init(replayer: Replayer, request: ReplayRequest, storedDates: Set<SessionDate>, alreadyPublished: Set<SessionDate>)
     {
@@ -221,6 +242,10 @@ private struct ReplayRun {
         date: SessionDate, rows: [PriceRow], stocks: [StockInfo], actions: [CorporateAction], source: String,
         batchID: String?, refetched: Bool
     ) async throws {
+        if cancellationChecked.map({ ContinuousClock.now - $0 >= .seconds(1) }) ?? true {
+            cancellationChecked = .now
+            if await replayer.isCancelled(request.replayID) { throw ReplayCancelled() }
+        }
         let stocks = stocks.filter { sentStocks[$0.ticker] != $0 }
         let result = try await replayer.publisher.publishSession(
             date: date, rows: rows, stocks: stocks, actions: actions, source: source,

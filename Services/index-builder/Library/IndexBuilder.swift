@@ -57,6 +57,8 @@ package actor BuildStage {
     private let calendar = NYSECalendar.standard
     /// One view per engine, in the same order; created on first use.
     private var views: [StorageView]?
+    /// The load of `views` under way, which every caller waits for.
+    private var viewsLoading: Task<[StorageView], any Error>?
     /// Arrivals that wait for a missing session, by date: acknowledged once a build covers them.
     private var held: [SessionDate: Delivery<ValidatedBatch>] = [:]
     /// The highest stream sequence handled per date: an older redelivery must not undo a newer batch.
@@ -193,6 +195,20 @@ package actor BuildStage {
 
     private func currentViews() async throws -> [StorageView] {
         if let views { return views }
+        // One load at a time. The actor is re-entered while a load waits (an arrival and the definitions' first sync
+        // both ask at start): a second load finishing later would replace views that have since learned of an
+        // arrival with ones read before storage had it, and the next earlier arrival would become the base.
+        if let loading = viewsLoading { return try await loading.value }
+        let loading = Task { try await self.loadViews() }
+        viewsLoading = loading
+        defer { viewsLoading = nil }
+        let created = try await loading.value
+        views = created
+        return created
+    }
+
+    /// Reads one view per engine from storage, with the held arrivals.
+    private func loadViews() async throws -> [StorageView] {
         // Results this process published before a restart may still be on their way into storage; the engine must
         // not read a stale one, so the first view waits until storage has taken every index result.
         try await waitForStoredResults()
@@ -203,7 +219,6 @@ package actor BuildStage {
                     storage: storage, index: engine.calculator.index, held: held.values.map(\.message)
                 ))
         }
-        views = created
         return created
     }
 }
@@ -257,15 +272,49 @@ extension BuildStage {
         let engine = IndexBuildEngine(calculator: IndexCalculator(definition: stored.definition), calendar: calendar)
         var job: JobRecord?
         if let jobID = stored.jobID { job = try await loadJob(jobID) }
+        // A job still open means its history is not (entirely) stored yet: built in bulk, again after a failed or
+        // interrupted attempt (a bulk write replaces what it covers). A finished one (this process restarted) keeps
+        // what is stored and goes through the engine, which only computes what is missing or stale.
+        let unfinished = job.map { !$0.status.isFinal } ?? false
         job = try await settle(job, .running)
         let started = ContinuousClock.now
         do {
             let view = try await StorageView.load(storage: storage, index: id, held: held.values.map(\.message))
-            let (computed, missing) = try await buildHistory(engine, view: view)
+            var computed: Int
+            var missing: SessionDate?
+            // One pass over storage's rows in bulk, the results stored by commands; nil when the known sessions
+            // have a gap, which the engine handles (it waits for the missing session), as it does a history
+            // stored before.
+            var history: [IndexResult]?
+            let hasResults = await view.hasStoredResults
+            if unfinished || !hasResults {
+                let progressJob = job
+                history = try await DefinitionHistory(
+                    storage: storage, view: view, calculator: engine.calculator, payloadLimit: publisher.payloadLimit
+                ).build { [weak self] done in _ = try? await self?.settle(progressJob, .running, sessions: done) }
+            }
+            if let history {
+                // Stored already: the view learns them as this process's own.
+                for result in history { await view.published(result) }
+                (computed, missing) = (history.count, nil)
+            } else {
+                (computed, missing) = try await buildHistory(engine, view: view)
+            }
             engines.append(engine)
             views?.append(view)
             addedLanes.insert(id)
-            // Storage holds the history once its index consumer is idle: then the job is done.
+            if history != nil {
+                // Sessions that arrived while the history was read in bulk were built for the other lanes only:
+                // with the lane in place (every later arrival builds it too), sessions storage has stored since the
+                // records were read are built through the engine, which computes only what is missing.
+                let coverage = NYSECalendar.coverage
+                let known = try await view.sessionRecords(from: coverage.lowerBound, to: coverage.upperBound).count
+                try await view.refreshRecords()
+                if try await view.sessionRecords(from: coverage.lowerBound, to: coverage.upperBound).count > known {
+                    (computed, missing) = try await buildHistory(engine, view: view)
+                }
+            }
+            // Storage holds the published results once its index consumer is idle: then the job is done.
             try await waitForStoredResults()
             historyTimer.record(duration: ContinuousClock.now - started)
             logger.info(
@@ -308,7 +357,8 @@ extension BuildStage {
 
     /// Builds every stored session of a lane from the last known one (incremental: what is stored and current is
     /// kept) and publishes the results; the number of index sessions the lane then has, and the session it waits
-    /// for when one is missing.
+    /// for when one is missing. The per-session path, for a lane whose known sessions have a gap (otherwise
+    /// ``DefinitionHistory`` builds the history in bulk).
     private func buildHistory(
         _ engine: IndexBuildEngine, view: StorageView
     ) async throws -> (sessions: Int, missing: SessionDate?) {
@@ -421,6 +471,13 @@ actor StorageView: BuildStore {
             sequence: previous?.sequence ?? 0
         )
     }
+
+    /// Whether storage had a result of the index for any session when the records were read, or this process
+    /// published one.
+    var hasStoredResults: Bool { records.values.contains { $0.indexBatchID != nil } }
+
+    /// The arrival of `date` this process holds (its rows not yet built), if any.
+    func arrival(on date: SessionDate) -> ValidatedBatch? { arrivals[date] }
 
     /// Drops the rows of an arrival once it is built (storage serves them from then on).
     func forgetRows(of date: SessionDate) {

@@ -149,7 +149,8 @@ extension IndexCtl {
 
         /// Readies the staged copy for a pipeline that starts from it; returns how many index sessions it dropped.
         ///
-        /// - Every stored price batch's stream position becomes unknown (0). Storage and the index-builder keep the
+        /// - Every stored price batch's stream position becomes unknown (0), and so does every stored index result's
+        ///   and composition event's (`index_result_sequences` emptied). Storage and the index-builder keep the
         ///   `PRICES_VALID` stream sequence of each batch so that a late redelivery of an older message cannot
         ///   replace a newer batch; those sequences belong to the JetStream store the backup was taken next to.
         ///   Against another store a newer message can carry a lower sequence and would be ignored, so a back-fill
@@ -163,6 +164,8 @@ extension IndexCtl {
             try connection.exec("PRAGMA foreign_keys = ON; BEGIN IMMEDIATE;")
             do {
                 try connection.exec("UPDATE sessions SET sequence = 0 WHERE sequence <> 0")
+                // The same for the `INDEX` stream positions that guard stored results and events.
+                try connection.exec("DELETE FROM index_result_sequences")
                 var dropped = 0
                 if let resumeFrom {
                     let date = SQLiteValue.text(resumeFrom.description)

@@ -34,7 +34,21 @@ package enum Storage: PipelineService {
         runtime.readiness.add(ReadinessCheck(name: "database") { await database.isReachable() })
         let pipeline = runtime.pipeline
         // After each commit of index data: API caches drop their answers for these indexes.
-        let store = StorageStage(database: database, logger: runtime.logger) { pipeline.announceStored(indexes: $0) }
+        let logger = runtime.logger
+        let epochs = StreamEpochCheck {
+            let prices = try await pipeline.streamCreated(StreamName.pricesValid)
+            let index = try await pipeline.streamCreated(StreamName.index)
+            let forgotten = try await database.adoptStreamEpochs([.validatedPrices: prices, .indexResults: index])
+            if !forgotten.isEmpty {
+                logger.warning(
+                    "stored stream sequences forgotten: the streams were made again (another JetStream store)",
+                    metadata: ["nats.streams": "\(forgotten.map(\.rawValue))"]
+                )
+            }
+        }
+        let store = StorageStage(database: database, logger: runtime.logger, epochs: epochs) {
+            pipeline.announceStored(indexes: $0)
+        }
         let consumers: [any Service] = [
             pipeline.runner(
                 StageConsumer<ValidatedBatch>(ConsumerName.storagePrices, batch: 64) { await store.storePrices($0) },
@@ -89,12 +103,15 @@ package struct StorageStage: Sendable {
     private let database: any StorageBackend
     private let logger: Logger
     private let committed: @Sendable (Set<String>) -> Void
+    /// Run once before the first write: the stored stream sequences must belong to the streams in use.
+    private let epochs: StreamEpochCheck?
 
     /// A stage over `database`; `committed` is told the indexes whose results or compositions a commit changed.
     package init(
-        database: any StorageBackend, logger: Logger,
+        database: any StorageBackend, logger: Logger, epochs: StreamEpochCheck? = nil,
         committed: @escaping @Sendable (Set<String>) -> Void = { _ in }
     ) {
+        self.epochs = epochs
         self.database = database
         self.logger = logger
         self.committed = committed
@@ -119,7 +136,9 @@ package struct StorageStage: Sendable {
     /// Stores index results (and retractions).
     package func storeIndexResults(_ deliveries: [Delivery<IndexResult>]) async -> [MessageOutcome] {
         let outcomes = await write(deliveries) { database, results in
-            try await database.storeIndexResults(results.map(\.message))
+            try await database.storeIndexResults(
+                results.map(\.message), sequences: results.map(\.control.streamSequence)
+            )
         }
         notify(zip(deliveries.map(\.message.index), outcomes))
         return outcomes
@@ -152,34 +171,89 @@ package struct StorageStage: Sendable {
         guard !deliveries.isEmpty else { return [] }
         let database = self.database
         do {
-            try await body(database, deliveries)
-            logger.debug(
-                "stored",
-                metadata: [
-                    "storage.messages": "\(deliveries.count)",
-                    "nats.stream_seq": "\(deliveries.map(\.control.streamSequence))",
-                ]
-            )
-            return Array(repeating: .done, count: deliveries.count)
+            try await epochs?.ensure()
         } catch {
-            logger.error(
-                "write failed",
-                metadata: [
-                    "error": "\(error)", "storage.messages": "\(deliveries.count)",
-                    "storage.database": "\(database.location)",
-                ]
-            )
-            guard deliveries.count > 1 else { return [.failed(error)] }
-            var outcomes: [MessageOutcome] = []
-            for delivery in deliveries {
-                do {
-                    try await body(database, [delivery])
-                    outcomes.append(.done)
-                } catch {
-                    outcomes.append(.failed(error))
-                }
-            }
-            return outcomes
+            logger.error("the streams' creation times could not be read", metadata: ["error": "\(error)"])
+            return Array(repeating: .failed(error), count: deliveries.count)
         }
+        while true {
+            do {
+                try await body(database, deliveries)
+                logger.debug(
+                    "stored",
+                    metadata: [
+                        "storage.messages": "\(deliveries.count)",
+                        "nats.stream_seq": "\(deliveries.map(\.control.streamSequence))",
+                    ]
+                )
+                return Array(repeating: .done, count: deliveries.count)
+            } catch {
+                logger.error(
+                    "write failed",
+                    metadata: [
+                        "error": "\(error)", "storage.messages": "\(deliveries.count)",
+                        "storage.database": "\(database.location)",
+                    ]
+                )
+                // The database gone (PostgreSQL restarting) is no fault of the messages: the write waits for it and
+                // runs again, rather than use up deliveries that end in dead letters.
+                if await waitedForDatabase() { continue }
+                return await writeOneByOne(deliveries, error: error, body)
+            }
+        }
+    }
+
+    /// When the database does not answer, waits until it does (checking every second, until cancelled) and returns
+    /// true; false at once when it answers.
+    private func waitedForDatabase() async -> Bool {
+        guard await !database.isReachable() else { return false }
+        logger.warning(
+            "the database does not answer: writes wait for it", metadata: ["storage.database": "\(database.location)"]
+        )
+        while !Task.isCancelled {
+            try? await Task.sleep(for: .seconds(1))
+            if await database.isReachable() {
+                logger.info("the database answers again", metadata: ["storage.database": "\(database.location)"])
+                return !Task.isCancelled
+            }
+        }
+        return false
+    }
+
+    /// After a batch failed with `error`: each delivery in a transaction of its own, so one bad message does not hold
+    /// back the rest.
+    private func writeOneByOne<Message: Sendable>(
+        _ deliveries: [Delivery<Message>], error: any Error,
+        _ body: @escaping @Sendable (any StorageBackend, [Delivery<Message>]) async throws -> Void
+    ) async -> [MessageOutcome] {
+        guard deliveries.count > 1 else { return [.failed(error)] }
+        var outcomes: [MessageOutcome] = []
+        for delivery in deliveries {
+            do {
+                try await body(database, [delivery])
+                outcomes.append(.done)
+            } catch {
+                outcomes.append(.failed(error))
+            }
+        }
+        return outcomes
+    }
+}
+
+/// Makes sure, once, before storage writes anything, that the stream sequences it keeps belong to the streams in use
+/// (``IndexDatabase/adoptStreamEpochs(_:)``); until that succeeds every write waits for it (and is redelivered when it
+/// fails).
+package actor StreamEpochCheck {
+    private let check: @Sendable () async throws -> Void
+    private var done = false
+
+    /// A check running `check`.
+    package init(_ check: @escaping @Sendable () async throws -> Void) { self.check = check }
+
+    /// Runs the check unless it has succeeded before.
+    package func ensure() async throws {
+        guard !done else { return }
+        try await check()
+        done = true
     }
 }

@@ -100,6 +100,7 @@ package struct StorageAnswers: Sendable {
         responder.on(BackupCommand.self) { command in
             try await database.backup(command)
         }
+        Self.answerHistory(&responder, database: database, logger: logger, committed: committed)
         return responder
     }
 }

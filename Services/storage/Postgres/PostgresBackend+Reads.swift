@@ -405,6 +405,70 @@ extension PostgresBackend {
         }
     }
 
+    // MARK: A definition's history in bulk
+
+    /// A page of the stored sessions of `range` with their valid rows, in one snapshot; see
+    /// ``StorageBackend/sessionRows(range:maxBytes:)`` (the same paging as the SQLite backend's).
+    package func sessionRows(range: DateRange, maxBytes: Int) async throws -> SessionRowsReply {
+        let start = range.start.description
+        let end = range.end.description
+        return try await read { connection in
+            // Sessions until their rows would surely exceed the page (a row takes at least 17 bytes); one more,
+            // so that `next` is known when the range goes on.
+            let limit = 512
+            let stored = try await rows(
+                """
+                SELECT date, batch_id, valid_rows FROM sessions WHERE date BETWEEN \(start) AND \(end)
+                ORDER BY date LIMIT \(limit)
+                """,
+                on: connection
+            ).map { row in
+                let (date, batchID, validRows) = try row.decode((String, String, Int).self)
+                return (date: try Self.date(date), batchID: batchID, validRows: validRows)
+            }
+            guard let first = stored.first else { return SessionRowsReply(sessions: [], next: nil) }
+            var picked = 0
+            var count = 0
+            while picked < stored.count && (picked == 0 || (count + stored[picked].validRows) * 17 <= maxBytes) {
+                count += stored[picked].validRows
+                picked += 1
+            }
+            let last = stored[picked - 1].date
+            var sessions = stored[..<picked].map { SessionRows(date: $0.date, batchID: $0.batchID, rows: []) }
+            var position = 0
+            let from = first.date.description
+            let to = last.description
+            let prices = try await connection.query(
+                """
+                SELECT date, ticker, close, market_cap FROM prices WHERE date BETWEEN \(from) AND \(to)
+                ORDER BY date, ticker
+                """,
+                logger: logger
+            )
+            for try await row in prices {
+                let (date, ticker, close, marketCap) = try row.decode((String, String, Double, Double).self)
+                while position < sessions.count && sessions[position].date.description != date { position += 1 }
+                guard position < sessions.count else { throw StoredDataError("prices of \(date) without a session") }
+                sessions[position].rows.append(
+                    ValidRow(
+                        ticker: ticker, open: nil, high: nil, low: nil, close: close, volume: nil,
+                        marketCap: marketCap
+                    )
+                )
+            }
+            // What follows the picked sessions: the next stored session, or past the sessions read the day after.
+            let rest: SessionDate?
+            if picked < stored.count {
+                rest = stored[picked].date
+            } else if stored.count == limit, last < range.end {
+                rest = last.adding(days: 1)
+            } else {
+                rest = nil
+            }
+            return SessionRowsReply.page(sessions, maxBytes: maxBytes, rest: rest)
+        }
+    }
+
     // MARK: Rows
 
     /// Session records between two dates, in the open transaction.

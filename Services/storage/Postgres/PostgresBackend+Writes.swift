@@ -199,22 +199,48 @@ extension PostgresBackend {
 
     // MARK: Index results
 
-    /// Stores index results in one transaction; see ``StorageBackend/storeIndexResults(_:)``.
-    package func storeIndexResults(_ results: [IndexResult]) async throws {
+    /// Stores index results in one transaction; see ``StorageBackend/storeIndexResults(_:sequences:)``.
+    package func storeIndexResults(_ results: [IndexResult], sequences: [UInt64]?) async throws {
         guard !results.isEmpty else { return }
+        precondition(sequences == nil || sequences?.count == results.count, "one sequence per result")
         try await write { connection in
-            for result in results {
-                try await store(result, on: connection)
+            for (position, result) in results.enumerated() {
+                try await store(result, sequence: sequences?[position], on: connection)
             }
         }
     }
 
+    /// Whether a message at `sequence` is not older than what is stored for (`kind`, index, date); records it when
+    /// so. Without a sequence, always (and nothing is recorded).
+    private func isNewest(
+        _ kind: String, index: String, date: String, sequence: UInt64?, on connection: PostgresConnection
+    ) async throws -> Bool {
+        guard let sequence else { return true }
+        let value = Int(clamping: sequence)
+        let stored = try await rows(
+            """
+            SELECT sequence FROM index_result_sequences WHERE kind = \(kind) AND index_id = \(index) AND date = \(date)
+            """,
+            on: connection
+        ).first?.decode(Int.self)
+        if let stored, stored > value { return false }
+        try await connection.query(
+            """
+            INSERT INTO index_result_sequences (kind, index_id, date, sequence) VALUES (\(kind), \(index), \(date), \(value))
+            ON CONFLICT (kind, index_id, date) DO UPDATE SET sequence = excluded.sequence
+            """,
+            logger: logger
+        )
+        return true
+    }
+
     /// Stores one index result in the open transaction.
-    private func store(_ result: IndexResult, on connection: PostgresConnection) async throws {
+    private func store(_ result: IndexResult, sequence: UInt64?, on connection: PostgresConnection) async throws {
         // A result of a definition removed while it was on its way (or never added) is not kept.
         guard try await isDefined(result.index, on: connection) else { return }
         let index = result.index
         let date = result.date.description
+        guard try await isNewest("result", index: index, date: date, sequence: sequence, on: connection) else { return }
         guard !result.isRetraction else {
             // Constituents and composition changes go with their parent rows (ON DELETE CASCADE).
             try await connection.query(
@@ -225,52 +251,104 @@ extension PostgresBackend {
             )
             return
         }
-        let previousDate = result.previousDate?.description
-        let level = result.level
-        let dailyReturn = result.dailyReturn
-        let sourceBatchID = result.sourceBatchID
-        let previousTickers = try StoredJSON.encode(result.previousTickers)
-        let departures = try StoredJSON.encode(result.departures)
-        let replayID = result.replay?.replayID
-        let refetched = result.replay.map { $0.refetched ? 1 : 0 }
-        let turnover = result.turnover
-        try await connection.query(
-            """
-            INSERT INTO index_levels (
-                index_id, date, previous_date, level, daily_return, source_batch_id, previous_tickers, departures,
-                replay_id, replay_refetched, turnover, stored_at
-            ) VALUES (
-                \(index), \(date), \(previousDate), \(level), \(dailyReturn), \(sourceBatchID), \(previousTickers),
-                \(departures), \(replayID), \(refetched), \(turnover), \(unescaped: WriteSQL.now)
+        // A base session has no composition event: one stored while the date was not the base goes.
+        if result.previousDate == nil {
+            try await connection.query(
+                "DELETE FROM composition_events WHERE index_id = \(index) AND date = \(date)", logger: logger
             )
-            ON CONFLICT (index_id, date) DO UPDATE SET
-                previous_date = excluded.previous_date, level = excluded.level, daily_return = excluded.daily_return,
-                source_batch_id = excluded.source_batch_id, previous_tickers = excluded.previous_tickers,
-                departures = excluded.departures, replay_id = excluded.replay_id,
-                replay_refetched = excluded.replay_refetched, turnover = excluded.turnover,
-                stored_at = excluded.stored_at
-            """,
-            logger: logger
-        )
+        }
+        try await writeLevels([result], index: index, upsert: true, on: connection)
         try await connection.query(
             "DELETE FROM index_constituents WHERE index_id = \(index) AND date = \(date)", logger: logger
         )
+        try await writeConstituents(of: [result], index: index, on: connection)
+    }
+
+    /// Inserts the level rows of `results` under `index` in as few statements as the parameter limit allows; with
+    /// `upsert`, a stored level of the same index and date is replaced.
+    private func writeLevels(
+        _ results: [IndexResult], index: String, upsert: Bool, on connection: PostgresConnection
+    ) async throws {
         try await insert(
-            into: "index_constituents (index_id, date, rank, ticker, weight, market_cap, close, last_close_date)",
-            columns: 8, result.constituents, on: connection
-        ) { bindings, constituent in
+            into: """
+                index_levels (
+                    index_id, date, previous_date, level, daily_return, source_batch_id, previous_tickers, departures,
+                    replay_id, replay_refetched, turnover, stored_at
+                )
+                """,
+            columns: 11, results, on: connection, extra: WriteSQL.now,
+            suffix: upsert
+                ? """
+                ON CONFLICT (index_id, date) DO UPDATE SET
+                    previous_date = excluded.previous_date, level = excluded.level,
+                    daily_return = excluded.daily_return, source_batch_id = excluded.source_batch_id,
+                    previous_tickers = excluded.previous_tickers, departures = excluded.departures,
+                    replay_id = excluded.replay_id, replay_refetched = excluded.replay_refetched,
+                    turnover = excluded.turnover, stored_at = excluded.stored_at
+                """ : ""
+        ) { bindings, result in
             bindings.append(index)
-            bindings.append(date)
-            bindings.append(constituent.rank)
-            bindings.append(constituent.ticker)
-            bindings.append(constituent.weight)
-            bindings.append(constituent.marketCap)
-            bindings.append(constituent.close)
-            bindings.append(constituent.lastCloseDate?.description)
+            bindings.append(result.date.description)
+            bindings.append(result.previousDate?.description)
+            bindings.append(result.level)
+            bindings.append(result.dailyReturn)
+            bindings.append(result.sourceBatchID)
+            bindings.append(try StoredJSON.encode(result.previousTickers))
+            bindings.append(try StoredJSON.encode(result.departures))
+            bindings.append(result.replay?.replayID)
+            bindings.append(result.replay.map { $0.refetched ? 1 : 0 })
+            bindings.append(result.turnover)
         }
     }
 
-    /// Stores composition events in one transaction, each replacing what its index and date had.
+    /// Inserts the constituents of `results` under `index`.
+    private func writeConstituents(
+        of results: [IndexResult], index: String, on connection: PostgresConnection
+    ) async throws {
+        let members = results.flatMap { result in result.constituents.map { (date: result.date, member: $0) } }
+        try await insert(
+            into: "index_constituents (index_id, date, rank, ticker, weight, market_cap, close, last_close_date)",
+            columns: 8, members, on: connection
+        ) { bindings, entry in
+            bindings.append(index)
+            bindings.append(entry.date.description)
+            bindings.append(entry.member.rank)
+            bindings.append(entry.member.ticker)
+            bindings.append(entry.member.weight)
+            bindings.append(entry.member.marketCap)
+            bindings.append(entry.member.close)
+            bindings.append(entry.member.lastCloseDate?.description)
+        }
+    }
+
+    /// Inserts the added and removed tickers of `events` under `index`, each list in its order.
+    private func writeChanges(
+        of events: [CompositionEvent], index: String, on connection: PostgresConnection
+    ) async throws {
+        var entries: [(date: SessionDate, kind: String, position: Int, change: CompositionChange)] = []
+        for event in events {
+            for (kind, changes) in [("added", event.added), ("removed", event.removed)] {
+                entries += changes.enumerated().map {
+                    (date: event.date, kind: kind, position: $0.offset, change: $0.element)
+                }
+            }
+        }
+        try await insert(
+            into: "composition_changes (index_id, date, kind, ticker, rank, market_cap, position)",
+            columns: 7, entries, on: connection
+        ) { bindings, entry in
+            bindings.append(index)
+            bindings.append(entry.date.description)
+            bindings.append(entry.kind)
+            bindings.append(entry.change.ticker)
+            bindings.append(entry.change.rank)
+            bindings.append(entry.change.marketCap)
+            bindings.append(entry.position)
+        }
+    }
+
+    /// Stores composition events in one transaction, each replacing what its index and date had; see
+    /// ``StorageBackend/storeCompositionEvents(_:)``.
     package func storeCompositionEvents(_ events: [CompositionEvent]) async throws {
         guard !events.isEmpty else { return }
         try await write { connection in
@@ -278,6 +356,10 @@ extension PostgresBackend {
                 guard try await isDefined(event.index, on: connection) else { continue }
                 let index = event.index
                 let date = event.date.description
+                guard
+                    try await isNewest(
+                        "event", index: index, date: date, sequence: event.resultSequence, on: connection)
+                else { continue }
                 let previousDate = event.previousDate.description
                 let turnover = event.turnover
                 try await connection.query(
@@ -293,23 +375,85 @@ extension PostgresBackend {
                 try await connection.query(
                     "DELETE FROM composition_changes WHERE index_id = \(index) AND date = \(date)", logger: logger
                 )
-                var entries: [(kind: String, position: Int, change: CompositionChange)] = []
-                for (kind, changes) in [("added", event.added), ("removed", event.removed)] {
-                    entries += changes.enumerated().map { (kind: kind, position: $0.offset, change: $0.element) }
-                }
-                try await insert(
-                    into: "composition_changes (index_id, date, kind, ticker, rank, market_cap, position)",
-                    columns: 7, entries, on: connection
-                ) { bindings, entry in
-                    bindings.append(index)
-                    bindings.append(date)
-                    bindings.append(entry.kind)
-                    bindings.append(entry.change.ticker)
-                    bindings.append(entry.change.rank)
-                    bindings.append(entry.change.marketCap)
-                    bindings.append(entry.position)
-                }
+                try await writeChanges(of: [event], index: index, on: connection)
             }
+        }
+    }
+
+    /// Replaces a range of an index's stored series in one transaction; see ``StorageBackend/storeHistory(_:)``.
+    package func storeHistory(_ command: StoreHistoryCommand) async throws -> Int {
+        try await write { connection in
+            let index = command.index
+            guard try await isDefined(index, on: connection) else { return 0 }
+            let results = command.results.filter { !$0.isRetraction }
+            for result in results where !command.range.contains(result.date) {
+                throw StoredDataError("a result of \(result.date) outside \(command.range)")
+            }
+            for event in command.events where !command.range.contains(event.date) {
+                throw StoredDataError("an event of \(event.date) outside \(command.range)")
+            }
+            let start = command.range.start.description
+            let end = command.range.end.description
+            // Constituents and composition changes go with their parent rows (ON DELETE CASCADE).
+            try await connection.query(
+                "DELETE FROM index_levels WHERE index_id = \(index) AND date BETWEEN \(start) AND \(end)",
+                logger: logger
+            )
+            try await connection.query(
+                "DELETE FROM composition_events WHERE index_id = \(index) AND date BETWEEN \(start) AND \(end)",
+                logger: logger
+            )
+            try await writeLevels(results, index: index, upsert: false, on: connection)
+            try await writeConstituents(of: results, index: index, on: connection)
+            try await insert(
+                into: "composition_events (index_id, date, previous_date, turnover, stored_at)", columns: 4,
+                command.events, on: connection, extra: WriteSQL.now
+            ) { bindings, event in
+                bindings.append(index)
+                bindings.append(event.date.description)
+                bindings.append(event.previousDate.description)
+                bindings.append(event.turnover)
+            }
+            try await writeChanges(of: command.events, index: index, on: connection)
+            return results.count
+        }
+    }
+
+    // MARK: Stream epochs
+
+    /// Records the streams' creation times, forgetting the sequences of a stream made again; see
+    /// ``StorageBackend/adoptStreamEpochs(_:)``.
+    @discardableResult
+    package func adoptStreamEpochs(
+        _ created: [IndexDatabase.SequencedStream: Int64]
+    ) async throws -> [IndexDatabase.SequencedStream] {
+        try await write { connection in
+            var forgotten: [IndexDatabase.SequencedStream] = []
+            for stream in IndexDatabase.SequencedStream.allCases {
+                guard let epoch = created[stream] else { continue }
+                let name = stream.rawValue
+                let stored = try await rows(
+                    "SELECT created FROM stream_epochs WHERE stream = \(name)", on: connection
+                ).first?.decode(Int64.self)
+                guard stored != epoch else { continue }
+                let clear: PostgresQuery =
+                    switch stream {
+                    case .validatedPrices:
+                        "WITH c AS (UPDATE sessions SET sequence = 0 WHERE sequence <> 0 RETURNING 1) SELECT count(*) FROM c"
+                    case .indexResults:
+                        "WITH c AS (DELETE FROM index_result_sequences RETURNING 1) SELECT count(*) FROM c"
+                    }
+                let cleared = try await rows(clear, on: connection).first?.decode(Int.self) ?? 0
+                if cleared > 0 { forgotten.append(stream) }
+                try await connection.query(
+                    """
+                    INSERT INTO stream_epochs (stream, created) VALUES (\(name), \(epoch))
+                    ON CONFLICT (stream) DO UPDATE SET created = excluded.created
+                    """,
+                    logger: logger
+                )
+            }
+            return forgotten
         }
     }
 

@@ -130,7 +130,7 @@ package final class PostgresBackend: StorageBackend {
     /// Backups of PostgreSQL are the server's business (`pg_dump`), not a file copy.
     package func backup(_ command: BackupCommand) async throws -> BackupReply {
         throw PostgresBackendError.unsupported(
-            "storage on PostgreSQL does not take file backups: back the database up with pg_dump"
+            "storage on PostgreSQL does not take file backups: run indexctl backup with DATABASE_URL set (pg_dump)"
         )
     }
 
@@ -141,7 +141,9 @@ package final class PostgresBackend: StorageBackend {
         return await withTaskGroup(of: Bool.self) { group in
             group.addTask {
                 (try? await client.withConnection { connection in
-                    try await connection.query("SELECT 1", logger: logger).collect().count == 1
+                    // A query on a connection the server closed waits forever (see ``write(_:)``).
+                    guard !connection.isClosed else { return false }
+                    return try await connection.query("SELECT 1", logger: logger).collect().count == 1
                 }) ?? false
             }
             group.addTask {

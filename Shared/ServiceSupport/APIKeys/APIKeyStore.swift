@@ -15,6 +15,8 @@ package final class APIKeyStore: Sendable {
         package var name: String
         /// SHA-256 of the key.
         package var digest: [UInt8]
+        /// What the key may do (a line without `scopes=`, as every key made before scopes existed: all of them).
+        package var scopes: Set<Scope> = Set(Scope.allCases)
     }
 
     private struct Loaded {
@@ -38,14 +40,17 @@ package final class APIKeyStore: Sendable {
     }
 
     /// The name of the key `presented`, or nil when it is not a stored key.
-    package func name(of presented: String) -> String? {
+    package func name(of presented: String) -> String? { entry(of: presented)?.name }
+
+    /// The stored entry of the key `presented` (its name and scopes), or nil when it is not a stored key.
+    package func entry(of presented: String) -> Entry? {
         reloadIfChanged()
         let digest = Array(SHA256.hash(data: Data(presented.utf8)))
         let entries = loaded.withLock { $0.entries }
-        var match: String?
+        var match: Entry?
         // Every entry is compared, each in constant time, so timing tells nothing about which bytes matched.
         for entry in entries where Self.constantTimeEqual(entry.digest, digest) {
-            match = match ?? entry.name
+            match = match ?? entry
         }
         return match
     }
@@ -101,7 +106,14 @@ package final class APIKeyStore: Sendable {
             else {
                 throw APIKeyFileError.malformed(path: path, line: number + 1)
             }
-            entries.append(Entry(name: String(fields[0]), digest: digest))
+            var entry = Entry(name: String(fields[0]), digest: digest)
+            if let listed = fields.dropFirst(2).first(where: { $0.hasPrefix("scopes=") }) {
+                let names = listed.dropFirst("scopes=".count).split(separator: ",")
+                let scopes = names.compactMap { Scope(rawValue: String($0)) }
+                guard scopes.count == names.count else { throw APIKeyFileError.malformed(path: path, line: number + 1) }
+                entry.scopes = Set(scopes)
+            }
+            entries.append(entry)
         }
         return entries
     }
@@ -122,16 +134,33 @@ package final class APIKeyStore: Sendable {
 
 /// A key file that cannot be used.
 package enum APIKeyFileError: Error, Equatable, CustomStringConvertible {
-    /// A line is not `<name> sha256:<64 hex digits> [created]`.
+    /// A line is not `<name> sha256:<64 hex digits> [created] [scopes=<scope>,...]`.
     case malformed(path: String, line: Int)
-    /// A name is not a plain token or is taken.
+    /// A name is not a plain token or is taken (or, to revoke, not there).
     case badName(String)
 
     /// One line for the operator.
     package var description: String {
         switch self {
-        case .malformed(let path, let line): "\(path):\(line): expected '<name> sha256:<64 hex digits> [created]'"
+        case .malformed(let path, let line):
+            "\(path):\(line): expected '<name> sha256:<64 hex digits> [created] [scopes=index:read,...]'"
         case .badName(let reason): reason
         }
+    }
+}
+
+/// What a credential (an API key, a JWT's `scope` claim) allows.
+package enum Scope: String, Sendable, CaseIterable, Comparable {
+    /// Every GET (needed only with `API_READ_AUTH=true`).
+    case read = "index:read"
+    /// `POST /build-index`, `DELETE /jobs/{id}`.
+    case build = "index:build"
+    /// `POST /export-data`.
+    case export = "index:export"
+    /// `POST /indexes`, `DELETE /indexes/{id}`: the definitions.
+    case admin = "index:admin"
+
+    package static func < (lhs: Scope, rhs: Scope) -> Bool {
+        allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)!
     }
 }

@@ -5,20 +5,36 @@ import Metrics
 import Pipeline
 import TradingCalendar
 
-/// Why a build job could not be accepted.
+/// Why a build job could not be accepted or cancelled.
 package enum JobError: Error, CustomStringConvertible {
     /// The range holds no NYSE session.
     case noSessions(DateRange)
     /// The replay request could not be published (the broker did not take it).
     case notQueued(reason: String)
+    /// The job has ended; there is nothing to cancel.
+    case finished(JobRecord)
+    /// A definition's history is computed in one pass by the index-builder; it ends with the definition.
+    case notCancellable(JobRecord)
 
     /// One line.
     package var description: String {
         switch self {
         case .noSessions(let range): "there is no NYSE session from \(range.start) to \(range.end)"
         case .notQueued(let reason): "the build could not be queued: \(reason)"
+        case .finished(let job): "job \(job.id) has already \(job.status.rawValue)"
+        case .notCancellable(let job):
+            "job \(job.id) builds the history of index \(job.index); remove the index (DELETE /indexes/\(job.index)) "
+                + "to stop it"
         }
     }
+}
+
+/// One page of jobs, newest first, and the cursor of the next page (nil on the last).
+package struct JobPage: Sendable {
+    /// The jobs.
+    package var jobs: [JobRecord]
+    /// Where the next page starts.
+    package var nextCursor: String?
 }
 
 /// Runs build jobs: publishes each job's replay request, then follows the pipeline until every session of the
@@ -127,7 +143,8 @@ package actor JobRunner {
     /// The job's latest state; an unfinished job known only from the store is followed again. A definition job's
     /// state is the store's: the index-builder publishes it.
     package func job(_ id: String) async throws -> JobRecord? {
-        if let job = jobs[id], !job.isDefinitionBuild || job.status.isFinal { return job }
+        if let job = jobs[id], job.status.isFinal { return job }
+        if let job = jobs[id], !job.isDefinitionBuild { return await endedElsewhere(id) ?? job }
         guard let job = try await store.load(id) else { return nil }
         if job.isDefinitionBuild {
             if job.status.isFinal { jobs[id] = job }
@@ -135,6 +152,42 @@ package actor JobRunner {
         }
         jobs[id] = job
         if !job.status.isFinal { follow(job) }
+        return job
+    }
+
+    /// Jobs newest first (by creation, then id), `limit` of them after `cursor` (the last id of the previous page);
+    /// nil when `cursor` names no job kept.
+    package func list(limit: Int, after cursor: String?) async throws -> JobPage? {
+        var all: [String: JobRecord] = [:]
+        for job in try await store.list() { all[job.id] = job }
+        // This process's own states of build jobs may be newer than the store's last save.
+        for (id, job) in jobs where !job.isDefinitionBuild { all[id] = job }
+        let ordered = all.values.sorted { ($0.createdAt, $0.id) > ($1.createdAt, $1.id) }
+        var start = 0
+        if let cursor {
+            guard let position = ordered.firstIndex(where: { $0.id == cursor }) else { return nil }
+            start = position + 1
+        }
+        let page = Array(ordered[start..<min(ordered.count, start + limit)])
+        let more = start + page.count < ordered.count
+        return JobPage(jobs: page, nextCursor: more ? page.last?.id : nil)
+    }
+
+    /// Cancels a queued or running build job: it is saved `cancelled` and no longer followed, and the fetcher
+    /// fetches no further session of it (it reads the job's state between sessions); sessions already published
+    /// are computed and stored. Nil when no such job is known.
+    package func cancel(_ id: String) async throws -> JobRecord? {
+        guard var job = try await self.job(id) else { return nil }
+        if let stored = try await store.load(id), stored.status.isFinal { job = stored }
+        guard !job.status.isFinal else { throw JobError.finished(job) }
+        guard !job.isDefinitionBuild else { throw JobError.notCancellable(job) }
+        job.status = .cancelled
+        job.updatedAt = now()
+        jobs[id] = job
+        trackers.removeValue(forKey: id)?.cancel()
+        try await store.save(job)
+        finished.increment()
+        logger.info("job cancelled", metadata: ["job.id": "\(id)", "job.sessions_done": "\(job.sessionsDone)"])
         return job
     }
 
@@ -174,10 +227,20 @@ package actor JobRunner {
         }
     }
 
+    /// The job's saved state when another API process has ended it (cancelled it): adopted here, and no longer
+    /// followed. Nil when the store has it unfinished (or cannot be read: this process's state stands).
+    private func endedElsewhere(_ id: String) async -> JobRecord? {
+        guard let stored = try? await store.load(id), stored.status.isFinal else { return nil }
+        jobs[id] = stored
+        trackers.removeValue(forKey: id)?.cancel()
+        return stored
+    }
+
     private func progressed(_ id: String, _ progress: FollowProgress) async {
         guard var job = jobs[id], !job.status.isFinal else { return }
         let status: JobRecord.Status = (progress.done > 0 || !progress.replayPending) ? .running : .queued
         guard status != job.status || progress.done != job.sessionsDone else { return }
+        if await endedElsewhere(id) != nil { return }
         job.status = status
         job.sessionsDone = progress.done
         job.updatedAt = now()
@@ -187,6 +250,8 @@ package actor JobRunner {
 
     private func finish(_ id: String, _ status: JobRecord.Status, error: String?) async {
         guard var job = jobs[id], !job.status.isFinal else { return }
+        // Another API process may have cancelled it: its saved end stands.
+        if await endedElsewhere(id) != nil { return }
         job.status = status
         job.error = error
         if status == .succeeded { job.sessionsDone = job.sessionsTotal }

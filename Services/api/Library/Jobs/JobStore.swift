@@ -9,6 +9,8 @@ package protocol JobStore: Sendable {
     func save(_ job: JobRecord) async throws
     /// The job's latest state, or nil when no such job is known.
     func load(_ id: String) async throws -> JobRecord?
+    /// Every job kept, each at its latest state, in no particular order.
+    func list() async throws -> [JobRecord]
 }
 
 /// Jobs on the `JOBS` stream: every state change is a message on the job's subject; the latest is the job.
@@ -21,6 +23,8 @@ package struct PipelineJobStore: JobStore {
     package func save(_ job: JobRecord) async throws { try await pipeline.publish(job) }
 
     package func load(_ id: String) async throws -> JobRecord? { try await pipeline.latestJob(id) }
+
+    package func list() async throws -> [JobRecord] { try await pipeline.jobs() }
 }
 
 /// Jobs in memory, for tests.
@@ -39,6 +43,10 @@ package final class MemoryJobStore: JobStore {
 
     package func load(_ id: String) async throws -> JobRecord? {
         jobs.withLock { $0[id] }
+    }
+
+    package func list() async throws -> [JobRecord] {
+        jobs.withLock { Array($0.values) }
     }
 
     /// Every state saved, oldest first.

@@ -59,6 +59,10 @@ package struct ErrorMiddleware: RouterMiddleware {
                     .serviceUnavailable, code: "pipeline_unavailable",
                     message: "the build could not be queued (NATS JetStream did not accept it); try again"
                 ).with(header: .retryAfter, "1").response
+            case .finished:
+                return APIError(.conflict, code: "job_finished", message: error.description).response
+            case .notCancellable:
+                return APIError(.conflict, code: "job_not_cancellable", message: error.description).response
             }
         } catch {
             context.logger.error("request failed", metadata: ["error": "\(error)"])

@@ -29,6 +29,7 @@ enum OpenAPIDocument {
                   "304": {"description": "Not modified since the ETag in If-None-Match", "headers": {"ETag": {"$ref": "#/components/headers/ETag"}}},
                   "400": {"$ref": "#/components/responses/BadRequest"},
                   "401": {"$ref": "#/components/responses/Unauthorized"},
+                  "403": {"$ref": "#/components/responses/Forbidden"},
                   "404": {"$ref": "#/components/responses/NotFound"},
                   "429": {"$ref": "#/components/responses/TooManyRequests"},
                   "503": {"$ref": "#/components/responses/Unavailable"}
@@ -49,6 +50,7 @@ enum OpenAPIDocument {
                   "304": {"description": "Not modified since the ETag in If-None-Match", "headers": {"ETag": {"$ref": "#/components/headers/ETag"}}},
                   "400": {"$ref": "#/components/responses/BadRequest"},
                   "401": {"$ref": "#/components/responses/Unauthorized"},
+                  "403": {"$ref": "#/components/responses/Forbidden"},
                   "404": {"$ref": "#/components/responses/NotFound"},
                   "429": {"$ref": "#/components/responses/TooManyRequests"},
                   "503": {"$ref": "#/components/responses/Unavailable"}
@@ -70,6 +72,7 @@ enum OpenAPIDocument {
                   "304": {"description": "Not modified since the ETag in If-None-Match", "headers": {"ETag": {"$ref": "#/components/headers/ETag"}}},
                   "400": {"$ref": "#/components/responses/BadRequest"},
                   "401": {"$ref": "#/components/responses/Unauthorized"},
+                  "403": {"$ref": "#/components/responses/Forbidden"},
                   "404": {"$ref": "#/components/responses/NotFound"},
                   "429": {"$ref": "#/components/responses/TooManyRequests"},
                   "503": {"$ref": "#/components/responses/Unavailable"}
@@ -91,6 +94,7 @@ enum OpenAPIDocument {
                   "304": {"description": "Not modified since the ETag in If-None-Match", "headers": {"ETag": {"$ref": "#/components/headers/ETag"}}},
                   "400": {"$ref": "#/components/responses/BadRequest"},
                   "401": {"$ref": "#/components/responses/Unauthorized"},
+                  "403": {"$ref": "#/components/responses/Forbidden"},
                   "429": {"$ref": "#/components/responses/TooManyRequests"},
                   "503": {"$ref": "#/components/responses/Unavailable"}
                 }
@@ -106,6 +110,7 @@ enum OpenAPIDocument {
                   "202": {"description": "The job, queued", "headers": {"Location": {"description": "The job's URL", "schema": {"type": "string"}}}, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Job"}}}},
                   "400": {"$ref": "#/components/responses/BadRequest"},
                   "401": {"$ref": "#/components/responses/Unauthorized"},
+                  "403": {"$ref": "#/components/responses/Forbidden"},
                   "404": {"$ref": "#/components/responses/NotFound"},
                   "413": {"$ref": "#/components/responses/TooLarge"},
                   "422": {"$ref": "#/components/responses/Unprocessable"},
@@ -114,7 +119,40 @@ enum OpenAPIDocument {
                 }
               }
             },
+            "/jobs": {
+              "get": {
+                "operationId": "listJobs",
+                "summary": "Jobs newest first (kept 30 days), a page at a time: pass next_cursor as cursor for the next page",
+                "parameters": [
+                  {"name": "limit", "in": "query", "required": false, "schema": {"type": "integer", "minimum": 1, "maximum": 500, "default": 50}},
+                  {"name": "cursor", "in": "query", "required": false, "schema": {"type": "string"}}
+                ],
+                "responses": {
+                  "200": {"description": "A page of jobs", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/JobsResponse"}}}},
+                  "400": {"$ref": "#/components/responses/BadRequest"},
+                  "401": {"$ref": "#/components/responses/Unauthorized"},
+                  "403": {"$ref": "#/components/responses/Forbidden"},
+                  "429": {"$ref": "#/components/responses/TooManyRequests"},
+                  "503": {"$ref": "#/components/responses/Unavailable"}
+                }
+              }
+            },
             "/jobs/{id}": {
+              "delete": {
+                "operationId": "cancelJob",
+                "summary": "Cancel a queued or running build job: no further session of it is fetched; sessions already stored stay",
+                "security": [{"ApiKey": []}, {"Bearer": []}],
+                "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}],
+                "responses": {
+                  "200": {"description": "The cancelled job", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Job"}}}},
+                  "401": {"$ref": "#/components/responses/Unauthorized"},
+                  "403": {"$ref": "#/components/responses/Forbidden"},
+                  "404": {"$ref": "#/components/responses/NotFound"},
+                  "409": {"$ref": "#/components/responses/Conflict"},
+                  "429": {"$ref": "#/components/responses/TooManyRequests"},
+                  "503": {"$ref": "#/components/responses/Unavailable"}
+                }
+              },
               "get": {
                 "operationId": "getJob",
                 "summary": "A build job's status and progress",
@@ -122,6 +160,7 @@ enum OpenAPIDocument {
                 "responses": {
                   "200": {"description": "The job", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Job"}}}},
                   "401": {"$ref": "#/components/responses/Unauthorized"},
+                  "403": {"$ref": "#/components/responses/Forbidden"},
                   "404": {"$ref": "#/components/responses/NotFound"},
                   "429": {"$ref": "#/components/responses/TooManyRequests"},
                   "503": {"$ref": "#/components/responses/Unavailable"}
@@ -136,6 +175,7 @@ enum OpenAPIDocument {
                   "200": {"description": "The definitions", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/IndexesResponse"}}}},
                   "400": {"$ref": "#/components/responses/BadRequest"},
                   "401": {"$ref": "#/components/responses/Unauthorized"},
+                  "403": {"$ref": "#/components/responses/Forbidden"},
                   "429": {"$ref": "#/components/responses/TooManyRequests"},
                   "503": {"$ref": "#/components/responses/Unavailable"}
                 }
@@ -149,6 +189,7 @@ enum OpenAPIDocument {
                   "201": {"description": "The stored definition, every default filled in, with its job", "headers": {"Location": {"description": "The definition's URL", "schema": {"type": "string"}}}, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/IndexDefinition"}}}},
                   "400": {"$ref": "#/components/responses/BadRequest"},
                   "401": {"$ref": "#/components/responses/Unauthorized"},
+                  "403": {"$ref": "#/components/responses/Forbidden"},
                   "409": {"$ref": "#/components/responses/Conflict"},
                   "413": {"$ref": "#/components/responses/TooLarge"},
                   "422": {"$ref": "#/components/responses/InvalidDefinition"},
@@ -165,6 +206,7 @@ enum OpenAPIDocument {
                 "responses": {
                   "200": {"description": "The definition", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/IndexDefinition"}}}},
                   "401": {"$ref": "#/components/responses/Unauthorized"},
+                  "403": {"$ref": "#/components/responses/Forbidden"},
                   "404": {"$ref": "#/components/responses/NotFound"},
                   "429": {"$ref": "#/components/responses/TooManyRequests"},
                   "503": {"$ref": "#/components/responses/Unavailable"}
@@ -178,6 +220,7 @@ enum OpenAPIDocument {
                 "responses": {
                   "204": {"description": "Removed"},
                   "401": {"$ref": "#/components/responses/Unauthorized"},
+                  "403": {"$ref": "#/components/responses/Forbidden"},
                   "404": {"$ref": "#/components/responses/NotFound"},
                   "409": {"$ref": "#/components/responses/Conflict"},
                   "429": {"$ref": "#/components/responses/TooManyRequests"},
@@ -203,6 +246,7 @@ enum OpenAPIDocument {
                   },
                   "400": {"$ref": "#/components/responses/BadRequest"},
                   "401": {"$ref": "#/components/responses/Unauthorized"},
+                  "403": {"$ref": "#/components/responses/Forbidden"},
                   "404": {"$ref": "#/components/responses/NotFound"},
                   "413": {"$ref": "#/components/responses/TooLarge"},
                   "422": {"$ref": "#/components/responses/Unprocessable"},
@@ -253,7 +297,7 @@ enum OpenAPIDocument {
           "components": {
             "securitySchemes": {
               "ApiKey": {"type": "apiKey", "in": "header", "name": "X-API-Key"},
-              "Bearer": {"type": "http", "scheme": "bearer", "description": "The same API key as a bearer token"}
+              "Bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT or API key", "description": "A JWT (RS256/ES256 from JWT_JWKS_FILE, HS256 from JWT_HS256_SECRET_FILE; exp, nbf, iss, aud checked; scopes in its space-separated scope claim), or an API key as a bearer token"}
             },
             "parameters": {
               "StartDate": {"name": "start_date", "in": "query", "required": true, "schema": {"type": "string", "format": "date"}},
@@ -266,7 +310,8 @@ enum OpenAPIDocument {
             },
             "responses": {
               "BadRequest": {"description": "A parameter or the body is invalid", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
-              "Unauthorized": {"description": "The API key is missing (POST) or invalid", "headers": {"WWW-Authenticate": {"schema": {"type": "string"}}}, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+              "Forbidden": {"description": "The credential is valid but lacks the scope the request needs (insufficient_scope)", "headers": {"WWW-Authenticate": {"schema": {"type": "string"}}}, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+              "Unauthorized": {"description": "The credential is missing (POST, DELETE; every GET with API_READ_AUTH=true) or invalid", "headers": {"WWW-Authenticate": {"schema": {"type": "string"}}}, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
               "NotFound": {"description": "Unknown index, job, route, or no data on or before the date", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
               "TooLarge": {"description": "The body is too large", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
               "Unprocessable": {"description": "The request is well formed but cannot be carried out (no session in the range)", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
@@ -408,13 +453,22 @@ enum OpenAPIDocument {
                 "type": "object", "required": ["start_date"],
                 "properties": {"start_date": {"type": "string", "format": "date"}, "end_date": {"type": "string", "format": "date"}, "refetch": {"type": "boolean", "default": false, "description": "Fetch stored sessions again from the provider instead of re-publishing them from storage"}, "index": {"type": "string", "pattern": "^[a-z][a-z0-9-]{0,31}$"}}
               },
+              "JobsResponse": {
+                "type": "object",
+                "additionalProperties": false,
+                "required": ["jobs", "next_cursor"],
+                "properties": {
+                  "jobs": {"type": "array", "items": {"$ref": "#/components/schemas/Job"}},
+                  "next_cursor": {"type": ["string", "null"]}
+                }
+              },
               "Job": {
                 "type": "object", "additionalProperties": false,
                 "required": ["id", "index", "status", "start_date", "end_date", "replay_start_date", "replay_end_date", "refetch", "progress", "created_at", "updated_at", "error"],
                 "properties": {
                   "id": {"type": "string"},
                   "index": {"type": "string"},
-                  "status": {"type": "string", "enum": ["queued", "running", "succeeded", "failed"]},
+                  "status": {"type": "string", "enum": ["queued", "running", "succeeded", "failed", "cancelled"]},
                   "start_date": {"type": "string", "format": "date"},
                   "end_date": {"type": "string", "format": "date"},
                   "replay_start_date": {"type": "string", "format": "date", "description": "The range replayed: grown to meet the stored series so no gap is left"},

@@ -4,7 +4,8 @@ import HTTPTypes
 import Hummingbird
 import TradingCalendar
 
-/// `POST /build-index` (202 with the job) and `GET /jobs/{id}`.
+/// `POST /build-index` (202 with the job), `GET /jobs` (newest first, paginated), `GET /jobs/{id}` and
+/// `DELETE /jobs/{id}` (cancel).
 struct JobRoutes: Sendable {
     let jobs: JobRunner
     let directory: IndexDirectory
@@ -25,7 +26,49 @@ struct JobRoutes: Sendable {
 
     func register(on router: Router<APIRequestContext>) {
         router.post("/build-index") { request, _ in try await build(request) }
+        router.get("/jobs") { request, _ in try await list(request) }
         router.get("/jobs/{id}") { request, context in try await job(context.parameters.require("id")) }
+        router.delete("/jobs/{id}") { request, context in try await cancel(context.parameters.require("id")) }
+    }
+
+    /// The most jobs one page holds, and the default.
+    static let maximumLimit = 500
+    static let defaultLimit = 50
+
+    private func list(_ request: Request) async throws -> Response {
+        let query = try QueryParameters(request, allowed: ["limit", "cursor"])
+        var limit = Self.defaultLimit
+        if let text = query["limit"] {
+            guard let value = Int(text), (1...Self.maximumLimit).contains(value) else {
+                throw APIError.invalid("limit '\(text.prefix(32))' is not an integer from 1 to \(Self.maximumLimit)")
+            }
+            limit = value
+        }
+        if let cursor = query["cursor"], !Self.isJobID(cursor) {
+            throw APIError(.badRequest, code: "invalid_cursor", message: "cursor '\(cursor.prefix(64))' names no job")
+        }
+        guard let page = try await jobs.list(limit: limit, after: query["cursor"]) else {
+            throw APIError(
+                .badRequest, code: "invalid_cursor",
+                message: "cursor '\(query["cursor"] ?? "")' names no job kept (jobs are kept 30 days)")
+        }
+        return try JSONBody.response(.ok, JobListBody(jobs: page.jobs.map(JobBody.init), nextCursor: page.nextCursor))
+    }
+
+    private func cancel(_ id: String) async throws -> Response {
+        guard Self.isJobID(id) else {
+            throw APIError(.notFound, code: "unknown_job", message: "no job '\(id.prefix(64))'")
+        }
+        // A finished job or a definition's is 409 (ErrorMiddleware).
+        guard let job = try await jobs.cancel(id) else {
+            throw APIError(.notFound, code: "unknown_job", message: "no job '\(id)'")
+        }
+        return try JSONBody.response(.ok, JobBody(job))
+    }
+
+    /// Whether `id` can be a job id (letters, digits and dashes, at most 64).
+    static func isJobID(_ id: String) -> Bool {
+        !id.isEmpty && id.count <= 64 && id.allSatisfy { $0.isLetter || $0.isNumber || $0 == "-" }
     }
 
     private func build(_ request: Request) async throws -> Response {
@@ -38,13 +81,30 @@ struct JobRoutes: Sendable {
     }
 
     private func job(_ id: String) async throws -> Response {
-        guard id.count <= 64, id.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" }) else {
+        guard Self.isJobID(id) else {
             throw APIError(.notFound, code: "unknown_job", message: "no job '\(id.prefix(64))'")
         }
         guard let job = try await jobs.job(id) else {
             throw APIError(.notFound, code: "unknown_job", message: "no job '\(id)'")
         }
         return try JSONBody.response(.ok, JobBody(job))
+    }
+}
+
+/// `GET /jobs`: a page of jobs and the cursor of the next (null on the last page).
+struct JobListBody: Encodable {
+    var jobs: [JobBody]
+    var nextCursor: String?
+
+    enum CodingKeys: String, CodingKey {
+        case jobs
+        case nextCursor = "next_cursor"
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(jobs, forKey: .jobs)
+        try container.encode(nextCursor, forKey: .nextCursor)
     }
 }
 

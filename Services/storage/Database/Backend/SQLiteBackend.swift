@@ -50,14 +50,27 @@ package struct SQLiteBackend: StorageBackend {
         try await write { try $0.storeRejections(batches) }
     }
 
-    /// See ``IndexDatabase/storeIndexResults(_:)``.
-    package func storeIndexResults(_ results: [IndexResult]) async throws {
-        try await write { try $0.storeIndexResults(results) }
+    /// See ``IndexDatabase/storeIndexResults(_:sequences:)``.
+    package func storeIndexResults(_ results: [IndexResult], sequences: [UInt64]?) async throws {
+        try await write { try $0.storeIndexResults(results, sequences: sequences) }
     }
 
     /// See ``IndexDatabase/storeCompositionEvents(_:)``.
     package func storeCompositionEvents(_ events: [CompositionEvent]) async throws {
         try await write { try $0.storeCompositionEvents(events) }
+    }
+
+    /// See ``IndexDatabase/storeHistory(_:)``.
+    package func storeHistory(_ command: StoreHistoryCommand) async throws -> Int {
+        try await write { try $0.storeHistory(command) }
+    }
+
+    /// See ``IndexDatabase/adoptStreamEpochs(_:)``.
+    @discardableResult
+    package func adoptStreamEpochs(
+        _ created: [IndexDatabase.SequencedStream: Int64]
+    ) async throws -> [IndexDatabase.SequencedStream] {
+        try await write { try $0.adoptStreamEpochs(created) }
     }
 
     /// See ``IndexDatabase/addDefinition(_:jobID:builtIn:)``.
@@ -113,6 +126,11 @@ package struct SQLiteBackend: StorageBackend {
     /// See ``IndexDatabase/stocks()``.
     package func stocks() async throws -> [StockInfo] {
         try await read { try $0.stocks() }
+    }
+
+    /// See ``IndexDatabase/sessionRows(range:maxBytes:)``.
+    package func sessionRows(range: DateRange, maxBytes: Int) async throws -> SessionRowsReply {
+        try await read { try $0.sessionRows(range: range, maxBytes: maxBytes) }
     }
 
     /// See ``IndexDatabase/performance(index:range:)``.

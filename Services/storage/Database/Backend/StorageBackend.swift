@@ -24,10 +24,22 @@ package protocol StorageBackend: Sendable {
     func storeValidated(_ batches: [ValidatedBatch], sequences: [UInt64]?) async throws -> Int
     /// Stores rejection batches in one transaction, upserting each rejection by (batch, position).
     func storeRejections(_ batches: [RejectionBatch]) async throws
-    /// Stores index results in one transaction: a result replaces its index and date's, a retraction deletes it.
-    func storeIndexResults(_ results: [IndexResult]) async throws
-    /// Stores composition events in one transaction, each replacing what its index and date had.
+    /// Stores index results in one transaction: a result replaces its index and date's, a retraction deletes it,
+    /// a base result (no previous date) also deletes its date's composition event.
+    /// - Parameter sequences: the `INDEX` stream sequence of each result's message, in the same order: a result
+    ///   older than the one stored for its index and date (`index_result_sequences`) is left out; nil: always kept.
+    func storeIndexResults(_ results: [IndexResult], sequences: [UInt64]?) async throws
+    /// Stores composition events in one transaction, each replacing what its index and date had, unless it was
+    /// derived from an older index result (``CompositionEvent/resultSequence``) than the stored event's.
     func storeCompositionEvents(_ events: [CompositionEvent]) async throws
+    /// Replaces `command.range` of `command.index`'s stored series with its results and events, in one transaction;
+    /// the number of results stored (0, and nothing changed, when the index is not defined). Idempotent.
+    func storeHistory(_ command: StoreHistoryCommand) async throws -> Int
+    /// Records each stream's creation time; for a stream that is not the one the stored sequences came from, forgets
+    /// them first. The streams whose sequences were forgotten (of those that had any).
+    @discardableResult
+    func adoptStreamEpochs(_ created: [IndexDatabase.SequencedStream: Int64]) async throws
+        -> [IndexDatabase.SequencedStream]
     /// Stores an added definition with the job that builds it; an id in use changes nothing.
     func addDefinition(
         _ definition: IndexDefinition, jobID: String, builtIn: [IndexDefinition]
@@ -51,6 +63,9 @@ package protocol StorageBackend: Sendable {
     func storedDay(on date: SessionDate, index: String) async throws -> StoredDay?
     /// The stored metadata of every stock, by ticker.
     func stocks() async throws -> [StockInfo]
+    /// A page of the stored sessions of `range` from its first one, with their valid rows (ticker, close, market
+    /// cap), encoding within `maxBytes` (at least one session), in one snapshot.
+    func sessionRows(range: DateRange, maxBytes: Int) async throws -> SessionRowsReply
 
     // MARK: Reading index results
 
@@ -86,6 +101,11 @@ extension StorageBackend {
     @discardableResult
     package func storeValidated(_ batches: [ValidatedBatch]) async throws -> Int {
         try await storeValidated(batches, sequences: nil)
+    }
+
+    /// Stores index results whose stream sequences are unknown.
+    package func storeIndexResults(_ results: [IndexResult]) async throws {
+        try await storeIndexResults(results, sequences: nil)
     }
 
     /// The stored valid rows of a date with its session record, `indexBatchID` from the default index.

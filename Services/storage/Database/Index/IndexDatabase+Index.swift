@@ -1,8 +1,8 @@
 import Contracts
 import TradingCalendar
 
-/// The SQL of the index tables, shared by the writes and reads below.
-private enum IndexSQL {
+/// The SQL of the index tables, shared by the writes and reads below (and a definition's history in bulk).
+enum IndexSQL {
     static let deleteLevel = "DELETE FROM index_levels WHERE index_id = ? AND date = ?"
     static let deleteEvent = "DELETE FROM composition_events WHERE index_id = ? AND date = ?"
     static let upsertLevel = """
@@ -28,6 +28,12 @@ private enum IndexSQL {
             previous_date = excluded.previous_date, turnover = excluded.turnover, stored_at = excluded.stored_at
         """
     static let deleteChanges = "DELETE FROM composition_changes WHERE index_id = ? AND date = ?"
+    static let storedSequence =
+        "SELECT sequence FROM index_result_sequences WHERE kind = ? AND index_id = ? AND date = ?"
+    static let upsertSequence = """
+        INSERT INTO index_result_sequences (kind, index_id, date, sequence) VALUES (?, ?, ?, ?)
+        ON CONFLICT (kind, index_id, date) DO UPDATE SET sequence = excluded.sequence
+        """
     static let insertChange = """
         INSERT INTO composition_changes (index_id, date, kind, ticker, rank, market_cap, position)
         VALUES (?, ?, ?, ?, ?, ?, ?)
@@ -76,19 +82,42 @@ extension IndexDatabase {
 
     /// Stores index results in one transaction: each upserts its level and replaces its constituents; a retraction
     /// (no constituents) deletes the level, constituents and composition event stored for its index and date.
-    package func storeIndexResults(_ results: [IndexResult]) throws {
+    ///
+    /// With `sequences` (the results' stream sequences, in the same order), a result older than the one stored for
+    /// its index and date is left out: messages of one date can arrive out of order (a redelivery after a failed
+    /// write, a late acknowledgement, two storage processes), and the newest computation must win.
+    package func storeIndexResults(_ results: [IndexResult], sequences: [UInt64]? = nil) throws {
         guard !results.isEmpty else { return }
+        precondition(sequences == nil || sequences?.count == results.count, "one sequence per result")
         try write { connection in
-            for result in results {
-                try Self.store(result, in: connection)
+            for (position, result) in results.enumerated() {
+                try Self.store(result, sequence: sequences?[position], in: connection)
             }
         }
     }
 
+    /// Whether a message at `sequence` is not older than what is stored for (`kind`, index, date); records it when
+    /// so. Without a sequence, always (and nothing is recorded).
+    private static func isNewest(
+        _ kind: String, index: String, date: SessionDate, sequence: UInt64?, in connection: SQLiteConnection
+    ) throws -> Bool {
+        guard let sequence else { return true }
+        let key: [SQLiteValue] = [.text(kind), .text(index), .text(date.description)]
+        if let stored = try connection.queryFirst(IndexSQL.storedSequence, key, { $0.int(at: 0) }),
+            stored > Int(sequence)
+        {
+            return false
+        }
+        try connection.execute(IndexSQL.upsertSequence, key + [.integer(Int(sequence))])
+        return true
+    }
+
     /// Stores one index result in the open transaction.
-    private static func store(_ result: IndexResult, in connection: SQLiteConnection) throws {
+    private static func store(_ result: IndexResult, sequence: UInt64?, in connection: SQLiteConnection) throws {
         // A result of a definition removed while it was on its way (or never added) is not kept.
         guard try isDefined(result.index, in: connection) else { return }
+        guard try isNewest("result", index: result.index, date: result.date, sequence: sequence, in: connection)
+        else { return }
         let key: [SQLiteValue] = [.text(result.index), .text(result.date.description)]
         guard !result.isRetraction else {
             // Constituents and composition changes go with their parent rows (ON DELETE CASCADE).
@@ -96,8 +125,17 @@ extension IndexDatabase {
             try connection.execute(IndexSQL.deleteEvent, key)
             return
         }
-        let level = try connection.cached(IndexSQL.upsertLevel)
-        try level.bind(result.index, at: 1)
+        // A base session has no composition event: one stored while the date was not the base goes.
+        if result.previousDate == nil { try connection.execute(IndexSQL.deleteEvent, key) }
+        try writeLevel(result, index: result.index, with: connection.cached(IndexSQL.upsertLevel))
+        try connection.execute(IndexSQL.deleteConstituents, key)
+        try writeConstituents(of: result, index: result.index, with: connection.cached(IndexSQL.insertConstituent))
+    }
+
+    /// Binds a result's level row under `index` (the eleven parameters of `IndexSQL.upsertLevel`, and of the bulk
+    /// history's plain insert) and runs the statement.
+    static func writeLevel(_ result: IndexResult, index: String, with level: Statement) throws {
+        try level.bind(index, at: 1)
         try level.bind(result.date, at: 2)
         try level.bind(result.previousDate, at: 3)
         try level.bind(result.level, at: 4)
@@ -109,11 +147,12 @@ extension IndexDatabase {
         try level.bind(result.replay.map { $0.refetched ? 1 : 0 }, at: 10)
         try level.bind(result.turnover, at: 11)
         try level.run()
+    }
 
-        try connection.execute(IndexSQL.deleteConstituents, key)
-        let insert = try connection.cached(IndexSQL.insertConstituent)
+    /// Inserts a result's constituents under `index` with `IndexSQL.insertConstituent`.
+    static func writeConstituents(of result: IndexResult, index: String, with insert: Statement) throws {
         for constituent in result.constituents {
-            try insert.bind(result.index, at: 1)
+            try insert.bind(index, at: 1)
             try insert.bind(result.date, at: 2)
             try insert.bind(constituent.rank, at: 3)
             try insert.bind(constituent.ticker, at: 4)
@@ -125,33 +164,44 @@ extension IndexDatabase {
         }
     }
 
+    /// Inserts an event's added and removed tickers under `index`, in their order, with `IndexSQL.insertChange`.
+    static func writeChanges(of event: CompositionEvent, index: String, with insert: Statement) throws {
+        for (kind, entries) in [("added", event.added), ("removed", event.removed)] {
+            for (position, change) in entries.enumerated() {
+                try insert.bind(index, at: 1)
+                try insert.bind(event.date, at: 2)
+                try insert.bind(kind, at: 3)
+                try insert.bind(change.ticker, at: 4)
+                try insert.bind(change.rank, at: 5)
+                try insert.bind(change.marketCap, at: 6)
+                try insert.bind(position, at: 7)
+                try insert.run()
+            }
+        }
+    }
+
     /// Stores composition events in one transaction, each replacing what its index and date had.
     ///
     /// An event without added or removed tickers is recorded too (the session was processed, nothing changed):
     /// ``compositionEvent(index:on:)`` returns it, ``changes(index:range:)`` leaves it out.
+    ///
+    /// An event derived from an older index result (``CompositionEvent/resultSequence``) than the stored one's is
+    /// left out, as in ``storeIndexResults(_:sequences:)``.
     package func storeCompositionEvents(_ events: [CompositionEvent]) throws {
         guard !events.isEmpty else { return }
         try write { connection in
             for event in events where try Self.isDefined(event.index, in: connection) {
+                guard
+                    try Self.isNewest(
+                        "event", index: event.index, date: event.date, sequence: event.resultSequence, in: connection)
+                else { continue }
                 let key: [SQLiteValue] = [.text(event.index), .text(event.date.description)]
                 try connection.execute(
                     IndexSQL.upsertEvent,
                     key + [.text(event.previousDate.description), event.turnover.map { .real($0) } ?? .null]
                 )
                 try connection.execute(IndexSQL.deleteChanges, key)
-                let insert = try connection.cached(IndexSQL.insertChange)
-                for (kind, entries) in [("added", event.added), ("removed", event.removed)] {
-                    for (position, change) in entries.enumerated() {
-                        try insert.bind(event.index, at: 1)
-                        try insert.bind(event.date, at: 2)
-                        try insert.bind(kind, at: 3)
-                        try insert.bind(change.ticker, at: 4)
-                        try insert.bind(change.rank, at: 5)
-                        try insert.bind(change.marketCap, at: 6)
-                        try insert.bind(position, at: 7)
-                        try insert.run()
-                    }
-                }
+                try Self.writeChanges(of: event, index: event.index, with: connection.cached(IndexSQL.insertChange))
             }
         }
     }
@@ -313,6 +363,54 @@ extension IndexDatabase {
         case "added": event.added.append(change)
         case "removed": event.removed.append(change)
         case let kind: throw SQLiteError.corrupt("unknown composition change kind \(kind)")
+        }
+    }
+}
+
+extension IndexDatabase {
+    // MARK: Stream epochs
+
+    /// The streams whose sequences the database keeps, and what each guards.
+    package enum SequencedStream: String, Sendable, CaseIterable {
+        /// `PRICES_VALID`: `sessions.sequence`.
+        case validatedPrices = "PRICES_VALID"
+        /// `INDEX`: `index_result_sequences` (results, and the events derived from them).
+        case indexResults = "INDEX"
+    }
+
+    /// Records the creation time of each stream whose sequences the database keeps; for a stream that is not the one
+    /// those sequences came from (another creation time, or none recorded), forgets them first: its sequences start
+    /// over, and a new message would otherwise look older than a stored one and be left out. The streams whose
+    /// sequences were forgotten (of those that had any).
+    @discardableResult
+    package func adoptStreamEpochs(_ created: [SequencedStream: Int64]) throws -> [SequencedStream] {
+        try write { connection in
+            var forgotten: [SequencedStream] = []
+            for stream in SequencedStream.allCases {
+                guard let epoch = created[stream] else { continue }
+                let stored = try connection.queryFirst(
+                    "SELECT created FROM stream_epochs WHERE stream = ?", [.text(stream.rawValue)]
+                ) { $0.int(at: 0) }
+                guard stored != Int(epoch) else { continue }
+                let cleared: Int
+                switch stream {
+                case .validatedPrices:
+                    try connection.execute("UPDATE sessions SET sequence = 0 WHERE sequence <> 0")
+                    cleared = connection.changes
+                case .indexResults:
+                    try connection.execute("DELETE FROM index_result_sequences")
+                    cleared = connection.changes
+                }
+                if cleared > 0 { forgotten.append(stream) }
+                try connection.execute(
+                    """
+                    INSERT INTO stream_epochs (stream, created) VALUES (?, ?)
+                    ON CONFLICT (stream) DO UPDATE SET created = excluded.created
+                    """,
+                    [.text(stream.rawValue), .integer(Int(epoch))]
+                )
+            }
+            return forgotten
         }
     }
 }

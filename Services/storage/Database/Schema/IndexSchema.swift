@@ -11,7 +11,9 @@
 /// Never edit a migration that has shipped: add the next one.
 package enum IndexSchema {
     /// Every migration, in order.
-    package static let migrations: [Migration] = [ingest, index, actions, turnover, definitions, carriedCloses]
+    package static let migrations: [Migration] = [
+        ingest, index, actions, turnover, definitions, carriedCloses, resultSequences, streamEpochs,
+    ]
 
     /// The migrator for ``migrations``.
     package static let migrator = Migrator(migrations: migrations)
@@ -322,5 +324,54 @@ package enum IndexSchema {
         name: "carried-closes",
         sql: "ALTER TABLE index_constituents ADD COLUMN last_close_date TEXT;",
         postgresSQL: #"ALTER TABLE index_constituents ADD COLUMN last_close_date text COLLATE "C""#
+    )
+
+    /// 7: the stream position of the index result that each stored result and composition event came from, kept
+    /// after a retraction too, so that an older result delivered again (a redelivery after a failed write or a late
+    /// acknowledgement, or a second storage process) never replaces a newer one.
+    static let resultSequences = Migration(
+        version: 7,
+        name: "result-sequences",
+        sql: """
+            CREATE TABLE index_result_sequences (
+                -- 'result' or 'event'.
+                kind TEXT NOT NULL,
+                index_id TEXT NOT NULL,
+                date TEXT NOT NULL,
+                -- The stream sequence of the INDEX message (for an event: of the result it was derived from).
+                sequence INTEGER NOT NULL,
+                PRIMARY KEY (kind, index_id, date)
+            ) WITHOUT ROWID;
+            """,
+        postgresSQL: """
+            CREATE TABLE index_result_sequences (
+                kind text COLLATE "C" NOT NULL,
+                index_id text COLLATE "C" NOT NULL,
+                date text COLLATE "C" NOT NULL,
+                sequence bigint NOT NULL,
+                PRIMARY KEY (kind, index_id, date)
+            )
+            """
+    )
+
+    /// 8: which JetStream streams the stored stream sequences (`sessions.sequence`, `index_result_sequences`) belong
+    /// to: a stream's creation time. Against a stream made again (another JetStream store, a changed cluster shape)
+    /// storage forgets them, since that stream's sequences start over.
+    static let streamEpochs = Migration(
+        version: 8,
+        name: "stream-epochs",
+        sql: """
+            CREATE TABLE stream_epochs (
+                stream TEXT NOT NULL PRIMARY KEY,
+                -- The stream's creation time, nanoseconds since 1970.
+                created INTEGER NOT NULL
+            ) WITHOUT ROWID;
+            """,
+        postgresSQL: """
+            CREATE TABLE stream_epochs (
+                stream text COLLATE "C" NOT NULL PRIMARY KEY,
+                created bigint NOT NULL
+            )
+            """
     )
 }

@@ -1,0 +1,478 @@
+import Foundation
+import TradingCalendar
+
+// Building a definition's whole history in bulk: many sessions' valid rows per reply (only what the index
+// calculation reads), and many sessions' results per command. Both travel in the compact binary encoding and are
+// sized to the broker's payload limit by the functions below.
+
+/// One stored session's valid rows as the index calculation reads them: ticker, close and market cap only (every
+/// other field of each ``ValidRow`` is nil, and its flags empty).
+package struct SessionRows: Codable, Sendable, Equatable {
+    /// The session.
+    package var date: SessionDate
+    /// The price batch currently stored for it.
+    package var batchID: String
+    /// Its valid rows, by ticker.
+    package var rows: [ValidRow]
+
+    /// A session's rows.
+    package init(date: SessionDate, batchID: String, rows: [ValidRow]) {
+        self.date = date
+        self.batchID = batchID
+        self.rows = rows
+    }
+}
+
+/// The stored sessions of a range with their valid rows, in date order, as many as one reply of at most `maxBytes`
+/// holds (at least one session): a definition's history reads the stored prices in pages of these.
+package struct SessionRowsQuery: StorageQuery, Equatable {
+    package typealias Reply = SessionRowsReply
+    package static let kind = StorageRequestKind.sessionRows
+
+    /// The range; the reply starts at its first stored session.
+    package var range: DateRange
+    /// The largest encoded reply wanted (the broker's payload limit); a single session larger than this is still
+    /// answered, alone.
+    package var maxBytes: Int
+
+    /// A query.
+    package init(range: DateRange, maxBytes: Int) {
+        self.range = range
+        self.maxBytes = maxBytes
+    }
+}
+
+/// A page of stored sessions with their rows, and where the next page starts.
+package struct SessionRowsReply: StorageReply, Equatable {
+    package static let answers = StorageRequestKind.sessionRows
+
+    /// The sessions, in date order (each with a stored batch; possibly without rows).
+    package var sessions: [SessionRows]
+    /// The first date of the query's range not answered yet (ask again from it); nil when the range is done.
+    package var next: SessionDate?
+
+    /// A reply.
+    package init(sessions: [SessionRows], next: SessionDate?) {
+        self.sessions = sessions
+        self.next = next
+    }
+
+    /// The longest prefix of `sessions` (at least one session) whose reply encodes within `maxBytes`; `next` is the
+    /// date of the first session left out, or `rest` when every session fits.
+    package static func page(_ sessions: [SessionRows], maxBytes: Int, rest: SessionDate?) -> SessionRowsReply {
+        // The encoding's size, accumulated session by session: a ticker's table index is its first appearance,
+        // so every row's size is known as it comes.
+        var table: [String: Int] = [:]
+        var tableBytes = 0
+        var bodyBytes = 0
+        var fitting = 0
+        for (offset, session) in sessions.enumerated() {
+            bodyBytes += varintSize(zigzag(session.date.dayNumber)) + stringSize(session.batchID)
+            bodyBytes += varintSize(UInt64(session.rows.count))
+            for row in session.rows {
+                let index: Int
+                if let known = table[row.ticker] {
+                    index = known
+                } else {
+                    index = table.count
+                    table[row.ticker] = index
+                    tableBytes += stringSize(row.ticker)
+                }
+                bodyBytes += varintSize(UInt64(index)) + 16
+            }
+            let next = offset + 1 < sessions.count ? sessions[offset + 1].date : rest
+            let total =
+                headerBytes + nextSize(next) + varintSize(UInt64(table.count)) + tableBytes
+                + varintSize(UInt64(offset + 1)) + bodyBytes
+            if offset > 0 && total > maxBytes { break }
+            fitting = offset + 1
+        }
+        return SessionRowsReply(
+            sessions: Array(sessions.prefix(fitting)), next: fitting < sessions.count ? sessions[fitting].date : rest
+        )
+    }
+
+    /// Magic and version.
+    private static let headerBytes = 4 + varintSize(UInt64(version))
+
+    private static func varintSize(_ value: UInt64) -> Int { BinaryWriter.varintSize(value) }
+
+    private static func stringSize(_ text: String) -> Int {
+        let count = text.utf8.count
+        return varintSize(UInt64(count)) + count
+    }
+
+    private static func nextSize(_ next: SessionDate?) -> Int {
+        1 + (next.map { varintSize(zigzag($0.dayNumber)) } ?? 0)
+    }
+
+    private static func zigzag(_ value: Int32) -> UInt64 {
+        UInt64(UInt32(bitPattern: (value << 1) ^ (value >> 31)))
+    }
+}
+
+/// Replaces a range of an index's stored series with computed results, in one transaction: every stored result and
+/// composition event of `index` dated in `range` is deleted, then `results` and `events` are stored. Applying it
+/// twice stores the same; a definition that is not defined (removed meanwhile) stores nothing.
+package struct StoreHistoryCommand: StorageCommand, Equatable {
+    package typealias Reply = StoreHistoryReply
+    package static let kind = StorageRequestKind.storeHistory
+
+    /// The index.
+    package var index: String
+    /// The dates replaced.
+    package var range: DateRange
+    /// The results dated in `range`, in date order (no retractions: a session without a result is none of the
+    /// index's).
+    package var results: [IndexResult]
+    /// The composition events of those results (none for the base), in date order.
+    package var events: [CompositionEvent]
+
+    /// A command.
+    package init(index: String, range: DateRange, results: [IndexResult], events: [CompositionEvent]) {
+        self.index = index
+        self.range = range
+        self.results = results
+        self.events = events
+    }
+
+    /// Commands that together replace `range` with `results` and `events`, each encoding within `maxBytes`: the
+    /// results split evenly, in date order, over consecutive ranges that cover `range` exactly (the first starts at
+    /// its start, the last ends at its end); each event goes with its session's result.
+    package static func chunks(
+        index: String, range: DateRange, results: [IndexResult], events: [CompositionEvent], maxBytes: Int
+    ) throws -> [StoreHistoryCommand] {
+        let eventsByDate = Dictionary(events.map { ($0.date, $0) }, uniquingKeysWith: { _, last in last })
+        var count = 1
+        while true {
+            let size = max(1, (results.count + count - 1) / count)
+            var commands: [StoreHistoryCommand] = []
+            for first in stride(from: 0, to: max(1, results.count), by: size) {
+                let slice = Array(results[first..<min(results.count, first + size)])
+                let start = commands.isEmpty ? range.start : slice[0].date
+                if !commands.isEmpty { commands[commands.count - 1].range.end = start.adding(days: -1) }
+                commands.append(
+                    StoreHistoryCommand(
+                        index: index, range: DateRange(start: start, end: range.end), results: slice,
+                        events: slice.compactMap { eventsByDate[$0.date] }
+                    ))
+            }
+            var largest = 0
+            for command in commands { largest = max(largest, try command.encoded().count) }
+            if largest <= maxBytes { return commands }
+            guard count < max(1, results.count) else {
+                throw ContractError.malformed(
+                    schema: schema, detail: "one session's result takes \(largest) bytes, over \(maxBytes)")
+            }
+            count = min(results.count, max(count + 1, count * largest / maxBytes + 1))
+        }
+    }
+}
+
+/// How many results a ``StoreHistoryCommand`` stored.
+package struct StoreHistoryReply: StorageReply, Equatable {
+    package static let answers = StorageRequestKind.storeHistory
+
+    /// The results stored: the command's count, or 0 when the index is not defined.
+    package var stored: Int
+
+    /// A reply.
+    package init(stored: Int) { self.stored = stored }
+}
+
+// MARK: - Binary encodings
+
+extension BinaryWriter {
+    /// How many bytes ``writeVarint(_:)`` writes for `value`.
+    package static func varintSize(_ value: UInt64) -> Int {
+        var value = value
+        var size = 1
+        while value >= 0x80 {
+            value >>= 7
+            size += 1
+        }
+        return size
+    }
+}
+
+extension SessionRowsReply {
+    private static let magic: StaticString = "EWSR"
+
+    /// The compact binary encoding: `next`, a table of the distinct tickers, then per session its date, batch id and
+    /// rows (table index, close, market cap); doubles bit for bit.
+    package func encoded() throws -> Data {
+        let rowCount = sessions.reduce(0) { $0 + $1.rows.count }
+        var writer = BinaryPayload.header(Self.magic, version: Self.version, capacity: 64 + rowCount * 18)
+        writer.write(next != nil)
+        if let next { writer.write(next) }
+        var table: [String: Int] = [:]
+        var tickers: [String] = []
+        var references: [Int] = []
+        references.reserveCapacity(rowCount)
+        for session in sessions {
+            for row in session.rows {
+                if let known = table[row.ticker] {
+                    references.append(known)
+                } else {
+                    table[row.ticker] = tickers.count
+                    references.append(tickers.count)
+                    tickers.append(row.ticker)
+                }
+            }
+        }
+        writer.writeCount(tickers.count)
+        for ticker in tickers { writer.write(ticker) }
+        writer.writeCount(sessions.count)
+        var position = 0
+        for session in sessions {
+            writer.write(session.date)
+            writer.write(session.batchID)
+            writer.writeCount(session.rows.count)
+            for row in session.rows {
+                writer.writeCount(references[position])
+                position += 1
+                writer.write(row.close)
+                writer.write(row.marketCap)
+            }
+        }
+        return Data(writer.bytes)
+    }
+
+    /// Decodes the binary encoding.
+    package static func decoded(from data: Data, schemaTag: String?) throws -> SessionRowsReply {
+        var reader = try BinaryPayload.reader(Self.self, magic: magic, data: data, schemaTag: schemaTag)
+        return try BinaryPayload.decode(Self.self) {
+            let next = try reader.readBool() ? try reader.readDate() : nil
+            let tickerCount = try reader.readCount()
+            var tickers: [String] = []
+            tickers.reserveCapacity(tickerCount)
+            for _ in 0..<tickerCount { tickers.append(try reader.readString()) }
+            let sessionCount = try reader.readCount(minimumElementSize: 3)
+            var sessions: [SessionRows] = []
+            sessions.reserveCapacity(sessionCount)
+            for _ in 0..<sessionCount {
+                let date = try reader.readDate()
+                let batchID = try reader.readString()
+                let rowCount = try reader.readCount(minimumElementSize: 17)
+                var rows: [ValidRow] = []
+                rows.reserveCapacity(rowCount)
+                for _ in 0..<rowCount {
+                    let reference = try reader.readInt()
+                    guard reference < tickers.count else {
+                        throw ContractError.malformed(
+                            schema: schema, detail: "ticker \(reference) of a table of \(tickers.count)")
+                    }
+                    let close = try reader.readDouble()
+                    let marketCap = try reader.readDouble()
+                    rows.append(
+                        ValidRow(
+                            ticker: tickers[reference], open: nil, high: nil, low: nil, close: close, volume: nil,
+                            marketCap: marketCap
+                        ))
+                }
+                sessions.append(SessionRows(date: date, batchID: batchID, rows: rows))
+            }
+            try reader.expectEnd(Self.self)
+            return SessionRowsReply(sessions: sessions, next: next)
+        }
+    }
+}
+
+extension StoreHistoryCommand {
+    private static let magic: StaticString = "EWSH"
+
+    /// The compact binary encoding: the index and range, a table of the tickers, then each result (its constituents,
+    /// previous tickers and departures pointing into the table) and each event; doubles bit for bit.
+    package func encoded() throws -> Data {
+        if let stray = results.first(where: { $0.index != index }) {
+            throw ContractError.malformed(schema: Self.schema, detail: "a result of \(stray.index) in \(index)'s")
+        }
+        if let stray = events.first(where: { $0.index != index }) {
+            throw ContractError.malformed(schema: Self.schema, detail: "an event of \(stray.index) in \(index)'s")
+        }
+        let members = results.reduce(0) { $0 + $1.constituents.count }
+        var writer = BinaryPayload.header(Self.magic, version: Self.version, capacity: 64 + members * 48)
+        writer.write(index)
+        writer.write(range.start)
+        writer.write(range.end)
+        var tickers = TickerTable()
+        for result in results {
+            for member in result.constituents { tickers.add(member.ticker) }
+            for ticker in result.previousTickers { tickers.add(ticker) }
+            for change in result.departures { tickers.add(change.ticker) }
+        }
+        for event in events {
+            for change in event.added + event.removed { tickers.add(change.ticker) }
+        }
+        writer.writeCount(tickers.names.count)
+        for name in tickers.names { writer.write(name) }
+        writer.writeCount(results.count)
+        for result in results {
+            writer.write(result.date)
+            writer.writeOptionalDate(result.previousDate)
+            writer.write(result.level)
+            writer.write(result.dailyReturn)
+            writer.write(result.sourceBatchID)
+            writer.write(result.replay)
+            writer.writeOptionalDouble(result.turnover)
+            writer.writeCount(result.constituents.count)
+            for member in result.constituents {
+                writer.writeCount(tickers.index[member.ticker, default: 0])
+                writer.writeZigzag(member.rank)
+                writer.write(member.weight)
+                writer.write(member.marketCap)
+                writer.write(member.close)
+                writer.writeOptionalDate(member.lastCloseDate)
+            }
+            writer.writeCount(result.previousTickers.count)
+            for ticker in result.previousTickers { writer.writeCount(tickers.index[ticker, default: 0]) }
+            writer.write(result.departures, tickers: tickers)
+        }
+        writer.writeCount(events.count)
+        for event in events {
+            writer.write(event.date)
+            writer.write(event.previousDate)
+            writer.writeOptionalDouble(event.turnover)
+            writer.write(event.added, tickers: tickers)
+            writer.write(event.removed, tickers: tickers)
+        }
+        return Data(writer.bytes)
+    }
+
+    /// Decodes the binary encoding.
+    package static func decoded(from data: Data, schemaTag: String?) throws -> StoreHistoryCommand {
+        var reader = try BinaryPayload.reader(Self.self, magic: magic, data: data, schemaTag: schemaTag)
+        return try BinaryPayload.decode(Self.self) {
+            let index = try reader.readString()
+            let range = DateRange(start: try reader.readDate(), end: try reader.readDate())
+            let tickerCount = try reader.readCount()
+            var tickers: [String] = []
+            tickers.reserveCapacity(tickerCount)
+            for _ in 0..<tickerCount { tickers.append(try reader.readString()) }
+            func ticker() throws -> String {
+                let reference = try reader.readInt()
+                guard reference < tickers.count else {
+                    throw ContractError.malformed(
+                        schema: schema, detail: "ticker \(reference) of a table of \(tickers.count)")
+                }
+                return tickers[reference]
+            }
+            func changes() throws -> [CompositionChange] {
+                let count = try reader.readCount(minimumElementSize: 3)
+                var changes: [CompositionChange] = []
+                changes.reserveCapacity(count)
+                for _ in 0..<count {
+                    let name = try ticker()
+                    let rank = try reader.readBool() ? try reader.readZigzag() : nil
+                    let marketCap = try reader.readBool() ? try reader.readDouble() : nil
+                    changes.append(CompositionChange(ticker: name, rank: rank, marketCap: marketCap))
+                }
+                return changes
+            }
+            let resultCount = try reader.readCount(minimumElementSize: 24)
+            var results: [IndexResult] = []
+            results.reserveCapacity(resultCount)
+            for _ in 0..<resultCount {
+                let date = try reader.readDate()
+                let previousDate = try reader.readBool() ? try reader.readDate() : nil
+                let level = try reader.readDouble()
+                let dailyReturn = try reader.readDouble()
+                let sourceBatchID = try reader.readString()
+                let replay = try reader.readReplay()
+                let turnover = try reader.readBool() ? try reader.readDouble() : nil
+                let memberCount = try reader.readCount(minimumElementSize: 27)
+                var constituents: [Constituent] = []
+                constituents.reserveCapacity(memberCount)
+                for _ in 0..<memberCount {
+                    let name = try ticker()
+                    let rank = try reader.readZigzag()
+                    let weight = try reader.readDouble()
+                    let marketCap = try reader.readDouble()
+                    let close = try reader.readDouble()
+                    let lastCloseDate = try reader.readBool() ? try reader.readDate() : nil
+                    constituents.append(
+                        Constituent(
+                            ticker: name, rank: rank, weight: weight, marketCap: marketCap, close: close,
+                            lastCloseDate: lastCloseDate
+                        ))
+                }
+                let previousCount = try reader.readCount()
+                var previousTickers: [String] = []
+                previousTickers.reserveCapacity(previousCount)
+                for _ in 0..<previousCount { previousTickers.append(try ticker()) }
+                results.append(
+                    IndexResult(
+                        index: index, date: date, previousDate: previousDate, level: level, dailyReturn: dailyReturn,
+                        constituents: constituents, previousTickers: previousTickers, departures: try changes(),
+                        sourceBatchID: sourceBatchID, replay: replay, turnover: turnover
+                    ))
+            }
+            let eventCount = try reader.readCount(minimumElementSize: 5)
+            var events: [CompositionEvent] = []
+            events.reserveCapacity(eventCount)
+            for _ in 0..<eventCount {
+                let date = try reader.readDate()
+                let previousDate = try reader.readDate()
+                let turnover = try reader.readBool() ? try reader.readDouble() : nil
+                let added = try changes()
+                let removed = try changes()
+                events.append(
+                    CompositionEvent(
+                        index: index, date: date, previousDate: previousDate, added: added, removed: removed,
+                        turnover: turnover
+                    ))
+            }
+            try reader.expectEnd(Self.self)
+            return StoreHistoryCommand(index: index, range: range, results: results, events: events)
+        }
+    }
+}
+
+/// The distinct tickers of a payload in first-appearance order, each written once.
+private struct TickerTable {
+    /// The tickers, in order.
+    var names: [String] = []
+    /// Each ticker's place in `names`.
+    var index: [String: Int] = [:]
+
+    /// Adds `name` unless it is in the table.
+    mutating func add(_ name: String) {
+        guard index[name] == nil else { return }
+        index[name] = names.count
+        names.append(name)
+    }
+}
+
+extension BinaryWriter {
+    fileprivate mutating func writeOptionalDate(_ value: SessionDate?) {
+        write(value != nil)
+        if let value { write(value) }
+    }
+
+    fileprivate mutating func writeOptionalDouble(_ value: Double?) {
+        write(value != nil)
+        if let value { write(value) }
+    }
+
+    /// Writes any Int (zig-zag LEB128).
+    fileprivate mutating func writeZigzag(_ value: Int) {
+        writeVarint(UInt64(bitPattern: Int64((value << 1) ^ (value >> (Int.bitWidth - 1)))))
+    }
+
+    fileprivate mutating func write(_ changes: [CompositionChange], tickers: TickerTable) {
+        writeCount(changes.count)
+        for change in changes {
+            writeCount(tickers.index[change.ticker, default: 0])
+            write(change.rank != nil)
+            if let rank = change.rank { writeZigzag(rank) }
+            writeOptionalDouble(change.marketCap)
+        }
+    }
+}
+
+extension BinaryReader {
+    fileprivate mutating func readZigzag() throws -> Int {
+        let raw = try readVarint()
+        return Int(truncatingIfNeeded: Int64(bitPattern: (raw >> 1) ^ (0 &- (raw & 1))))
+    }
+}

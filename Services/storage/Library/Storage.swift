@@ -5,6 +5,7 @@ import Pipeline
 import ServiceLifecycle
 import ServiceSupport
 import StorageDatabase
+import Synchronization
 
 /// The `storage` service: the single writer of the database (SQLite, or PostgreSQL with `DATABASE_URL`); answers
 /// storage requests.
@@ -178,7 +179,7 @@ package struct StorageStage: Sendable {
         }
         while true {
             do {
-                try await body(database, deliveries)
+                try await Self.abandoning(after: Self.writeLimit) { try await body(database, deliveries) }
                 logger.debug(
                     "stored",
                     metadata: [
@@ -201,6 +202,55 @@ package struct StorageStage: Sendable {
                 return await writeOneByOne(deliveries, error: error, body)
             }
         }
+    }
+
+    /// How long a write may take before storage stops waiting for it (far above any healthy write's time).
+    static let writeLimit = Duration.seconds(60)
+
+    /// Runs `operation`, but stops waiting for it after `limit` and throws ``WriteAbandoned``; the operation is
+    /// cancelled and left to end on its own.
+    ///
+    /// A write on a PostgreSQL connection that closed under it (a restart) was seen to wait forever (postgres-nio
+    /// 1.33.2), holding its messages in progress for good; abandoned, they fail, and the next attempt gets another
+    /// connection. A write abandoned while it still ran commits all or nothing, and writes are idempotent, so its
+    /// messages delivered again change nothing more.
+    static func abandoning(
+        after limit: Duration, _ operation: @escaping @Sendable () async throws -> Void
+    ) async throws {
+        let waiting = Mutex<CheckedContinuation<Void, any Error>?>(nil)
+        let finish: @Sendable (Result<Void, any Error>) -> Void = { result in
+            let continuation = waiting.withLock { pending in
+                defer { pending = nil }
+                return pending
+            }
+            continuation?.resume(with: result)
+        }
+        var work: Task<Void, Never>?
+        var timer: Task<Void, Never>?
+        try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+                waiting.withLock { $0 = continuation }
+                let running = Task {
+                    do {
+                        try await operation()
+                        finish(.success(()))
+                    } catch {
+                        finish(.failure(error))
+                    }
+                }
+                work = running
+                timer = Task {
+                    try? await Task.sleep(for: limit)
+                    guard !Task.isCancelled else { return }
+                    running.cancel()
+                    finish(.failure(WriteAbandoned(limit: limit)))
+                }
+            }
+        } onCancel: {
+            finish(.failure(CancellationError()))
+        }
+        timer?.cancel()
+        _ = work
     }
 
     /// When the database does not answer, waits until it does (checking every second, until cancelled) and returns
@@ -230,7 +280,7 @@ package struct StorageStage: Sendable {
         var outcomes: [MessageOutcome] = []
         for delivery in deliveries {
             do {
-                try await body(database, [delivery])
+                try await Self.abandoning(after: Self.writeLimit) { try await body(database, [delivery]) }
                 outcomes.append(.done)
             } catch {
                 outcomes.append(.failed(error))
@@ -238,6 +288,14 @@ package struct StorageStage: Sendable {
         }
         return outcomes
     }
+}
+
+/// A write storage stopped waiting for (``StorageStage/abandoning(after:_:)``).
+struct WriteAbandoned: Error, CustomStringConvertible {
+    /// How long it was waited for.
+    let limit: Duration
+
+    var description: String { "the write did not end within \(limit): abandoned (its messages will be redelivered)" }
 }
 
 /// Makes sure, once, before storage writes anything, that the stream sequences it keeps belong to the streams in use

@@ -36,17 +36,23 @@ test: deps compose-check lint
 	@# The simulated market's tests are pure computation and the heaviest in a debug build: run alone first, they
 	@# do not hold the two threads of Swift's concurrency pool that the service tests' timing needs.
 	swift test --skip-build --filter '$(SIM_TESTS)'
-	swift test --skip-build --skip CrashSafetyTests --skip '$(SIM_TESTS)'
+	swift test --skip-build --skip CrashSafetyTests --skip '$(SIM_TESTS)' --skip StorageTests
+	@# The storage suites, each on SQLite and on the tests' own PostgreSQL server, one test at a time: run in parallel
+	@# with the rest, postgres-nio's pools were seen to stop answering (every connection idle, every test waiting).
+	swift test --skip-build --no-parallel --filter StorageTests
 	@# The crash test runs two whole stacks of processes: alone, so it does not starve the timing of the others.
 	swift test --skip-build --filter CrashSafetyTests
 
-## make up/down/status (two stacks side by side), backup/restore and the dashboard in headless Chromium, on built
+## make up/down/status (two stacks side by side), backup/restore (SQLite and PostgreSQL), the fault test
+## (PostgreSQL, two storage processes, a three-node cluster) and the dashboard in headless Chromium, on built
 ## executables in BIN_DIR.
 test-scripts:
 	scripts/test-stack.sh
 	scripts/test-cluster.sh
 	scripts/test-backup.sh
 	scripts/test-dashboard.sh
+	scripts/test-backup-postgres.sh
+	scripts/test-faults.sh
 
 ## The compose deployments are valid (no Docker engine is needed for this).
 compose-check:

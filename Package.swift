@@ -14,6 +14,8 @@ let argumentParser = Target.Dependency.product(name: "ArgumentParser", package: 
 let hummingbird = Target.Dependency.product(name: "Hummingbird", package: "hummingbird")
 
 let nio = Target.Dependency.product(name: "NIOCore", package: "swift-nio")
+let postgres = Target.Dependency.product(name: "PostgresNIO", package: "postgres-nio")
+let nioSSL = Target.Dependency.product(name: "NIOSSL", package: "swift-nio-ssl")
 
 /// The services and indexctl: (executable name, library target, folder, what the library uses). Each lists what
 /// it uses and nothing else: `api` and `storage` link neither the simulated market, the vendors nor the CSV reader.
@@ -36,7 +38,11 @@ let services: [(exe: String, lib: String, folder: String, deps: [Target.Dependen
     ),
     (
         "storage", "StorageService", "storage",
-        ["Pipeline", "Contracts", "Methodology", "StorageDatabase", "TradingCalendar", "Resilience", log, lifecycle]
+        [
+            "Pipeline", "Contracts", "Methodology", "StorageDatabase", "StoragePostgres", "TradingCalendar",
+            "Resilience",
+            log, lifecycle,
+        ]
     ),
     (
         "api", "APIService", "api",
@@ -111,8 +117,15 @@ var targets: [Target] = [
     ),
     .target(
         name: "StorageDatabase",
-        dependencies: ["CSQLite", "Contracts", "TradingCalendar", log],
+        dependencies: ["CSQLite", "Contracts", "TradingCalendar", "Resilience", log],
         path: "Services/storage/Database",
+        swiftSettings: swiftSettings
+    ),
+    // The PostgreSQL backend, apart so that only storage (not indexctl) links postgres-nio.
+    .target(
+        name: "StoragePostgres",
+        dependencies: ["StorageDatabase", "Contracts", "TradingCalendar", postgres, nioSSL, log],
+        path: "Services/storage/Postgres",
         swiftSettings: swiftSettings
     ),
     .target(
@@ -203,7 +216,9 @@ var targets: [Target] = [
     ),
     .testTarget(
         name: "StorageTests",
-        dependencies: ["StorageDatabase", "Contracts", "TradingCalendar"],
+        dependencies: [
+            "StorageDatabase", "StoragePostgres", "Contracts", "TradingCalendar", "Resilience", postgres, log,
+        ],
         path: "Tests/StorageTests",
         swiftSettings: swiftSettings
     ),
@@ -284,6 +299,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
         .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
+        // Only for PostgreSQL's TLS settings; postgres-nio depends on it already.
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
     ],
     targets: targets
 )

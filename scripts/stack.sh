@@ -13,7 +13,9 @@
 #                       ($DATA_DIR/run/nats-server-<i>.conf). The services get NATS_URL as the list of all N URLs
 #                       and NATS_REPLICAS (unless set) min(N, 3).
 #   API_REPLICAS=N      N API processes (api-1 ... api-N) on API_PORT ... API_PORT+N-1.
-#   STORAGE_REPLICAS=N  refused above 1: SQLite has one writer (PostgreSQL, DATABASE_URL, comes later).
+#   STORAGE_REPLICAS=N  N storage processes (storage-1 ... storage-N) on one PostgreSQL database (DATABASE_URL):
+#                       they share storage's durable consumers and answer requests as one queue group; their
+#                       writes take turns on a PostgreSQL advisory lock. Refused above 1 with SQLite (one writer).
 #
 # One source of truth with docker-compose: the services and their commands are read from the `command:` lines of
 # compose/docker-compose.yml (started in that order, the broker first), and the settings both deployments share
@@ -61,9 +63,7 @@ check_shape() {
     if [ "$STORAGE_REPLICAS" -gt 1 ]; then
         [ -n "${DATABASE_URL:-}" ] || die "STORAGE_REPLICAS=$STORAGE_REPLICAS is refused: with SQLite" \
             "(DATABASE_URL unset) storage is the one writer of $DATA_DIR/index.sqlite, so one storage process" \
-            "runs; several need PostgreSQL (DATABASE_URL), which comes later"
-        die "STORAGE_REPLICAS=$STORAGE_REPLICAS is refused: storage does not use DATABASE_URL yet (PostgreSQL" \
-            "support comes later), so one storage process runs"
+            "runs; several need PostgreSQL: set DATABASE_URL=postgres://user@host:port/database"
     fi
     if [ -n "${NATS_REPLICAS:-}" ]; then
         count NATS_REPLICAS "$NATS_REPLICAS" 1 5

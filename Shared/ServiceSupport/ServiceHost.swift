@@ -19,6 +19,24 @@ package struct ServiceRuntime: Sendable {
     package var logger: Logger
     /// The pipeline: publishing, storage, consumers and responders.
     package var pipeline: NATSPipeline
+    /// Readiness checks the parts add while they are built (storage's database), run by `/ready` with the others.
+    package let readiness = ReadinessChecks()
+}
+
+/// Readiness checks added while a service's parts are built, when what they check only exists then.
+package final class ReadinessChecks: Sendable {
+    private let checks = Mutex<[ReadinessCheck]>([])
+
+    /// An empty list.
+    package init() {}
+
+    /// Adds `check`.
+    package func add(_ check: ReadinessCheck) {
+        checks.withLock { $0.append(check) }
+    }
+
+    /// The checks added so far.
+    package var all: [ReadinessCheck] { checks.withLock { $0 } }
 }
 
 /// Runs one pipeline process: logging and metrics, NATS with unlimited reconnects, the topology ensured, an HTTP
@@ -81,7 +99,7 @@ package enum ServiceHost {
 
         let natsCheck = ReadinessCheck(name: "nats") { connection.isConnected }
         let topologyCheck = ReadinessCheck(name: "topology") { topology.isReady }
-        let allChecks = [natsCheck, topologyCheck] + checks(context)
+        let allChecks = [natsCheck, topologyCheck] + checks(context) + context.readiness.all
         let health: any Service
         do {
             health = try await endpoint(

@@ -4,7 +4,7 @@ import StorageDatabase
 import TradingCalendar
 
 /// A folder under the system's temporary directory, removed with everything in it when released.
-final class TemporaryDirectory {
+final class TemporaryDirectory: Sendable {
     /// The folder's path.
     let path: String
 

@@ -8,8 +8,8 @@ import TradingCalendar
 @Suite("A definition's history in storage")
 struct HistoryStorageTests {
     /// Four stored days: day 3 without valid rows; rows stored out of ticker order.
-    func stored(_ database: IndexDatabase) throws {
-        try database.storeValidated([
+    func stored(_ database: any StorageBackend) async throws {
+        try await database.storeValidated([
             Fixture.batch("b1", Fixture.day1, rows: [Fixture.row("MSFT", 30), Fixture.row("AAPL", 20.125)]),
             Fixture.batch(
                 "b2", Fixture.day2, rows: [Fixture.row("ZZ", 5), Fixture.row("AAPL", 21), Fixture.row("Ä", 7)]),
@@ -24,54 +24,58 @@ struct HistoryStorageTests {
             ticker: row.ticker, open: nil, high: nil, low: nil, close: row.close, volume: nil, marketCap: row.marketCap)
     }
 
-    @Test("a page holds every stored session of the range in date order, rows by ticker with close and market cap")
-    func onePage() throws {
-        let folder = try TemporaryDirectory()
-        let database = try folder.database()
-        try stored(database)
-        let page = try database.sessionRows(range: Fixture.all, maxBytes: 1 << 20)
-        #expect(page.next == nil)
-        #expect(page.sessions.map(\.date) == [Fixture.day1, Fixture.day2, Fixture.day3, Fixture.day4])
-        #expect(page.sessions.map(\.batchID) == ["b1", "b2", "b3", "b4"])
-        #expect(page.sessions[0].rows == [Fixture.row("AAPL", 20.125), Fixture.row("MSFT", 30)].map(slim))
-        #expect(page.sessions[1].rows.map(\.ticker) == ["AAPL", "ZZ", "Ä"])
-        #expect(page.sessions[2].rows.isEmpty)
-        // Exactly the rows the per-session query reads, but for the columns the calculation does not need.
-        for session in page.sessions {
-            #expect(try database.validRows(on: session.date)?.rows.map(slim) == session.rows)
+    @Test(
+        "a page holds every stored session of the range in date order, rows by ticker with close and market cap",
+        arguments: BackendKind.allCases)
+    func onePage(_ backend: BackendKind) async throws {
+        try await backend.withDatabase { database in
+            try await stored(database)
+            let page = try await database.sessionRows(range: Fixture.all, maxBytes: 1 << 20)
+            #expect(page.next == nil)
+            #expect(page.sessions.map(\.date) == [Fixture.day1, Fixture.day2, Fixture.day3, Fixture.day4])
+            #expect(page.sessions.map(\.batchID) == ["b1", "b2", "b3", "b4"])
+            #expect(page.sessions[0].rows == [Fixture.row("AAPL", 20.125), Fixture.row("MSFT", 30)].map(slim))
+            #expect(page.sessions[1].rows.map(\.ticker) == ["AAPL", "ZZ", "Ä"])
+            #expect(page.sessions[2].rows.isEmpty)
+            // Exactly the rows the per-session query reads, but for the columns the calculation does not need.
+            for session in page.sessions {
+                #expect(try await database.validRows(on: session.date)?.rows.map(slim) == session.rows)
+            }
+            let inner = try await database.sessionRows(
+                range: DateRange(start: Fixture.day2, end: Fixture.day3), maxBytes: 1 << 20)
+            #expect(inner.sessions.map(\.date) == [Fixture.day2, Fixture.day3] && inner.next == nil)
+            #expect(
+                try await database.sessionRows(
+                    range: DateRange(start: Fixture.day4.adding(days: 1), end: Fixture.all.end), maxBytes: 1 << 20)
+                    == SessionRowsReply(sessions: [], next: nil))
         }
-        let inner = try database.sessionRows(
-            range: DateRange(start: Fixture.day2, end: Fixture.day3), maxBytes: 1 << 20)
-        #expect(inner.sessions.map(\.date) == [Fixture.day2, Fixture.day3] && inner.next == nil)
-        #expect(
-            try database.sessionRows(
-                range: DateRange(start: Fixture.day4.adding(days: 1), end: Fixture.all.end), maxBytes: 1 << 20)
-                == SessionRowsReply(sessions: [], next: nil))
     }
 
-    @Test("small pages: each within the limit (a session alone when larger), together the one page, in order")
-    func pages() throws {
-        let folder = try TemporaryDirectory()
-        let database = try folder.database()
-        try stored(database)
-        let whole = try database.sessionRows(range: Fixture.all, maxBytes: 1 << 20)
-        for limit in [1, 60, 90, 120, 200] {
-            var sessions: [SessionRows] = []
-            var range = Fixture.all
-            var pages = 0
-            while true {
-                let page = try database.sessionRows(range: range, maxBytes: limit)
-                pages += 1
-                #expect(!page.sessions.isEmpty)
-                let size = try page.encoded().count
-                #expect(page.sessions.count == 1 || size <= limit, "limit \(limit)")
-                sessions += page.sessions
-                guard let next = page.next else { break }
-                #expect(next > page.sessions.last!.date)
-                range.start = next
+    @Test(
+        "small pages: each within the limit (a session alone when larger), together the one page, in order",
+        arguments: BackendKind.allCases)
+    func pages(_ backend: BackendKind) async throws {
+        try await backend.withDatabase { database in
+            try await stored(database)
+            let whole = try await database.sessionRows(range: Fixture.all, maxBytes: 1 << 20)
+            for limit in [1, 60, 90, 120, 200] {
+                var sessions: [SessionRows] = []
+                var range = Fixture.all
+                var pages = 0
+                while true {
+                    let page = try await database.sessionRows(range: range, maxBytes: limit)
+                    pages += 1
+                    #expect(!page.sessions.isEmpty)
+                    let size = try page.encoded().count
+                    #expect(page.sessions.count == 1 || size <= limit, "limit \(limit)")
+                    sessions += page.sessions
+                    guard let next = page.next else { break }
+                    #expect(next > page.sessions.last!.date)
+                    range.start = next
+                }
+                #expect(sessions == whole.sessions, "limit \(limit)")
+                #expect(limit > 1 || pages == 4)
             }
-            #expect(sessions == whole.sessions, "limit \(limit)")
-            #expect(limit > 1 || pages == 4)
         }
     }
 
@@ -101,76 +105,89 @@ struct HistoryStorageTests {
     }
 
     /// Everything stored of `index`: levels, each session's result, the changes and each session's event.
-    func everything(_ database: IndexDatabase, _ index: String) throws -> String {
-        let points = try database.performance(index: index, range: Fixture.all)
+    func everything(_ database: any StorageBackend, _ index: String) async throws -> String {
+        let points = try await database.performance(index: index, range: Fixture.all)
         var text =
             "\(points.map { "\($0.date) \($0.level.bitPattern) \($0.dailyReturn.bitPattern) \(String(describing: $0.turnover?.bitPattern))" })"
         for point in points {
-            text += "\n\(String(describing: try database.indexResult(index: index, on: point.date)))"
-            text += "\n\(String(describing: try database.compositionEvent(index: index, on: point.date)))"
+            text += "\n\(String(describing: try await database.indexResult(index: index, on: point.date)))"
+            text += "\n\(String(describing: try await database.compositionEvent(index: index, on: point.date)))"
         }
-        text += "\n\(try database.changes(index: index, range: Fixture.all))"
+        text += "\n\(try await database.changes(index: index, range: Fixture.all))"
         return text
     }
 
-    @Test("a history command stores what the per-result writes store, idempotently")
-    func sameAsPerResult() throws {
-        let folder = try TemporaryDirectory()
-        let bulk = try folder.database("bulk.sqlite")
-        let single = try folder.database("single.sqlite")
-        let (results, events) = series(Fixture.index)
-        try single.storeIndexResults(results)
-        try single.storeCompositionEvents(events)
-        let command = StoreHistoryCommand(index: Fixture.index, range: Fixture.all, results: results, events: events)
-        #expect(try bulk.storeHistory(command) == 3)
-        let expected = try everything(single, Fixture.index)
-        #expect(try everything(bulk, Fixture.index) == expected)
-        #expect(try bulk.indexResult(index: Fixture.index, on: Fixture.day4) == results[2])
-        #expect(try bulk.storeHistory(command) == 3)
-        #expect(try everything(bulk, Fixture.index) == expected)
-    }
-
-    @Test("a command replaces its range only: stored sessions in it without a result go, those outside stay")
-    func replacesItsRange() throws {
-        let folder = try TemporaryDirectory()
-        let database = try folder.database()
-        let (results, events) = series(Fixture.index)
-        try database.storeIndexResults(results)
-        try database.storeCompositionEvents(events)
-        let range = DateRange(start: Fixture.day2, end: Fixture.day3)
-        var replaced = results[1]
-        replaced.level = 999
-        #expect(
-            try database.storeHistory(
-                StoreHistoryCommand(index: Fixture.index, range: range, results: [replaced], events: [])) == 1)
-        #expect(
-            try database.performance(index: Fixture.index, range: Fixture.all).map(\.level) == [1000, 999, 1003.25])
-        #expect(try database.compositionEvent(index: Fixture.index, on: Fixture.day2) == nil)
-        #expect(try database.compositionEvent(index: Fixture.index, on: Fixture.day4) == events[1])
-        #expect(
-            try database.storeHistory(StoreHistoryCommand(index: Fixture.index, range: range, results: [], events: []))
-                == 0)
-        #expect(
-            try database.performance(index: Fixture.index, range: Fixture.all).map(\.date) == [
-                Fixture.day1, Fixture.day4,
-            ])
-    }
-
-    @Test("a command for an index that is not defined stores nothing; one with a result outside its range fails whole")
-    func refused() throws {
-        let folder = try TemporaryDirectory()
-        let database = try folder.database()
-        let (results, events) = series("gone")
-        #expect(
-            try database.storeHistory(
-                StoreHistoryCommand(index: "gone", range: Fixture.all, results: results, events: events)) == 0)
-        #expect(try database.performance(index: "gone", range: Fixture.all).isEmpty)
-        let (own, ownEvents) = series(Fixture.index)
-        let narrow = DateRange(start: Fixture.day1, end: Fixture.day2)
-        #expect(throws: (any Error).self) {
-            try database.storeHistory(
-                StoreHistoryCommand(index: Fixture.index, range: narrow, results: own, events: ownEvents))
+    @Test("a history command stores what the per-result writes store, idempotently", arguments: BackendKind.allCases)
+    func sameAsPerResult(_ backend: BackendKind) async throws {
+        try await backend.withDatabase { bulk in
+            try await backend.withDatabase { single in
+                let (results, events) = series(Fixture.index)
+                try await single.storeIndexResults(results)
+                try await single.storeCompositionEvents(events)
+                let command = StoreHistoryCommand(
+                    index: Fixture.index, range: Fixture.all, results: results, events: events)
+                #expect(try await bulk.storeHistory(command) == 3)
+                let expected = try await everything(single, Fixture.index)
+                #expect(try await everything(bulk, Fixture.index) == expected)
+                #expect(try await bulk.indexResult(index: Fixture.index, on: Fixture.day4) == results[2])
+                #expect(try await bulk.storeHistory(command) == 3)
+                #expect(try await everything(bulk, Fixture.index) == expected)
+            }
         }
-        #expect(try database.performance(index: Fixture.index, range: Fixture.all).isEmpty)
+    }
+
+    @Test(
+        "a command replaces its range only: stored sessions in it without a result go, those outside stay",
+        arguments: BackendKind.allCases)
+    func replacesItsRange(_ backend: BackendKind) async throws {
+        try await backend.withDatabase { database in
+            let (results, events) = series(Fixture.index)
+            try await database.storeIndexResults(results)
+            try await database.storeCompositionEvents(events)
+            let range = DateRange(start: Fixture.day2, end: Fixture.day3)
+            var replaced = results[1]
+            replaced.level = 999
+            #expect(
+                try await database.storeHistory(
+                    StoreHistoryCommand(index: Fixture.index, range: range, results: [replaced], events: [])) == 1)
+            #expect(
+                try await database.performance(index: Fixture.index, range: Fixture.all).map(\.level) == [
+                    1000, 999, 1003.25,
+                ])
+            #expect(try await database.compositionEvent(index: Fixture.index, on: Fixture.day2) == nil)
+            #expect(try await database.compositionEvent(index: Fixture.index, on: Fixture.day4) == events[1])
+            #expect(
+                try await database.storeHistory(
+                    StoreHistoryCommand(index: Fixture.index, range: range, results: [], events: []))
+                    == 0)
+            #expect(
+                try await database.performance(index: Fixture.index, range: Fixture.all).map(\.date) == [
+                    Fixture.day1, Fixture.day4,
+                ])
+        }
+    }
+
+    @Test(
+        "a command for an index that is not defined stores nothing; one with a result outside its range fails whole",
+        arguments: BackendKind.allCases)
+    func refused(_ backend: BackendKind) async throws {
+        try await backend.withDatabase { database in
+            let (results, events) = series("gone")
+            let stored = try await database.storeHistory(
+                StoreHistoryCommand(index: "gone", range: Fixture.all, results: results, events: events))
+            #expect(stored == 0)
+            #expect(try await database.performance(index: "gone", range: Fixture.all).isEmpty)
+            let (own, ownEvents) = series(Fixture.index)
+            let narrow = DateRange(start: Fixture.day1, end: Fixture.day2)
+            var failed = false
+            do {
+                _ = try await database.storeHistory(
+                    StoreHistoryCommand(index: Fixture.index, range: narrow, results: own, events: ownEvents))
+            } catch {
+                failed = true
+            }
+            #expect(failed)
+            #expect(try await database.performance(index: Fixture.index, range: Fixture.all).isEmpty)
+        }
     }
 }

@@ -39,32 +39,35 @@ struct StoredDayTests {
         #expect(throws: StoredDayError.self) { try day.rawRows() }
     }
 
-    @Test("the database gives the current batch's rows, rejections and stock metadata in one read")
-    func fromTheDatabase() throws {
-        let folder = try TemporaryDirectory()
-        let database = try folder.database()
-        let date = Fixture.day2
-        let rejection = Rejection(
-            row: PriceRow(date: date, ticker: "C", close: .nan, marketCap: 1, sharesOutstanding: 7), reason: .badClose,
-            position: 1
-        )
-        // An older batch of the day with another rejection must not leak into the current one.
-        try database.storeRejections([
-            RejectionBatch(batchID: "old", date: date, source: "sim", rejections: [rejection]),
-            RejectionBatch(batchID: "new", date: date, source: "sim", rejections: [rejection]),
-        ])
-        try database.storeValidated([
-            Fixture.batch("new", date, rows: [Fixture.row("A", 1), Fixture.row("B", 2)], rejected: 1)
-        ])
-        let day = try #require(try database.storedDay(on: date))
-        #expect(day.record.batchID == "new")
-        #expect(day.valid.map(\.ticker) == ["A", "B"])
-        #expect(day.rejections.count == 1)
-        #expect(day.rejections.first?.row.close?.isNaN == true)
-        #expect(day.rejections.first?.row.sharesOutstanding == 7)
-        #expect(day.stocks.map(\.ticker) == ["A", "B"])
-        let rows = try day.rawRows()
-        #expect(rows.map(\.ticker) == ["A", "C", "B"])
-        #expect(try database.storedDay(on: Fixture.day3) == nil)
+    @Test(
+        "the database gives the current batch's rows, rejections and stock metadata in one read",
+        arguments: BackendKind.allCases)
+    func fromTheDatabase(_ backend: BackendKind) async throws {
+        try await backend.withDatabase { database in
+            let date = Fixture.day2
+            let rejection = Rejection(
+                row: PriceRow(date: date, ticker: "C", close: .nan, marketCap: 1, sharesOutstanding: 7),
+                reason: .badClose,
+                position: 1
+            )
+            // An older batch of the day with another rejection must not leak into the current one.
+            try await database.storeRejections([
+                RejectionBatch(batchID: "old", date: date, source: "sim", rejections: [rejection]),
+                RejectionBatch(batchID: "new", date: date, source: "sim", rejections: [rejection]),
+            ])
+            try await database.storeValidated([
+                Fixture.batch("new", date, rows: [Fixture.row("A", 1), Fixture.row("B", 2)], rejected: 1)
+            ])
+            let day = try #require(try await database.storedDay(on: date))
+            #expect(day.record.batchID == "new")
+            #expect(day.valid.map(\.ticker) == ["A", "B"])
+            #expect(day.rejections.count == 1)
+            #expect(day.rejections.first?.row.close?.isNaN == true)
+            #expect(day.rejections.first?.row.sharesOutstanding == 7)
+            #expect(day.stocks.map(\.ticker) == ["A", "B"])
+            let rows = try day.rawRows()
+            #expect(rows.map(\.ticker) == ["A", "C", "B"])
+            #expect(try await database.storedDay(on: Fixture.day3) == nil)
+        }
     }
 }

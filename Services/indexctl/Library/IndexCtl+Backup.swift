@@ -11,7 +11,8 @@ extension IndexCtl {
             abstract: "Copy the live database to FILE (SQLite online backup, taken by storage while the stack "
                 + "runs); the copy is integrity-checked before it is written under FILE.",
             discussion: "Storage writes the file, so FILE is a path on storage's host (a relative path is made "
-                + "absolute against the current directory). An existing FILE is replaced."
+                + "absolute against the current directory). An existing FILE is replaced. With DATABASE_URL "
+                + "(PostgreSQL), indexctl writes FILE itself with pg_dump --format=custom."
         )
 
         @Option(help: "The backup file to write.")
@@ -23,6 +24,11 @@ extension IndexCtl {
         @Option(help: "Seconds to wait for storage to finish the copy.")
         var timeout: Double = 600
 
+        @Option(
+            name: .customLong("database-url"),
+            help: "Storage's PostgreSQL database (DATABASE_URL): FILE is a pg_dump custom-format archive of it.")
+        var databaseURL: String?
+
         init() {}
 
         func validate() throws {
@@ -33,6 +39,10 @@ extension IndexCtl {
         func run() async throws {
             let destination = URL(fileURLWithPath: to).standardizedFileURL.path
             do {
+                if let url = PostgresTools.databaseURL(databaseURL) {
+                    print(try PostgresTools.backup(url: url, to: destination))
+                    return
+                }
                 let url = try natsURL ?? ServiceConfiguration().natsURL
                 let client = try await PipelineClient.connect(natsURL: url)
                 defer { Task { await client.close() } }

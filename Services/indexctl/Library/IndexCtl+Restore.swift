@@ -16,7 +16,9 @@ extension IndexCtl {
                 + "as index.sqlite.before-restore-<time>, the local JetStream store as "
                 + "jetstream.before-restore-<time>. Results that were in flight when the backup was taken are "
                 + "dropped from the restored copy (never prices). Start the stack again (make up), then back-fill "
-                + "from the session restore names (indexctl backfill)."
+                + "from the session restore names (indexctl backfill). With DATABASE_URL (PostgreSQL), FILE is a "
+                + "pg_dump custom-format archive restored with pg_restore in one transaction; the replaced database "
+                + "is kept as DATA_DIR/index.before-restore-<time>.dump."
         )
 
         @Option(help: "The backup file (written by indexctl backup).")
@@ -25,12 +27,29 @@ extension IndexCtl {
         @Option(name: .customLong("data-dir"), help: "The stack's data directory (DATA_DIR).")
         var dataDirectory: String?
 
+        @Option(
+            name: .customLong("database-url"),
+            help: "Storage's PostgreSQL database (DATABASE_URL): restore a pg_dump archive into it with pg_restore.")
+        var databaseURL: String?
+
         init() {}
 
         func run() async throws {
             do {
                 let directory = try dataDirectory ?? ServiceConfiguration().dataDirectory
-                print(try Self.restore(from: from, dataDirectory: directory))
+                if let url = PostgresTools.databaseURL(databaseURL) {
+                    let stamp = ISO8601DateFormatter.string(
+                        from: Date(), timeZone: .gmt, formatOptions: [.withYear, .withMonth, .withDay, .withTime]
+                    )
+                    print(
+                        try PostgresTools.restore(
+                            from: from, url: url, dataDirectory: directory,
+                            localStores: { try Self.localJetStreamStores(directory) },
+                            setAside: { try Self.setAside($0, stamp: stamp) }
+                        ))
+                } else {
+                    print(try Self.restore(from: from, dataDirectory: directory))
+                }
             } catch let error as OperatorError {
                 FileHandle.standardError.write(Data("indexctl restore: \(error)\n".utf8))
                 throw ExitCode(1)
@@ -50,11 +69,7 @@ extension IndexCtl {
             try files.createDirectory(atPath: dataDirectory, withIntermediateDirectories: true)
             let target = databasePath(dataDirectory: dataDirectory)
             if files.fileExists(atPath: target) { try refuseIfInUse(target) }
-            // `make up` keeps one store, or one a node with NATS_CLUSTER (jetstream-1, jetstream-2, ...).
-            let jetStreamStores = (["jetstream"] + (1...Self.mostClusterNodes).map { "jetstream-\($0)" })
-                .map { (dataDirectory as NSString).appendingPathComponent($0) }
-                .filter { files.fileExists(atPath: $0) }
-            if !jetStreamStores.isEmpty { try refuseIfBrokerRuns(dataDirectory) }
+            let jetStreamStores = try localJetStreamStores(dataDirectory)
 
             let staging = target + ".restoring"
             removeDatabaseFiles(staging)
@@ -100,14 +115,7 @@ extension IndexCtl {
                 }
                 kept = "; the replaced database is kept as \(aside)"
             }
-            for jetStreamStore in jetStreamStores {
-                // The local broker's store describes a pipeline history newer than the backup: consumers past
-                // messages the backup lacks, and message ids JetStream still de-duplicates (for 10 minutes), which
-                // would silently drop the back-fill's re-published results. The stack starts on a fresh store.
-                let aside = jetStreamStore + ".before-restore-" + stamp
-                try files.moveItem(atPath: jetStreamStore, toPath: aside)
-                kept += "; the JetStream store is kept as \(aside) (the stack starts a fresh one)"
-            }
+            kept += try setAside(jetStreamStores, stamp: stamp)
             try files.moveItem(atPath: staging, toPath: target)
             let last = status.lastIndexSession.map { "\($0)" } ?? "?"
             let range = status.firstIndexSession.map { " (\($0) ... \(last))" }
@@ -127,23 +135,57 @@ extension IndexCtl {
                 + (range ?? "") + kept + next
         }
 
+        /// The local stack's JetStream stores under `dataDirectory` (`make up` keeps one store, or one a node with
+        /// NATS_CLUSTER: jetstream-1, jetstream-2, ...); fails when its nats-server runs on them.
+        static func localJetStreamStores(_ dataDirectory: String) throws -> [String] {
+            let stores = (["jetstream"] + (1...Self.mostClusterNodes).map { "jetstream-\($0)" })
+                .map { (dataDirectory as NSString).appendingPathComponent($0) }
+                .filter { FileManager.default.fileExists(atPath: $0) }
+            if !stores.isEmpty { try refuseIfBrokerRuns(dataDirectory) }
+            return stores
+        }
+
+        /// Moves the local JetStream stores aside (`<store>.before-restore-<stamp>`); what to tell the operator.
+        ///
+        /// The local broker's store describes a pipeline history newer than the backup: consumers past messages the
+        /// backup lacks, and message ids JetStream still de-duplicates (for 10 minutes), which would silently drop
+        /// the back-fill's re-published results. The stack starts on a fresh store.
+        static func setAside(_ stores: [String], stamp: String) throws -> String {
+            var kept = ""
+            for store in stores {
+                let aside = store + ".before-restore-" + stamp
+                try FileManager.default.moveItem(atPath: store, toPath: aside)
+                kept += "; the JetStream store is kept as \(aside) (the stack starts a fresh one)"
+            }
+            return kept
+        }
+
         /// The first session a back-fill after the restore must start from: the earliest of the first session
         /// whose prices are stored without their index result, the first index session (after the base) without
         /// its composition event, and the session after the last index session. A backup taken while the pipeline
         /// runs can hold a stage's output without the next stage's (it was in flight); those messages are in the
         /// old JetStream store, not in the backup, so only a back-fill from there completes the series.
         private static func firstUnfinishedSession(_ database: IndexDatabase, index: String) throws -> SessionDate? {
+            try firstUnfinishedSession(
+                incomplete: database.sessionRecords(index: index, range: .coverage).filter { !$0.isComplete }
+                    .map(\.date),
+                levels: database.performance(index: index, range: .coverage).map(\.date)
+            ) { try database.compositionEvent(index: index, on: $0) != nil }
+        }
+
+        /// ``firstUnfinishedSession(_:index:)`` over what a database holds: the dates of the sessions stored without
+        /// their index result, the dates of the index levels (in order), and whether a date has a composition event.
+        static func firstUnfinishedSession(
+            incomplete: [SessionDate], levels: [SessionDate], hasEvent: (SessionDate) throws -> Bool
+        ) rethrows -> SessionDate? {
             let calendar = NYSECalendar.standard
             var candidates: [SessionDate] = []
-            let unfinished = try database.sessionRecords(index: index, range: .coverage)
-                .first { calendar.isSession($0.date) && !$0.isComplete }
-            if let unfinished { candidates.append(unfinished.date) }
-            let levels = try database.performance(index: index, range: .coverage)
-            for point in levels.dropFirst() where try database.compositionEvent(index: index, on: point.date) == nil {
-                candidates.append(point.date)
+            if let unfinished = incomplete.first(where: { calendar.isSession($0) }) { candidates.append(unfinished) }
+            for date in levels.dropFirst() where try !hasEvent(date) {
+                candidates.append(date)
                 break
             }
-            if let last = levels.last, let after = calendar.nextSession(after: last.date) { candidates.append(after) }
+            if let last = levels.last, let after = calendar.nextSession(after: last) { candidates.append(after) }
             return candidates.min()
         }
 

@@ -1,40 +1,45 @@
 import Contracts
-import Dispatch
 import Foundation
 import Logging
 import Pipeline
-import Resilience
 import ServiceLifecycle
 import ServiceSupport
 import StorageDatabase
+import Synchronization
 
-/// The `storage` service: the single writer of the database; answers storage requests.
+/// The `storage` service: the single writer of the database (SQLite, or PostgreSQL with `DATABASE_URL`); answers
+/// storage requests.
 package enum Storage: PipelineService {
-    package static let abstract = "The single writer of the SQLite database; answers storage queries."
+    package static let abstract = "The single writer of the database (SQLite or PostgreSQL); answers storage queries."
     package static let name = "storage"
 
-    /// The SQLite database has one writer: a second storage process on the same `DATA_DIR` stops at start.
+    /// The SQLite database has one writer: a second storage process on the same `DATA_DIR` stops at start. With
+    /// PostgreSQL there is no file to guard (an invalid `DATABASE_URL` is reported when the service starts).
     package static func claimExclusively(_ configuration: ServiceConfiguration) throws -> (any Sendable)? {
-        try StorageLock(dataDirectory: configuration.dataDirectory)
+        guard case .sqlite = try StorageSettings(configuration).backend else { return nil }
+        return try StorageLock(dataDirectory: configuration.dataDirectory)
     }
 
     /// Four writers (prices, rejections, index results, composition changes), the request responders and the
     /// dead-letter watcher.
     package static func parts(_ runtime: ServiceRuntime) async throws -> [any Service] {
         let settings = try StorageSettings(runtime.configuration)
-        let database = try IndexDatabase(
-            path: settings.databasePath, synchronous: settings.synchronous, logger: runtime.logger
+        let database = try await settings.open(logger: runtime.logger)
+        runtime.logger.info(
+            "database open",
+            metadata: [
+                "storage.backend": "\(database is SQLiteBackend ? "sqlite" : "postgres")",
+                "storage.database": "\(database.location)",
+            ]
         )
-        runtime.logger.info("database open", metadata: ["storage.path": "\(database.path)"])
+        runtime.readiness.add(ReadinessCheck(name: "database") { await database.isReachable() })
         let pipeline = runtime.pipeline
         // After each commit of index data: API caches drop their answers for these indexes.
         let logger = runtime.logger
         let epochs = StreamEpochCheck {
             let prices = try await pipeline.streamCreated(StreamName.pricesValid)
             let index = try await pipeline.streamCreated(StreamName.index)
-            let forgotten = try await runBlocking {
-                try database.adoptStreamEpochs([.validatedPrices: prices, .indexResults: index])
-            }
+            let forgotten = try await database.adoptStreamEpochs([.validatedPrices: prices, .indexResults: index])
             if !forgotten.isEmpty {
                 logger.warning(
                     "stored stream sequences forgotten: the streams were made again (another JetStream store)",
@@ -71,27 +76,40 @@ package enum Storage: PipelineService {
             database: database, logger: runtime.logger,
             builtIn: IndexDefinition.builtIn(size: runtime.configuration.indexSize)
         ) { pipeline.announceStored(indexes: $0) }.responder
-        var parts = consumers
+        // First, so that it stops last: the consumers and responders are done with the database by then.
+        var parts: [any Service] = [DatabaseService(database: database)]
+        parts += consumers
         parts.append(TaskService(name: "storage-requests") { try await pipeline.serve(responder) })
         if let watcher = pipeline.deadLetterWatcher(logger: runtime.logger) { parts.append(watcher.service) }
         return parts
     }
 }
 
+/// Keeps the database open while storage runs, and closes it once everything that uses it has stopped.
+struct DatabaseService: Service {
+    /// The backend.
+    let database: any StorageBackend
+
+    /// Waits for shutdown, then closes the backend's connections.
+    func run() async throws {
+        try? await gracefulShutdown()
+        await database.close()
+    }
+}
+
 /// Writes each fetched batch of pipeline messages in one transaction and reports every message done only after
-/// the commit.
+/// the commit: a write that throws (a constraint, PostgreSQL restarting, a statement timeout) committed nothing, so
+/// its messages fail and JetStream delivers them again.
 package struct StorageStage: Sendable {
-    private let database: IndexDatabase
+    private let database: any StorageBackend
     private let logger: Logger
     private let committed: @Sendable (Set<String>) -> Void
     /// Run once before the first write: the stored stream sequences must belong to the streams in use.
     private let epochs: StreamEpochCheck?
-    /// Writes happen one at a time, off the concurrency pool.
-    private static let writeQueue = DispatchQueue(label: "storage.writer")
 
     /// A stage over `database`; `committed` is told the indexes whose results or compositions a commit changed.
     package init(
-        database: IndexDatabase, logger: Logger, epochs: StreamEpochCheck? = nil,
+        database: any StorageBackend, logger: Logger, epochs: StreamEpochCheck? = nil,
         committed: @escaping @Sendable (Set<String>) -> Void = { _ in }
     ) {
         self.epochs = epochs
@@ -103,7 +121,9 @@ package struct StorageStage: Sendable {
     /// Stores validated price batches (replacing their days) with their stream positions.
     package func storePrices(_ deliveries: [Delivery<ValidatedBatch>]) async -> [MessageOutcome] {
         let outcomes = await write(deliveries) { database, batches in
-            try database.storeValidated(batches.map(\.message), sequences: batches.map(\.control.streamSequence))
+            try await database.storeValidated(
+                batches.map(\.message), sequences: batches.map(\.control.streamSequence)
+            )
         }
         notify(outcomes.map { (Subjects.storedPrices, $0) })
         return outcomes
@@ -111,13 +131,15 @@ package struct StorageStage: Sendable {
 
     /// Stores rejections with their reasons.
     package func storeRejections(_ deliveries: [Delivery<RejectionBatch>]) async -> [MessageOutcome] {
-        await write(deliveries) { database, batches in try database.storeRejections(batches.map(\.message)) }
+        await write(deliveries) { database, batches in try await database.storeRejections(batches.map(\.message)) }
     }
 
     /// Stores index results (and retractions).
     package func storeIndexResults(_ deliveries: [Delivery<IndexResult>]) async -> [MessageOutcome] {
         let outcomes = await write(deliveries) { database, results in
-            try database.storeIndexResults(results.map(\.message), sequences: results.map(\.control.streamSequence))
+            try await database.storeIndexResults(
+                results.map(\.message), sequences: results.map(\.control.streamSequence)
+            )
         }
         notify(zip(deliveries.map(\.message.index), outcomes))
         return outcomes
@@ -126,7 +148,7 @@ package struct StorageStage: Sendable {
     /// Stores composition events.
     package func storeCompositionEvents(_ deliveries: [Delivery<CompositionEvent>]) async -> [MessageOutcome] {
         let outcomes = await write(deliveries) { database, events in
-            try database.storeCompositionEvents(events.map(\.message))
+            try await database.storeCompositionEvents(events.map(\.message))
         }
         notify(zip(deliveries.map(\.message.index), outcomes))
         return outcomes
@@ -145,7 +167,7 @@ package struct StorageStage: Sendable {
     /// back the rest.
     private func write<Message: Sendable>(
         _ deliveries: [Delivery<Message>],
-        _ body: @escaping @Sendable (IndexDatabase, [Delivery<Message>]) throws -> Void
+        _ body: @escaping @Sendable (any StorageBackend, [Delivery<Message>]) async throws -> Void
     ) async -> [MessageOutcome] {
         guard !deliveries.isEmpty else { return [] }
         let database = self.database
@@ -155,31 +177,125 @@ package struct StorageStage: Sendable {
             logger.error("the streams' creation times could not be read", metadata: ["error": "\(error)"])
             return Array(repeating: .failed(error), count: deliveries.count)
         }
-        do {
-            try await runBlocking(on: Self.writeQueue) { try body(database, deliveries) }
-            logger.debug(
-                "stored",
-                metadata: [
-                    "storage.messages": "\(deliveries.count)",
-                    "nats.stream_seq": "\(deliveries.map(\.control.streamSequence))",
-                ]
-            )
-            return Array(repeating: .done, count: deliveries.count)
-        } catch {
-            logger.error("write failed", metadata: ["error": "\(error)", "storage.messages": "\(deliveries.count)"])
-            guard deliveries.count > 1 else { return [.failed(error)] }
-            var outcomes: [MessageOutcome] = []
-            for delivery in deliveries {
-                do {
-                    try await runBlocking(on: Self.writeQueue) { try body(database, [delivery]) }
-                    outcomes.append(.done)
-                } catch {
-                    outcomes.append(.failed(error))
-                }
+        while true {
+            do {
+                try await Self.abandoning(after: Self.writeLimit) { try await body(database, deliveries) }
+                logger.debug(
+                    "stored",
+                    metadata: [
+                        "storage.messages": "\(deliveries.count)",
+                        "nats.stream_seq": "\(deliveries.map(\.control.streamSequence))",
+                    ]
+                )
+                return Array(repeating: .done, count: deliveries.count)
+            } catch {
+                logger.error(
+                    "write failed",
+                    metadata: [
+                        "error": "\(error)", "storage.messages": "\(deliveries.count)",
+                        "storage.database": "\(database.location)",
+                    ]
+                )
+                // The database gone (PostgreSQL restarting) is no fault of the messages: the write waits for it and
+                // runs again, rather than use up deliveries that end in dead letters.
+                if await waitedForDatabase() { continue }
+                return await writeOneByOne(deliveries, error: error, body)
             }
-            return outcomes
         }
     }
+
+    /// How long a write may take before storage stops waiting for it (far above any healthy write's time).
+    static let writeLimit = Duration.seconds(60)
+
+    /// Runs `operation`, but stops waiting for it after `limit` and throws ``WriteAbandoned``; the operation is
+    /// cancelled and left to end on its own.
+    ///
+    /// A write on a PostgreSQL connection that closed under it (a restart) was seen to wait forever (postgres-nio
+    /// 1.33.2), holding its messages in progress for good; abandoned, they fail, and the next attempt gets another
+    /// connection. A write abandoned while it still ran commits all or nothing, and writes are idempotent, so its
+    /// messages delivered again change nothing more.
+    static func abandoning(
+        after limit: Duration, _ operation: @escaping @Sendable () async throws -> Void
+    ) async throws {
+        let waiting = Mutex<CheckedContinuation<Void, any Error>?>(nil)
+        let finish: @Sendable (Result<Void, any Error>) -> Void = { result in
+            let continuation = waiting.withLock { pending in
+                defer { pending = nil }
+                return pending
+            }
+            continuation?.resume(with: result)
+        }
+        var work: Task<Void, Never>?
+        var timer: Task<Void, Never>?
+        try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+                waiting.withLock { $0 = continuation }
+                let running = Task {
+                    do {
+                        try await operation()
+                        finish(.success(()))
+                    } catch {
+                        finish(.failure(error))
+                    }
+                }
+                work = running
+                timer = Task {
+                    try? await Task.sleep(for: limit)
+                    guard !Task.isCancelled else { return }
+                    running.cancel()
+                    finish(.failure(WriteAbandoned(limit: limit)))
+                }
+            }
+        } onCancel: {
+            finish(.failure(CancellationError()))
+        }
+        timer?.cancel()
+        _ = work
+    }
+
+    /// When the database does not answer, waits until it does (checking every second, until cancelled) and returns
+    /// true; false at once when it answers.
+    private func waitedForDatabase() async -> Bool {
+        guard await !database.isReachable() else { return false }
+        logger.warning(
+            "the database does not answer: writes wait for it", metadata: ["storage.database": "\(database.location)"]
+        )
+        while !Task.isCancelled {
+            try? await Task.sleep(for: .seconds(1))
+            if await database.isReachable() {
+                logger.info("the database answers again", metadata: ["storage.database": "\(database.location)"])
+                return !Task.isCancelled
+            }
+        }
+        return false
+    }
+
+    /// After a batch failed with `error`: each delivery in a transaction of its own, so one bad message does not hold
+    /// back the rest.
+    private func writeOneByOne<Message: Sendable>(
+        _ deliveries: [Delivery<Message>], error: any Error,
+        _ body: @escaping @Sendable (any StorageBackend, [Delivery<Message>]) async throws -> Void
+    ) async -> [MessageOutcome] {
+        guard deliveries.count > 1 else { return [.failed(error)] }
+        var outcomes: [MessageOutcome] = []
+        for delivery in deliveries {
+            do {
+                try await Self.abandoning(after: Self.writeLimit) { try await body(database, [delivery]) }
+                outcomes.append(.done)
+            } catch {
+                outcomes.append(.failed(error))
+            }
+        }
+        return outcomes
+    }
+}
+
+/// A write storage stopped waiting for (``StorageStage/abandoning(after:_:)``).
+struct WriteAbandoned: Error, CustomStringConvertible {
+    /// How long it was waited for.
+    let limit: Duration
+
+    var description: String { "the write did not end within \(limit): abandoned (its messages will be redelivered)" }
 }
 
 /// Makes sure, once, before storage writes anything, that the stream sequences it keeps belong to the streams in use

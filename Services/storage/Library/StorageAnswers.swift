@@ -2,12 +2,11 @@ import Contracts
 import Foundation
 import Logging
 import Pipeline
-import Resilience
 import StorageDatabase
 
-/// What storage answers, request by request, from the database's read connections (and the backup command).
+/// What storage answers, request by request, from the backend (and the backup command).
 package struct StorageAnswers: Sendable {
-    private let database: IndexDatabase
+    private let database: any StorageBackend
     private let logger: Logger
     private let builtIn: [IndexDefinition]
     private let committed: @Sendable (Set<String>) -> Void
@@ -17,7 +16,7 @@ package struct StorageAnswers: Sendable {
     ///   - builtIn: the built-in definitions (they follow the configuration's `INDEX_SIZE`).
     ///   - committed: told the index ids (and ``Subjects/storedDefinitions``) after a definition is added or removed.
     package init(
-        database: IndexDatabase, logger: Logger, builtIn: [IndexDefinition] = IndexDefinition.builtIn(),
+        database: any StorageBackend, logger: Logger, builtIn: [IndexDefinition] = IndexDefinition.builtIn(),
         committed: @escaping @Sendable (Set<String>) -> Void = { _ in }
     ) {
         self.database = database
@@ -26,7 +25,7 @@ package struct StorageAnswers: Sendable {
         self.committed = committed
     }
 
-    /// The responder for every request kind; each answer runs off the concurrency pool (SQLite blocks).
+    /// The responder for every request kind; the backend keeps its blocking work (SQLite) off the concurrency pool.
     package var responder: StorageResponder {
         let database = self.database
         let logger = self.logger
@@ -34,76 +33,54 @@ package struct StorageAnswers: Sendable {
         let committed = self.committed
         var responder = StorageResponder()
         responder.on(PerformanceQuery.self) { query in
-            try await runBlocking {
-                PerformanceReply(points: try database.performance(index: query.index, range: query.range))
-            }
+            PerformanceReply(points: try await database.performance(index: query.index, range: query.range))
         }
         responder.on(CompositionQuery.self) { query in
-            try await runBlocking { try database.composition(index: query.index, on: query.date) }
+            try await database.composition(index: query.index, on: query.date)
         }
         responder.on(CompositionsQuery.self) { query in
-            try await runBlocking {
-                CompositionsReply(sessions: try database.compositions(index: query.index, range: query.range))
-            }
+            CompositionsReply(sessions: try await database.compositions(index: query.index, range: query.range))
         }
         responder.on(ChangesQuery.self) { query in
-            try await runBlocking {
-                ChangesReply(changes: try database.changes(index: query.index, range: query.range))
-            }
+            ChangesReply(changes: try await database.changes(index: query.index, range: query.range))
         }
         responder.on(SessionsQuery.self) { query in
-            try await runBlocking {
-                SessionsReply(sessions: try database.sessionRecords(index: query.index, range: query.range))
-            }
+            SessionsReply(sessions: try await database.sessionRecords(index: query.index, range: query.range))
         }
         responder.on(SessionPricesQuery.self) { query in
-            try await runBlocking {
-                let stored = try database.validRows(on: query.date)
-                return SessionPricesReply(record: stored?.record, rows: stored?.rows ?? [])
-            }
+            let stored = try await database.validRows(on: query.date)
+            return SessionPricesReply(record: stored?.record, rows: stored?.rows ?? [])
         }
         responder.on(PriceHistoryQuery.self) { query in
-            try await runBlocking {
-                PriceHistoryReply(
-                    closes: try database.closes(range: query.range),
-                    splits: try database.acceptedSplits(range: query.range)
-                )
-            }
+            PriceHistoryReply(
+                closes: try await database.closes(range: query.range),
+                splits: try await database.acceptedSplits(range: query.range)
+            )
         }
         responder.on(IndexResultQuery.self) { query in
-            try await runBlocking {
-                IndexResultReply(result: try database.indexResult(index: query.index, on: query.date))
-            }
+            IndexResultReply(result: try await database.indexResult(index: query.index, on: query.date))
         }
         responder.on(StatusQuery.self) { query in
-            try await runBlocking { try database.status(index: query.index) }
+            try await database.status(index: query.index)
         }
         responder.on(StoredBatchQuery.self) { query in
-            try await runBlocking {
-                StoredBatchReply(batch: try StoredBatchReader(database: database).batch(query.date))
-            }
+            StoredBatchReply(batch: try await StoredBatchReader(database: database).batch(query.date))
         }
         responder.on(CorporateActionsQuery.self) { query in
-            try await runBlocking {
-                CorporateActionsReply(
-                    actions: try database.corporateActions(
-                        range: query.range, ticker: query.ticker, acceptedOnly: query.acceptedOnly
-                    )
+            CorporateActionsReply(
+                actions: try await database.corporateActions(
+                    range: query.range, ticker: query.ticker, acceptedOnly: query.acceptedOnly
                 )
-            }
+            )
         }
         responder.on(StocksQuery.self) { _ in
-            try await runBlocking { StocksReply(stocks: try database.stocks()) }
+            StocksReply(stocks: try await database.stocks())
         }
         responder.on(DefinitionsQuery.self) { query in
-            try await runBlocking {
-                DefinitionsReply(definitions: try database.definitions(builtIn: builtIn, id: query.id))
-            }
+            DefinitionsReply(definitions: try await database.definitions(builtIn: builtIn, id: query.id))
         }
         responder.on(DefineIndexCommand.self) { command in
-            let reply = try await runBlocking {
-                try database.addDefinition(command.definition, jobID: command.jobID, builtIn: builtIn)
-            }
+            let reply = try await database.addDefinition(command.definition, jobID: command.jobID, builtIn: builtIn)
             if reply.created {
                 logger.info(
                     "definition added", metadata: ["index": "\(command.definition.id)", "job.id": "\(command.jobID)"]
@@ -113,7 +90,7 @@ package struct StorageAnswers: Sendable {
             return reply
         }
         responder.on(RemoveIndexCommand.self) { command in
-            let outcome = try await runBlocking { try database.removeDefinition(command.id, builtIn: builtIn) }
+            let outcome = try await database.removeDefinition(command.id, builtIn: builtIn)
             if outcome == .removed {
                 logger.info("definition removed", metadata: ["index": "\(command.id)"])
                 committed([Subjects.storedDefinitions, command.id])
@@ -121,7 +98,7 @@ package struct StorageAnswers: Sendable {
             return RemoveIndexReply(outcome: outcome)
         }
         responder.on(BackupCommand.self) { command in
-            try await runBlocking { try DatabaseBackup.run(command, database: database, logger: logger) }
+            try await database.backup(command)
         }
         Self.answerHistory(&responder, database: database, logger: logger, committed: committed)
         return responder

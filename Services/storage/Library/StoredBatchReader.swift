@@ -5,10 +5,10 @@ import TradingCalendar
 
 /// Answers ``StoredBatchQuery``: a stored session rebuilt as its raw batch, checked to validate to what is stored.
 package struct StoredBatchReader: Sendable {
-    private let database: IndexDatabase
+    private let database: any StorageBackend
 
     /// A reader over `database`.
-    package init(database: IndexDatabase) {
+    package init(database: any StorageBackend) {
         self.database = database
     }
 
@@ -17,8 +17,8 @@ package struct StoredBatchReader: Sendable {
     /// The whole day is rebuilt and validated again (without history: flags are not compared, the validator sets
     /// them again from stored closes) before it goes out: a day whose rebuilt rows would not give the stored valid
     /// rows and rejections is refused rather than replayed differently.
-    package func batch(_ date: SessionDate) throws -> PriceBatch {
-        guard let day = try database.storedDay(on: date) else { throw StoredDayError.notStored(date) }
+    package func batch(_ date: SessionDate) async throws -> PriceBatch {
+        guard let day = try await database.storedDay(on: date) else { throw StoredDayError.notStored(date) }
         let rows = try day.rawRows()
         try Self.verify(rows, against: day)
         return PriceBatch(

@@ -3,6 +3,11 @@
 /// Conventions: dates are `YYYY-MM-DD` text (so text order is date order); numeric columns that may hold a
 /// non-finite number are declared without a type, so no affinity converts what is bound, and hold `nan`, `inf` or
 /// `-inf` as text (SQLite would store NaN as NULL); timestamps (`stored_at`) are UTC ISO-8601 text.
+///
+/// Each migration also has its PostgreSQL form (`postgresSQL`), the same tables and columns: dates stay `YYYY-MM-DD`
+/// text and every text column that is compared or ordered is `COLLATE "C"` (byte order, as SQLite's); numbers are
+/// `double precision` (bit-exact, non-finite values included, so no text stand-ins) and `bigint`; `prices` is
+/// partitioned by year (range on `date`), one partition per year created when a batch of that year is first stored.
 /// Never edit a migration that has shipped: add the next one.
 package enum IndexSchema {
     /// Every migration, in order.
@@ -77,6 +82,62 @@ package enum IndexSchema {
                 PRIMARY KEY (batch_id, position)
             );
             CREATE INDEX rejections_by_batch_date ON rejections (batch_date);
+            """,
+        postgresSQL: """
+            CREATE TABLE stocks (
+                ticker text COLLATE "C" NOT NULL PRIMARY KEY,
+                name text NOT NULL,
+                sector text NOT NULL,
+                exchange text NOT NULL,
+                updated_at text COLLATE "C" NOT NULL
+            );
+
+            CREATE TABLE sessions (
+                date text COLLATE "C" NOT NULL PRIMARY KEY,
+                batch_id text COLLATE "C" NOT NULL,
+                source text NOT NULL,
+                replay_id text,
+                received_rows bigint NOT NULL,
+                valid_rows bigint NOT NULL,
+                rejected_rows bigint NOT NULL,
+                sequence bigint NOT NULL DEFAULT 0,
+                stored_at text NOT NULL
+            );
+
+            CREATE TABLE prices (
+                date text COLLATE "C" NOT NULL REFERENCES sessions (date) ON DELETE CASCADE,
+                ticker text COLLATE "C" NOT NULL,
+                open double precision,
+                high double precision,
+                low double precision,
+                close double precision NOT NULL,
+                volume double precision,
+                market_cap double precision NOT NULL,
+                flags text NOT NULL DEFAULT '',
+                PRIMARY KEY (date, ticker)
+            ) PARTITION BY RANGE (date);
+
+            -- arrival stands for SQLite's rowid: it orders arrival, and an upsert keeps it.
+            CREATE TABLE rejections (
+                arrival bigint GENERATED ALWAYS AS IDENTITY,
+                batch_id text COLLATE "C" NOT NULL,
+                position bigint NOT NULL,
+                batch_date text COLLATE "C" NOT NULL,
+                source text NOT NULL,
+                date text COLLATE "C" NOT NULL,
+                ticker text COLLATE "C" NOT NULL,
+                reason text NOT NULL,
+                open double precision,
+                high double precision,
+                low double precision,
+                close double precision,
+                volume double precision,
+                market_cap double precision,
+                shares_outstanding double precision,
+                stored_at text NOT NULL,
+                PRIMARY KEY (batch_id, position)
+            );
+            CREATE INDEX rejections_by_batch_date ON rejections (batch_date, arrival)
             """
     )
 
@@ -134,6 +195,54 @@ package enum IndexSchema {
                 PRIMARY KEY (index_id, date, kind, ticker),
                 FOREIGN KEY (index_id, date) REFERENCES composition_events (index_id, date) ON DELETE CASCADE
             ) WITHOUT ROWID;
+            """,
+        postgresSQL: """
+            CREATE TABLE index_levels (
+                index_id text COLLATE "C" NOT NULL,
+                date text COLLATE "C" NOT NULL,
+                previous_date text COLLATE "C",
+                level double precision NOT NULL,
+                daily_return double precision NOT NULL,
+                source_batch_id text NOT NULL,
+                previous_tickers text NOT NULL,
+                departures text NOT NULL,
+                replay_id text,
+                replay_refetched bigint,
+                stored_at text NOT NULL,
+                PRIMARY KEY (index_id, date)
+            );
+
+            CREATE TABLE index_constituents (
+                index_id text COLLATE "C" NOT NULL,
+                date text COLLATE "C" NOT NULL,
+                rank bigint NOT NULL,
+                ticker text COLLATE "C" NOT NULL,
+                weight double precision NOT NULL,
+                market_cap double precision NOT NULL,
+                close double precision NOT NULL,
+                PRIMARY KEY (index_id, date, rank),
+                FOREIGN KEY (index_id, date) REFERENCES index_levels (index_id, date) ON DELETE CASCADE
+            );
+
+            CREATE TABLE composition_events (
+                index_id text COLLATE "C" NOT NULL,
+                date text COLLATE "C" NOT NULL,
+                previous_date text COLLATE "C" NOT NULL,
+                stored_at text NOT NULL,
+                PRIMARY KEY (index_id, date)
+            );
+
+            CREATE TABLE composition_changes (
+                index_id text COLLATE "C" NOT NULL,
+                date text COLLATE "C" NOT NULL,
+                kind text COLLATE "C" NOT NULL CHECK (kind IN ('added', 'removed')),
+                ticker text COLLATE "C" NOT NULL,
+                rank bigint,
+                market_cap double precision,
+                position bigint NOT NULL,
+                PRIMARY KEY (index_id, date, kind, ticker),
+                FOREIGN KEY (index_id, date) REFERENCES composition_events (index_id, date) ON DELETE CASCADE
+            )
             """
     )
 
@@ -155,6 +264,19 @@ package enum IndexSchema {
                 PRIMARY KEY (batch_date, position)
             ) WITHOUT ROWID;
             CREATE INDEX corporate_actions_by_date ON corporate_actions (date, ticker);
+            """,
+        postgresSQL: """
+            CREATE TABLE corporate_actions (
+                batch_date text COLLATE "C" NOT NULL REFERENCES sessions (date) ON DELETE CASCADE,
+                position bigint NOT NULL,
+                date text COLLATE "C" NOT NULL,
+                ticker text COLLATE "C" NOT NULL,
+                kind text NOT NULL,
+                value double precision,
+                rejection text,
+                PRIMARY KEY (batch_date, position)
+            );
+            CREATE INDEX corporate_actions_by_date ON corporate_actions (date, ticker)
             """
     )
 
@@ -165,6 +287,10 @@ package enum IndexSchema {
         sql: """
             ALTER TABLE index_levels ADD COLUMN turnover REAL;
             ALTER TABLE composition_events ADD COLUMN turnover REAL;
+            """,
+        postgresSQL: """
+            ALTER TABLE index_levels ADD COLUMN turnover double precision;
+            ALTER TABLE composition_events ADD COLUMN turnover double precision
             """
     )
 
@@ -181,6 +307,14 @@ package enum IndexSchema {
                 job_id TEXT NOT NULL,
                 created_at TEXT NOT NULL
             ) WITHOUT ROWID;
+            """,
+        postgresSQL: """
+            CREATE TABLE index_definitions (
+                id text COLLATE "C" NOT NULL PRIMARY KEY,
+                definition text NOT NULL,
+                job_id text NOT NULL,
+                created_at text NOT NULL
+            )
             """
     )
 
@@ -188,7 +322,8 @@ package enum IndexSchema {
     static let carriedCloses = Migration(
         version: 6,
         name: "carried-closes",
-        sql: "ALTER TABLE index_constituents ADD COLUMN last_close_date TEXT;"
+        sql: "ALTER TABLE index_constituents ADD COLUMN last_close_date TEXT;",
+        postgresSQL: #"ALTER TABLE index_constituents ADD COLUMN last_close_date text COLLATE "C""#
     )
 
     /// 7: the stream position of the index result that each stored result and composition event came from, kept
@@ -207,6 +342,15 @@ package enum IndexSchema {
                 sequence INTEGER NOT NULL,
                 PRIMARY KEY (kind, index_id, date)
             ) WITHOUT ROWID;
+            """,
+        postgresSQL: """
+            CREATE TABLE index_result_sequences (
+                kind text COLLATE "C" NOT NULL,
+                index_id text COLLATE "C" NOT NULL,
+                date text COLLATE "C" NOT NULL,
+                sequence bigint NOT NULL,
+                PRIMARY KEY (kind, index_id, date)
+            )
             """
     )
 
@@ -222,6 +366,12 @@ package enum IndexSchema {
                 -- The stream's creation time, nanoseconds since 1970.
                 created INTEGER NOT NULL
             ) WITHOUT ROWID;
+            """,
+        postgresSQL: """
+            CREATE TABLE stream_epochs (
+                stream text COLLATE "C" NOT NULL PRIMARY KEY,
+                created bigint NOT NULL
+            )
             """
     )
 }

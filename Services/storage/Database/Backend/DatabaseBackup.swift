@@ -1,7 +1,6 @@
 import Contracts
 import Foundation
 import Logging
-import StorageDatabase
 
 /// Carries out a ``BackupCommand``: an online copy of the live database that is checked before it is handed over.
 ///

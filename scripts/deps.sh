@@ -3,6 +3,8 @@
 set -euo pipefail
 # docker-compose only validates compose/docker-compose.yml (make test); curl and jq are used by the shell tests.
 packages=(nats-server libnats-dev libsqlite3-dev libcurl4-openssl-dev sqlite3 pkg-config docker-compose curl jq python3-openpyxl zlib1g-dev)
+# The deployment tests: the Docker engine and debootstrap (scripts/test-compose.sh), promtool and venv (test-deploy.sh).
+packages+=(docker.io debootstrap prometheus python3-venv)
 missing=()
 for package in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

@@ -3,8 +3,9 @@
 # compose/docker-compose.yml with docker-compose.test.yml (host network, free loopback ports) and requires: every
 # container healthy; the services running as uid 10001 and the stateless ones without volumes; a back-fill by
 # `indexctl` inside the api container; the API's levels and composition equal to what the database on the volume
-# stores; the data kept over `docker-compose restart storage`; a backup, a compose restore (README) and the
-# back-fill after it; and nothing left behind by `docker-compose down -v`. Prints the image size, the build time and
+# stores; every metric deploy/monitoring/ names exported by the running services; the data kept over
+# `docker-compose restart storage`; a backup, a compose restore (README) and the back-fill after it; and nothing
+# left behind by `docker-compose down -v`. Prints the image size, the build time and
 # the time to healthy. Needs a running Docker engine (.ci/run starts one); makes missing base images
 # (scripts/docker-base-images.sh).
 # The executables run in the image: BIN_DIR (test-lib.sh) is not used.
@@ -76,7 +77,8 @@ wait_healthy() {
 
 begin=$(date +%s)
 "${COMPOSE[@]}" up -d >"$WORK/up.log" 2>&1 || { cat "$WORK/up.log" >&2; fail "docker-compose up"; }
-pass "all 7 containers healthy $(wait_healthy "$begin") s after docker-compose up"
+took=$(wait_healthy "$begin") || exit 1
+pass "all 7 containers healthy $took s after docker-compose up"
 
 for service in "${SERVICES[@]}"; do
     uid=$("${COMPOSE[@]}" exec -T "$service" awk '/^Uid:/ { print $2 }' /proc/1/status)
@@ -128,8 +130,17 @@ check_answers() {
 check_answers "after the back-fill" "${FIRST[@]}"
 cp "$WORK/stored-levels.txt" "$WORK/first-levels.txt"
 
+# What Prometheus would scrape from each service, after the back-fill made every stage work.
+for port in "$TEST_STORAGE_PORT" "$TEST_VALIDATOR_PORT" "$TEST_INDEX_BUILDER_PORT" "$TEST_CHANGE_DETECTOR_PORT" \
+    "$TEST_FETCHER_PORT" "$TEST_API_PORT"; do
+    curl -fsS "http://127.0.0.1:$port/metrics" >>"$WORK/metrics.txt" || fail "GET /metrics on port $port"
+done
+python3 "$ROOT/scripts/metric-names.py" "$WORK/metrics.txt" "$ROOT/deploy/monitoring/alerts.yml" \
+    "$ROOT/deploy/monitoring/dashboard.json" || fail "the monitoring names metrics the services do not export"
+pass "every metric the alert rules and the dashboard name is exported by the running services"
+
 "${COMPOSE[@]}" restart storage >/dev/null 2>&1 || fail "docker-compose restart storage"
-wait_healthy "$(date +%s)" >/dev/null
+wait_healthy "$(date +%s)" >/dev/null || exit 1
 check_answers "after docker-compose restart storage" "${FIRST[@]}"
 cmp -s "$WORK/first-levels.txt" "$WORK/stored-levels.txt" || fail "the stored levels changed over the restart"
 
@@ -148,7 +159,8 @@ stored_levels "${SECOND[@]}" >"$WORK/second-levels.txt"
     || fail "setting the JetStream store aside"
 begin=$(date +%s)
 "${COMPOSE[@]}" up -d >"$WORK/up.log" 2>&1 || { cat "$WORK/up.log" >&2; fail "docker-compose up after the restore"; }
-pass "restored ($(head -n 1 "$WORK/restore.txt" | cut -c1-90)...); healthy again after $(wait_healthy "$begin") s"
+took=$(wait_healthy "$begin") || exit 1
+pass "restored ($(head -n 1 "$WORK/restore.txt" | cut -c1-80)...); healthy again after $took s"
 [ -z "$(stored_levels "${SECOND[@]}")" ] || fail "the restored database holds sessions taken after the backup"
 check_answers "after the restore" "${FIRST[@]}"
 cmp -s "$WORK/first-levels.txt" "$WORK/stored-levels.txt" || fail "the restored levels differ from the backed-up"

@@ -16,6 +16,9 @@ IMAGE=equal-weight-index:latest
 MAX_IMAGE_BYTES=$((300 * 1024 * 1024))
 PROJECT="ewi-test-$$"
 COMPOSE=(docker-compose -p "$PROJECT" -f "$ROOT/compose/docker-compose.yml" -f "$ROOT/compose/docker-compose.test.yml")
+# The one-off containers of the restore send no traffic: they run as README says, on the project's own network
+# (compose 1.29 cannot run a one-off container on the host's network: "host type networking can't be used with links").
+ONE_OFF=(docker-compose -p "$PROJECT" -f "$ROOT/compose/docker-compose.yml" run --rm --no-deps -T)
 SERVICES=(storage validator index-builder change-detector fetcher api)
 STATELESS=(validator index-builder change-detector fetcher)
 FIRST=(2024-01-02 2024-03-28)
@@ -152,11 +155,10 @@ backfill "${SECOND[@]}"
 stored_levels "${SECOND[@]}" >"$WORK/second-levels.txt"
 [ -s "$WORK/second-levels.txt" ] || fail "the second back-fill stored nothing"
 "${COMPOSE[@]}" stop >/dev/null 2>&1 || fail "docker-compose stop"
-"${COMPOSE[@]}" run --rm --no-deps -T storage indexctl restore --from /data/backup.sqlite >"$WORK/restore.txt" 2>&1 \
+"${ONE_OFF[@]}" storage indexctl restore --from /data/backup.sqlite >"$WORK/restore.txt" 2>&1 \
     || { cat "$WORK/restore.txt" >&2; fail "indexctl restore"; }
-"${COMPOSE[@]}" run --rm --no-deps -T --entrypoint sh nats \
-    -c 'mv /data/jetstream "/data/jetstream.before-restore-$(date -u +%Y%m%dT%H%M%SZ)"' \
-    || fail "setting the JetStream store aside"
+"${ONE_OFF[@]}" --entrypoint sh nats -c 'mv /data/jetstream "/data/jetstream.before-restore-$(date -u +%Y%m%dT%H%M%SZ)"' \
+    >"$WORK/aside.txt" 2>&1 || { cat "$WORK/aside.txt" >&2; fail "setting the JetStream store aside"; }
 begin=$(date +%s)
 "${COMPOSE[@]}" up -d >"$WORK/up.log" 2>&1 || { cat "$WORK/up.log" >&2; fail "docker-compose up after the restore"; }
 took=$(wait_healthy "$begin") || exit 1

@@ -62,7 +62,7 @@ def dashboard_expressions(path):
     def walk(node):
         if isinstance(node, dict):
             for key, value in node.items():
-                if key in ("expr", "query") and isinstance(value, str):
+                if key == "expr" and isinstance(value, str):
                     exprs.append(value)
                 else:
                     walk(value)

@@ -8,8 +8,9 @@
 # left behind by `docker-compose down -v`. Prints the image size, the build time and
 # the time to healthy. Needs a running Docker engine (.ci/run starts one); makes missing base images
 # (scripts/docker-base-images.sh).
-# The executables run in the image: BIN_DIR (test-lib.sh) is not used.
-export BIN_DIR=${BIN_DIR:-$(cd "$(dirname "$0")" && pwd)}
+# The executables run in the image: test-lib.sh's BIN_DIR (the Makefile's, which need not be built) is not used.
+BIN_DIR=$(cd "$(dirname "$0")" && pwd)
+export BIN_DIR
 source "$(dirname "$0")/test-lib.sh"
 
 IMAGE=equal-weight-index:latest
@@ -63,7 +64,7 @@ yaml.safe_dump(config, sys.stdout)' >"$WORK/docker-compose.yml" || fail "the tes
 start=$(date +%s)
 "${COMPOSE[@]}" build >"$WORK/build.log" 2>&1 || { tail -n 40 "$WORK/build.log" >&2; fail "the image did not build"; }
 size=$(docker image inspect -f '{{.Size}}' "$IMAGE")
-pass "image built in $(($(date +%s) - start)) s (from cache where nothing changed): $size bytes ($((size / 1024 / 1024)) MiB)"
+pass "image built in $(($(date +%s) - start)) s (the layers that did not change from cache): $size bytes ($((size / 1024 / 1024)) MiB)"
 [ "$size" -lt "$MAX_IMAGE_BYTES" ] || fail "the image is $size bytes, not under 300 MiB"
 
 # Waits until every container of the project is running and healthy (at most 180 s); prints the seconds it took.

@@ -67,7 +67,8 @@ Dir::Cache::pkgcache "";
 Dir::Cache::srcpkgcache "";
 EOF
     find "$root/usr/share/doc" -mindepth 1 -not -name copyright -not -type d -delete
-    rm -rf "$root"/usr/share/{man,info,locale,lintian}/* "$root"/var/cache/apt/*.bin "$root"/var/cache/apt/archives/*.deb \
+    rm -rf "$root"/usr/share/{man,info,locale,lintian}/* "$root"/var/cache/apt/*.bin \
+        "$root"/var/cache/apt/archives/*.deb \
         "$root"/var/lib/apt/lists/* "$root"/var/log/*.log
     tar -C "$root" --numeric-owner -c . | docker import --change 'CMD ["bash"]' - "$SLIM" >/dev/null
     rm -rf "$root" "$root.log"
@@ -93,7 +94,8 @@ make_build_image() {
         git config --system --add url./opt/swift-packages/.insteadOf ssh://git@github.com/
         git config --system --add safe.directory '*'
         /opt/swift/usr/bin/swift --version"
-    COMMIT_CHANGES=("ENV PATH=/opt/swift/usr/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin" 'CMD ["bash"]')
+    COMMIT_CHANGES=('CMD ["bash"]'
+        "ENV PATH=/opt/swift/usr/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin")
     commit_from "$SLIM" "$BUILD_IMAGE" "$script" \
         -v "$SWIFT_HOME:/mnt/swift:ro" -v "$SWIFT_PACKAGES:/mnt/swift-packages:ro"
     say "$BUILD_IMAGE stand-in made"

@@ -49,7 +49,8 @@ def rule_expressions(path):
             continue
         indent = len(match.group(1))
         block = []
-        while index < len(lines) and (not lines[index].strip() or len(lines[index]) - len(lines[index].lstrip()) > indent):
+        while index < len(lines) and (
+                not lines[index].strip() or len(lines[index]) - len(lines[index].lstrip()) > indent):
             block.append(lines[index])
             index += 1
         exprs.append("\n".join(block))

@@ -64,7 +64,7 @@ yaml.safe_dump(config, sys.stdout)' >"$WORK/docker-compose.yml" || fail "the tes
 start=$(date +%s)
 "${COMPOSE[@]}" build >"$WORK/build.log" 2>&1 || { tail -n 40 "$WORK/build.log" >&2; fail "the image did not build"; }
 size=$(docker image inspect -f '{{.Size}}' "$IMAGE")
-pass "image built in $(($(date +%s) - start)) s (the layers that did not change from cache): $size bytes ($((size / 1024 / 1024)) MiB)"
+pass "image built in $(($(date +%s) - start)) s (unchanged layers from cache): $size bytes ($((size >> 20)) MiB)"
 [ "$size" -lt "$MAX_IMAGE_BYTES" ] || fail "the image is $size bytes, not under 300 MiB"
 
 # Waits until every container of the project is running and healthy (at most 180 s); prints the seconds it took.
@@ -136,7 +136,8 @@ check_answers() {
     diff <(stored "SELECT ticker FROM index_constituents WHERE index_id = 'ew100' AND date = '$last' ORDER BY ticker") \
         <(jq -r '.constituents[].ticker' "$WORK/composition.json" | sort) >&2 \
         || fail "$what: the API's composition differs from the stored"
-    pass "$what: the API answers the $(wc -l <"$WORK/stored-levels.txt") stored levels of $2...$3 and the stored composition of $last"
+    pass "$what: the API answers the $(wc -l <"$WORK/stored-levels.txt") stored levels of $2...$3" \
+        "and the stored composition of $last"
 }
 check_answers "after the back-fill" "${FIRST[@]}"
 cp "$WORK/stored-levels.txt" "$WORK/first-levels.txt"
@@ -165,7 +166,8 @@ stored_levels "${SECOND[@]}" >"$WORK/second-levels.txt"
 "${COMPOSE[@]}" stop >/dev/null 2>&1 || fail "docker-compose stop"
 "${ONE_OFF[@]}" storage indexctl restore --from /data/backup.sqlite >"$WORK/restore.txt" 2>&1 \
     || { cat "$WORK/restore.txt" >&2; fail "indexctl restore"; }
-"${ONE_OFF[@]}" --entrypoint sh nats -c 'mv /data/jetstream "/data/jetstream.before-restore-$(date -u +%Y%m%dT%H%M%SZ)"' \
+"${ONE_OFF[@]}" --entrypoint sh nats \
+    -c 'mv /data/jetstream "/data/jetstream.before-restore-$(date -u +%Y%m%dT%H%M%SZ)"' \
     >"$WORK/aside.txt" 2>&1 || { cat "$WORK/aside.txt" >&2; fail "setting the JetStream store aside"; }
 begin=$(date +%s)
 "${COMPOSE[@]}" up -d >"$WORK/up.log" 2>&1 || { cat "$WORK/up.log" >&2; fail "docker-compose up after the restore"; }
@@ -180,6 +182,7 @@ cmp -s "$WORK/second-levels.txt" "$WORK/stored-levels.txt" || fail "the back-fil
 
 "${COMPOSE[@]}" down -v >/dev/null 2>&1 || fail "docker-compose down -v"
 [ -z "$(docker ps -aq --filter "label=com.docker.compose.project=$PROJECT")" ] || fail "containers left after down -v"
-[ -z "$(docker volume ls -q --filter "label=com.docker.compose.project=$PROJECT")" ] || fail "volumes left after down -v"
+[ -z "$(docker volume ls -q --filter "label=com.docker.compose.project=$PROJECT")" ] \
+    || fail "volumes left after down -v"
 [ "$(docker volume ls -q --filter dangling=true | wc -l)" -eq "$dangling_before" ] || fail "anonymous volumes left"
 pass "docker-compose down -v left no container and no volume"

@@ -11,6 +11,7 @@ export DATA_DIR NATS_URL API_PORT BIN_DIR NATS_CLUSTER API_REPLICAS STORAGE_REPL
 INDEXCTL := $(BIN_DIR)/indexctl
 
 .PHONY: deps build release lint test test-scripts compose-check demo up check-stack down status clean bench
+.PHONY: deploy-check test-compose
 
 deps:
 	@scripts/deps.sh
@@ -29,7 +30,7 @@ lint:
 SIM_TESTS := ProvidersTests\.(SimulatedMarket|SimCursorState)
 
 ## The whole test suite; the tests start their own nats-server on free loopback ports.
-test: deps compose-check lint
+test: deps compose-check deploy-check lint
 	swift build --build-tests
 	@# The stack and backup tests run the debug executables the line above built, on their own ports and dirs.
 	$(MAKE) test-scripts BIN_DIR=.build/debug
@@ -42,6 +43,8 @@ test: deps compose-check lint
 	swift test --skip-build --no-parallel --filter StorageTests
 	@# The crash test runs two whole stacks of processes: alone, so it does not starve the timing of the others.
 	swift test --skip-build --filter CrashSafetyTests
+	@# The image built from compose/Dockerfile and the compose stack run for real (needs a Docker engine).
+	$(MAKE) test-compose
 
 ## make up/down/status (two stacks side by side), backup/restore (SQLite and PostgreSQL), the fault test
 ## (PostgreSQL, two storage processes, a three-node cluster) and the dashboard in headless Chromium, on built
@@ -58,6 +61,14 @@ test-scripts:
 compose-check:
 	docker-compose -f compose/docker-compose.yml config --quiet
 	docker-compose -f compose/docker-compose.cluster.yml config --quiet
+
+## Kubernetes manifests against the API schemas, their rules, the alert rules (no cluster, no engine needed).
+deploy-check:
+	scripts/test-deploy.sh
+
+## Builds the image and runs the compose stack (scripts/test-compose.sh; README, "Deployment with compose").
+test-compose:
+	scripts/test-compose.sh
 
 ## A shape the stack refuses (STORAGE_REPLICAS=2 on SQLite) fails before anything is built.
 up: check-stack release

@@ -76,6 +76,8 @@ package final class ConsumerRunner: Sendable {
     private let deadLettered: Counter
     private let failedAcks: Counter
     private let duration: Metrics.Timer
+    /// Messages the consumer had still to deliver after the last one fetched (its lag; the alert rules watch it).
+    private let pending: Gauge
 
     /// A runner handling one message at a time; call ``run()`` in a task.
     ///
@@ -121,6 +123,7 @@ package final class ConsumerRunner: Sendable {
         failedAcks = Counter(label: label, dimensions: [("consumer", spec.durable), ("outcome", "ack_failed")])
         duration = Metrics.Timer(
             label: "nats_consumer_handler_duration_seconds", dimensions: [("consumer", spec.durable)])
+        pending = Gauge(label: "nats_consumer_pending_messages", dimensions: [("consumer", spec.durable)])
     }
 
     /// Fetches and handles messages until the task is cancelled; survives disconnects and a missing consumer.
@@ -170,6 +173,7 @@ package final class ConsumerRunner: Sendable {
 
     private func process(_ messages: [JetStreamMessage]) async {
         let started = ContinuousClock.now
+        if let last = messages.last { pending.record(last.metadata.pending) }
         let outcomes: [MessageOutcome]
         do {
             outcomes = try await withProgressHeartbeat(messages) { await self.handler(messages) }

@@ -29,9 +29,14 @@ echo "== workload: $TICKERS tickers, $FROM..$TO"
 
 # The floor: the same rows as CSV, loaded by COPY (psql \copy: client side, over TCP as storage's writes go) in one
 # transaction into the same shape as storage's prices table: the same columns and types, the primary key, one
-# partition per year. Without the foreign key to sessions (the floor has no sessions to refer to).
+# partition per year. Without the foreign key to sessions (the floor has no sessions to refer to) and the NOT NULL of
+# close and market_cap (the CSV holds the rows the validator rejects).
 "$BIN/indexctl" sim-csv --from "$FROM" --to "$TO" --tickers "$TICKERS" --prices "$WORK/prices.csv" \
     --actions "$WORK/actions.csv" 2>/dev/null
+# The simulated market repeats some rows on purpose (the validator rejects them): the floor keeps a key's first row,
+# as the primary key requires.
+awk -F, '!seen[$1 FS $2]++' "$WORK/prices.csv" >"$WORK/unique.csv"
+mv "$WORK/unique.csv" "$WORK/prices.csv"
 ROWS=$(($(wc -l <"$WORK/prices.csv") - 1))
 as_postgres "$PG_BIN/createdb" -h 127.0.0.1 -p "$PG_PORT" -U postgres floor || fail "createdb floor"
 partitions() {
@@ -46,8 +51,8 @@ FLOOR=
 for run in 1 2 3; do
     pg_on floor "DROP TABLE IF EXISTS prices; CREATE TABLE prices (
         date text COLLATE \"C\" NOT NULL, ticker text COLLATE \"C\" NOT NULL, open double precision,
-        high double precision, low double precision, close double precision NOT NULL, volume double precision,
-        market_cap double precision NOT NULL, flags text NOT NULL DEFAULT '', PRIMARY KEY (date, ticker)
+        high double precision, low double precision, close double precision, volume double precision,
+        market_cap double precision, flags text NOT NULL DEFAULT '', PRIMARY KEY (date, ticker)
     ) PARTITION BY RANGE (date); $(partitions)" >/dev/null
     start=$(now)
     as_postgres "$PG_BIN/psql" -h 127.0.0.1 -p "$PG_PORT" -U postgres -d floor -v ON_ERROR_STOP=1 -q \

@@ -91,6 +91,7 @@ demo: up
 ## The back-fill benchmark; results go into BENCHMARKS.md.
 bench: deps
 	scripts/bench.sh
+	scripts/bench-postgres.sh
 
 clean:
 	rm -rf .build

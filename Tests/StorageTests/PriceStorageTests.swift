@@ -333,4 +333,36 @@ struct PriceStorageTests {
             )
         }
     }
+
+    @Test(
+        "text the bulk write's format reserves, and doubles at the edges, come back exactly as stored",
+        arguments: BackendKind.allCases)
+    func reservedTextAndEdgeDoubles(_ backend: BackendKind) async throws {
+        try await backend.withDatabase { database in
+            // PostgreSQL's COPY text format: tab, newline, carriage return and backslash are escaped, \N is NULL.
+            let tickers = ["TAB\tX", "BACK\\SLASH", "NEW\nLINE", "CR\rX", "\\N", "\\.", "ÉTÉ", "INF"]
+            let values = [
+                0.1 + 0.2, 1e-300, 5e-324, 1.7976931348623157e308, -1.234_5e-7, 123_456_789.123_456_79, 1.0 / 3,
+                .infinity,
+            ]
+            let rows = zip(tickers, values).map { ticker, value in
+                ValidRow(
+                    ticker: ticker, open: value, high: nil, low: -value, close: value, volume: nil,
+                    marketCap: value, flags: []
+                )
+            }
+            try await database.storeValidated([Fixture.batch("b1", Fixture.day1, rows: rows)])
+            let stored = try #require(try await database.validRows(on: Fixture.day1)).rows
+            func bits(_ rows: [ValidRow]) -> [String: [UInt64?]] {
+                Dictionary(
+                    uniqueKeysWithValues: rows.map { row in
+                        (
+                            row.ticker,
+                            [row.open, row.high, row.low, row.close, row.volume, row.marketCap].map { $0?.bitPattern }
+                        )
+                    })
+            }
+            #expect(bits(stored) == bits(rows))
+        }
+    }
 }

@@ -96,57 +96,69 @@ extension PostgresBackend {
         )
 
         try await connection.query("DELETE FROM prices WHERE date = \(date)", logger: logger)
-        try await insert(
-            into: "prices (date, ticker, open, high, low, close, volume, market_cap, flags)", columns: 9,
+        try await copy(
+            into: "prices",
+            columns: ["date", "ticker", "open", "high", "low", "close", "volume", "market_cap", "flags"],
             batch.rows, on: connection
-        ) { bindings, row in
-            bindings.append(date)
-            bindings.append(row.ticker)
-            bindings.append(row.open)
-            bindings.append(row.high)
-            bindings.append(row.low)
-            bindings.append(row.close)
-            bindings.append(row.volume)
-            bindings.append(row.marketCap)
-            bindings.append(FlagCoding.encode(row.flags))
+        ) { line, row in
+            line.append(date)
+            line.append(row.ticker)
+            line.append(row.open)
+            line.append(row.high)
+            line.append(row.low)
+            line.append(row.close)
+            line.append(row.volume)
+            line.append(row.marketCap)
+            line.append(FlagCoding.encode(row.flags))
         }
 
         try await connection.query("DELETE FROM corporate_actions WHERE batch_date = \(date)", logger: logger)
-        try await insert(
-            into: "corporate_actions (batch_date, position, date, ticker, kind, value, rejection)", columns: 7,
+        try await copy(
+            into: "corporate_actions",
+            columns: ["batch_date", "position", "date", "ticker", "kind", "value", "rejection"],
             Array(batch.actions.enumerated()), on: connection
-        ) { bindings, entry in
-            bindings.append(date)
-            bindings.append(entry.offset)
-            bindings.append(entry.element.action.date.description)
-            bindings.append(entry.element.action.ticker)
-            bindings.append(entry.element.action.kind)
-            bindings.append(entry.element.action.value)
-            bindings.append(entry.element.rejection?.rawValue)
+        ) { line, entry in
+            line.append(date)
+            line.append(entry.offset)
+            line.append(entry.element.action.date.description)
+            line.append(entry.element.action.ticker)
+            line.append(entry.element.action.kind)
+            line.append(entry.element.action.value)
+            line.append(entry.element.rejection?.rawValue)
         }
 
         // One row per ticker (the last description wins, as one upsert after another would have it); a row that
         // describes the stock as stored is not written, so a back-fill does not rewrite every stock each session.
         var latest: [String: StockInfo] = [:]
         for info in batch.stocks { latest[info.ticker] = info }
-        try await insert(
-            into: "stocks (ticker, name, sector, exchange, updated_at)", columns: 5,
-            latest.values.sorted { $0.ticker < $1.ticker }, on: connection,
-            suffix: """
-                ON CONFLICT (ticker) DO UPDATE SET
-                    name = excluded.name, sector = excluded.sector, exchange = excluded.exchange,
-                    updated_at = excluded.updated_at
-                WHERE excluded.updated_at >= stocks.updated_at
-                    AND (stocks.name, stocks.sector, stocks.exchange)
-                        IS DISTINCT FROM (excluded.name, excluded.sector, excluded.exchange)
-                """
-        ) { bindings, info in
-            bindings.append(info.ticker)
-            bindings.append(info.name)
-            bindings.append(info.sector)
-            bindings.append(info.exchange)
-            bindings.append(date)
-        }
+        let stocks = latest.values.sorted { $0.ticker < $1.ticker }
+        guard !stocks.isEmpty else { return true }
+        // Whole columns as arrays: one statement of five parameters, however many stocks.
+        let tickers = stocks.map(\.ticker)
+        let names = stocks.map(\.name)
+        let sectors = stocks.map(\.sector)
+        let exchanges = stocks.map(\.exchange)
+        try await connection.query(
+            """
+            INSERT INTO stocks (ticker, name, sector, exchange, updated_at)
+            SELECT ticker, name, sector, exchange, \(date)
+            FROM unnest(\(tickers)::text[], \(names)::text[], \(sectors)::text[], \(exchanges)::text[])
+                AS given (ticker, name, sector, exchange)
+            -- A stock stored as given is left out before the upsert, which would lock (and so write) its row.
+            WHERE NOT EXISTS (
+                SELECT 1 FROM stocks
+                WHERE stocks.ticker = given.ticker AND (stocks.name, stocks.sector, stocks.exchange)
+                    = (given.name, given.sector, given.exchange)
+            )
+            ON CONFLICT (ticker) DO UPDATE SET
+                name = excluded.name, sector = excluded.sector, exchange = excluded.exchange,
+                updated_at = excluded.updated_at
+            WHERE excluded.updated_at >= stocks.updated_at
+                AND (stocks.name, stocks.sector, stocks.exchange)
+                    IS DISTINCT FROM (excluded.name, excluded.sector, excluded.exchange)
+            """,
+            logger: logger
+        )
         return true
     }
 
@@ -306,18 +318,19 @@ extension PostgresBackend {
         of results: [IndexResult], index: String, on connection: PostgresConnection
     ) async throws {
         let members = results.flatMap { result in result.constituents.map { (date: result.date, member: $0) } }
-        try await insert(
-            into: "index_constituents (index_id, date, rank, ticker, weight, market_cap, close, last_close_date)",
-            columns: 8, members, on: connection
-        ) { bindings, entry in
-            bindings.append(index)
-            bindings.append(entry.date.description)
-            bindings.append(entry.member.rank)
-            bindings.append(entry.member.ticker)
-            bindings.append(entry.member.weight)
-            bindings.append(entry.member.marketCap)
-            bindings.append(entry.member.close)
-            bindings.append(entry.member.lastCloseDate?.description)
+        try await copy(
+            into: "index_constituents",
+            columns: ["index_id", "date", "rank", "ticker", "weight", "market_cap", "close", "last_close_date"],
+            members, on: connection
+        ) { line, entry in
+            line.append(index)
+            line.append(entry.date.description)
+            line.append(entry.member.rank)
+            line.append(entry.member.ticker)
+            line.append(entry.member.weight)
+            line.append(entry.member.marketCap)
+            line.append(entry.member.close)
+            line.append(entry.member.lastCloseDate?.description)
         }
     }
 
@@ -333,17 +346,17 @@ extension PostgresBackend {
                 }
             }
         }
-        try await insert(
-            into: "composition_changes (index_id, date, kind, ticker, rank, market_cap, position)",
-            columns: 7, entries, on: connection
-        ) { bindings, entry in
-            bindings.append(index)
-            bindings.append(entry.date.description)
-            bindings.append(entry.kind)
-            bindings.append(entry.change.ticker)
-            bindings.append(entry.change.rank)
-            bindings.append(entry.change.marketCap)
-            bindings.append(entry.position)
+        try await copy(
+            into: "composition_changes",
+            columns: ["index_id", "date", "kind", "ticker", "rank", "market_cap", "position"], entries, on: connection
+        ) { line, entry in
+            line.append(index)
+            line.append(entry.date.description)
+            line.append(entry.kind)
+            line.append(entry.change.ticker)
+            line.append(entry.change.rank)
+            line.append(entry.change.marketCap)
+            line.append(entry.position)
         }
     }
 
@@ -514,6 +527,30 @@ extension PostgresBackend {
 
     // MARK: Many rows in one statement
 
+    /// Writes `items` with one `COPY <table> (<columns>) FROM STDIN` in the open transaction, each row's columns
+    /// given by `bind` in the order of `columns`: PostgreSQL's bulk path, without a statement to parse per row.
+    func copy<Item>(
+        into table: String, columns: [String], _ items: [Item], on connection: PostgresConnection,
+        bind: (inout CopyRows, Item) throws -> Void
+    ) async throws {
+        guard !items.isEmpty else { return }
+        // The text is made before the copy starts: the server waits on nothing but the network.
+        var chunks: [ByteBuffer] = []
+        var rows = CopyRows()
+        for item in items {
+            try bind(&rows, item)
+            rows.endRow()
+            if rows.text.utf8.count >= CopyRows.chunkBytes {
+                chunks.append(ByteBuffer(string: rows.text))
+                rows = CopyRows()
+            }
+        }
+        if !rows.text.isEmpty { chunks.append(ByteBuffer(string: rows.text)) }
+        try await connection.copyFrom(table: table, columns: columns, logger: logger) { writer in
+            for chunk in chunks { try await writer.write(chunk) }
+        }
+    }
+
     /// Inserts `items` with as few statements as the parameter limit allows: `INSERT INTO <table> VALUES (...),
     /// (...) <suffix>`, each row's `columns` parameters bound by `bind`, then `extra` (SQL) when given.
     func insert<Item>(
@@ -542,5 +579,68 @@ extension PostgresBackend {
             try await connection.query(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: logger)
             start += chunk.count
         }
+    }
+}
+
+/// Rows in the text format of `COPY ... FROM STDIN`: a tab between columns, a newline after each row, `\N` for NULL.
+///
+/// A finite `Double` is written as Swift's shortest text that reads back as the same value, which PostgreSQL's
+/// `float8` input does read back exactly: the stored bits are those a bound parameter would have given (a NaN is
+/// stored as PostgreSQL's one NaN).
+struct CopyRows {
+    /// The size of the pieces sent to the server.
+    static let chunkBytes = 1 << 20
+
+    /// The rows so far.
+    private(set) var text = ""
+    /// Whether the row being written has a column yet.
+    private var inRow = false
+
+    /// Appends a text column (NULL for nil), escaping what the format reserves.
+    mutating func append(_ value: String?) {
+        separate()
+        guard let value else {
+            text += #"\N"#
+            return
+        }
+        guard value.utf8.contains(where: { $0 == 0x5C || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D }) else {
+            text += value
+            return
+        }
+        for character in value.unicodeScalars {
+            switch character {
+            case "\\": text += #"\\"#
+            case "\t": text += #"\t"#
+            case "\n": text += #"\n"#
+            case "\r": text += #"\r"#
+            default: text.unicodeScalars.append(character)
+            }
+        }
+    }
+
+    /// Appends a `float8` column (NULL for nil); NaN and the infinities in the words `float8` reads.
+    mutating func append(_ value: Double?) {
+        guard let value, value.isFinite else {
+            append(value.map { $0.isNaN ? "NaN" : $0 < 0 ? "-Infinity" : "Infinity" })
+            return
+        }
+        append(value.description)
+    }
+
+    /// Appends an integer column (NULL for nil).
+    mutating func append(_ value: Int?) {
+        append(value.map(String.init))
+    }
+
+    /// Ends the row.
+    mutating func endRow() {
+        text += "\n"
+        inRow = false
+    }
+
+    /// The tab before every column but a row's first.
+    private mutating func separate() {
+        if inRow { text += "\t" }
+        inRow = true
     }
 }

@@ -89,6 +89,17 @@ struct DefinitionHistoryTests {
         return storage
     }
 
+    /// ``storage(_:_:)`` with the whole market stored: its session records, and its rows in pages.
+    static func storedMarket(_ market: Market, _ definition: IndexDefinition) -> FakeStorage {
+        let storage = Self.storage(market, definition)
+        storage.on(SessionsQuery.self) { _ in SessionsReply(sessions: market.records) }
+        storage.on(SessionRowsQuery.self) { query in
+            SessionRowsReply.page(
+                market.sessions.filter { query.range.contains($0.date) }, maxBytes: query.maxBytes, rest: nil)
+        }
+        return storage
+    }
+
     /// The queued job `job-1` of `definition`, over the market's first `sessions` sessions.
     static func job(_ market: Market, _ definition: IndexDefinition, sessions: Int) -> JobRecord {
         let now = Date()
@@ -114,12 +125,7 @@ struct DefinitionHistoryTests {
         let market = Market()
         let definition = IndexDefinition(id: "top4", size: 4, rebalance: .weekly)
         let commands = Mutex<[StoreHistoryCommand]>([])
-        let storage = Self.storage(market, definition)
-        storage.on(SessionsQuery.self) { _ in SessionsReply(sessions: market.records) }
-        storage.on(SessionRowsQuery.self) { query in
-            SessionRowsReply.page(
-                market.sessions.filter { query.range.contains($0.date) }, maxBytes: query.maxBytes, rest: nil)
-        }
+        let storage = Self.storedMarket(market, definition)
         storage.on(StoreHistoryCommand.self) { command in
             commands.withLock { $0.append(command) }
             return StoreHistoryReply(stored: command.results.count)
@@ -163,13 +169,8 @@ struct DefinitionHistoryTests {
     func noticeWakes() async throws {
         let market = Market()
         let definition = IndexDefinition(id: "top4", size: 4)
-        let storage = Self.storage(market, definition)
+        let storage = Self.storedMarket(market, definition)
         storage.on(DefinitionsQuery.self) { _ in DefinitionsReply(definitions: []) }
-        storage.on(SessionsQuery.self) { _ in SessionsReply(sessions: market.records) }
-        storage.on(SessionRowsQuery.self) { query in
-            SessionRowsReply.page(
-                market.sessions.filter { query.range.contains($0.date) }, maxBytes: query.maxBytes, rest: nil)
-        }
         storage.on(StoreHistoryCommand.self) { StoreHistoryReply(stored: $0.results.count) }
         let stage = Self.stage(
             FakePublisher(payloadLimit: 1_000), storage, job: Self.job(market, definition, sessions: 30))

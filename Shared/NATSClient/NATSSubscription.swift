@@ -43,14 +43,9 @@ package final class NATSSubscription: AsyncSequence, Sendable {
 
     /// Stops the subscription; pending messages already buffered are still delivered.
     package func unsubscribe() {
-        guard
-            let sub = handle.withLock({ value -> UncheckedSendable<OpaquePointer>? in
-                defer { value = nil }
-                return value
-            })
-        else { return }
-        natsSubscription_Unsubscribe(sub.value)
-        natsSubscription_Destroy(sub.value)
+        guard let sub = handle.take() else { return }
+        natsSubscription_Unsubscribe(sub)
+        natsSubscription_Destroy(sub)
     }
 
     /// The iterator over received messages.
@@ -84,4 +79,14 @@ private func natsSubscriptionCompleteCallback(_ closure: UnsafeMutableRawPointer
     guard let closure else { return }
     let box = Unmanaged<SubscriptionBox>.fromOpaque(closure).takeRetainedValue()
     box.continuation.finish()
+}
+
+extension Mutex where Value == UncheckedSendable<OpaquePointer>? {
+    /// The libnats handle, leaving nil behind: only the first caller gets it (to unsubscribe or destroy it once).
+    func take() -> OpaquePointer? {
+        withLock { value in
+            defer { value = nil }
+            return value?.value
+        }
+    }
 }

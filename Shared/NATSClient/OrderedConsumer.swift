@@ -43,14 +43,9 @@ package final class OrderedConsumer: AsyncSequence, Sendable {
 
     /// Stops the consumer (the server's ephemeral consumer is deleted); buffered messages are still delivered.
     package func close() {
-        guard
-            let sub = handle.withLock({ value -> UncheckedSendable<OpaquePointer>? in
-                defer { value = nil }
-                return value
-            })
-        else { return }
-        natsSubscription_Unsubscribe(sub.value)
-        natsSubscription_Destroy(sub.value)
+        guard let sub = handle.take() else { return }
+        natsSubscription_Unsubscribe(sub)
+        natsSubscription_Destroy(sub)
     }
 
     /// The iterator over the stream's messages.

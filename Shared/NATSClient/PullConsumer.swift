@@ -58,13 +58,8 @@ package final class PullConsumer: Sendable {
 
     /// Releases the binding; the durable consumer and its position stay on the server.
     package func close() {
-        guard
-            let sub = subscription.withLock({ value -> UncheckedSendable<OpaquePointer>? in
-                defer { value = nil }
-                return value
-            })
-        else { return }
-        queue.sync { natsSubscription_Destroy(sub.value) }
+        guard let sub = subscription.take() else { return }
+        queue.sync { natsSubscription_Destroy(sub) }
     }
 
     deinit { close() }

@@ -92,6 +92,7 @@ demo: up
 bench: deps
 	scripts/bench.sh
 	scripts/bench-postgres.sh
+	scripts/bench-tracing.sh
 
 clean:
 	rm -rf .build

@@ -13,6 +13,9 @@ let lifecycle = Target.Dependency.product(name: "ServiceLifecycle", package: "sw
 let argumentParser = Target.Dependency.product(name: "ArgumentParser", package: "swift-argument-parser")
 let hummingbird = Target.Dependency.product(name: "Hummingbird", package: "hummingbird")
 
+let tracing = Target.Dependency.product(name: "Tracing", package: "swift-distributed-tracing")
+let instrumentation = Target.Dependency.product(name: "Instrumentation", package: "swift-distributed-tracing")
+
 let nio = Target.Dependency.product(name: "NIOCore", package: "swift-nio")
 let postgres = Target.Dependency.product(name: "PostgresNIO", package: "postgres-nio")
 let nioSSL = Target.Dependency.product(name: "NIOSSL", package: "swift-nio-ssl")
@@ -93,7 +96,9 @@ var targets: [Target] = [
     ),
     .target(
         name: "Pipeline",
-        dependencies: ["Contracts", "NATSClient", "Resilience", "TradingCalendar", log, metrics],
+        dependencies: [
+            "Contracts", "NATSClient", "Resilience", "TradingCalendar", log, metrics, tracing, instrumentation,
+        ],
         path: "Shared/Pipeline",
         swiftSettings: swiftSettings
     ),
@@ -147,6 +152,7 @@ var targets: [Target] = [
             .product(name: "Prometheus", package: "swift-prometheus"),
             .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "OTel", package: "swift-otel"),
         ],
         path: "Shared/ServiceSupport",
         swiftSettings: swiftSettings
@@ -302,6 +308,9 @@ let package = Package(
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
         // Only for PostgreSQL's TLS settings; postgres-nio depends on it already.
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        // Tracing (DESIGN.md "Tracing"): only the OTLP/HTTP exporter; the default traits would pull gRPC too.
+        .package(url: "https://github.com/swift-otel/swift-otel", from: "1.6.0", traits: ["OTLPHTTP"]),
+        .package(url: "https://github.com/apple/swift-distributed-tracing", from: "1.7.3"),
     ],
     targets: targets
 )

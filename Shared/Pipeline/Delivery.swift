@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import NATSClient
 import Resilience
+import Tracing
 
 /// How a stage ends a message it kept (``MessageOutcome/deferred``) or keeps alive while it waits; the stage's
 /// returned outcome ends every other message.
@@ -40,11 +41,14 @@ package struct Delivery<Message: Sendable>: Sendable {
     package var message: Message
     /// Its acknowledgement handle.
     package var control: any DeliveryControl
+    /// The trace the message carries (its publisher's span); the top level when it carries none.
+    package var traceContext: ServiceContext
 
-    /// A delivery.
-    package init(message: Message, control: any DeliveryControl) {
+    /// A delivery; `traceContext` is the trace of the message's headers (``TraceHeaders/extract(from:)``).
+    package init(message: Message, control: any DeliveryControl, traceContext: ServiceContext = .topLevel) {
         self.message = message
         self.control = control
+        self.traceContext = traceContext
     }
 }
 
@@ -89,7 +93,9 @@ package struct StageConsumer<Message: PipelineMessage> {
         for (position, message) in messages.enumerated() {
             do {
                 let decoded = try Message.decoded(from: message.data, schemaTag: message.headers[schemaHeader])
-                deliveries.append(Delivery(message: decoded, control: message))
+                deliveries.append(
+                    Delivery(
+                        message: decoded, control: message, traceContext: TraceHeaders.extract(from: message.headers)))
                 positions.append(position)
             } catch {
                 outcomes[position] = .permanent("\(error)")

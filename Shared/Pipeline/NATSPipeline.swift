@@ -39,10 +39,11 @@ package final class NATSPipeline: PipelinePublishing, PipelineProbe, Sendable {
 
     package func publish<Message: PipelineMessage>(_ message: Message) async throws {
         let body = try message.encoded()
+        var headers = [schemaHeader: Message.schemaTag]
+        TraceHeaders.inject(into: &headers)
         do {
             _ = try await jetStream.publish(
-                message.subject, data: body, headers: [schemaHeader: Message.schemaTag],
-                messageID: message.messageID(body: body)
+                message.subject, data: body, headers: headers, messageID: message.messageID(body: body)
             )
         } catch let error as NATSError {
             throw PipelineError.unavailable(dependency: "NATS JetStream", reason: error.description)

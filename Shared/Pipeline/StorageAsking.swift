@@ -4,6 +4,7 @@ import Logging
 import Metrics
 import NATSClient
 import Resilience
+import Tracing
 
 /// Asking storage: a query (a read) or a command (a backup), answered with its typed reply. A reply too large for
 /// one broker message arrives in parts and is reassembled before it is decoded.
@@ -67,10 +68,22 @@ package final class NATSStorageClient: StorageAsking {
     private func request<Request: StorageRequest>(
         _ request: Request, timeout: Duration, resilient retried: Bool
     ) async throws -> Request.Reply {
+        // The asker's span: storage's "storage query" span is its child, in the asker's trace.
+        try await withSpan("ask storage", ofKind: .client) { span in
+            if span.isRecording { span.attributes["storage.request"] = Request.kind.rawValue }
+            return try await self.request(request, timeout: timeout, resilient: retried, span: span)
+        }
+    }
+
+    private func request<Request: StorageRequest>(
+        _ request: Request, timeout: Duration, resilient retried: Bool, span: any Span
+    ) async throws -> Request.Reply {
         let started = ContinuousClock.now
         let subject = Subjects.storageRequest(Request.kind)
         let body = try request.encoded()
-        let headers = [schemaHeader: Request.schemaTag]
+        var traced = [schemaHeader: Request.schemaTag]
+        TraceHeaders.inject(span.context, into: &traced)
+        let headers = traced
         let connection = self.connection
         let reply: NATSMessage
         do {

@@ -1,6 +1,7 @@
 import Contracts
 import Foundation
 import NATSClient
+import Tracing
 
 /// What storage answers, request kind by request kind, built with typed handlers: the transport decodes the request,
 /// calls the handler and encodes its reply (a reply too large for one message goes out in parts).
@@ -47,10 +48,19 @@ extension StorageResponder {
                     try await connection.serve(
                         Subjects.storageRequest(kind), queue: "storage", concurrency: concurrency
                     ) { request in
-                        let (reply, tag) = try await answer(
-                            kind, body: request.data, schemaTag: request.headers[schemaHeader]
-                        )
-                        return NATSReply(data: reply, headers: [schemaHeader: tag])
+                        // A child of the asker's span (an API request's, a stage's), in its trace.
+                        try await withSpan(
+                            "storage query", context: TraceHeaders.extract(from: request.headers), ofKind: .server
+                        ) { span in
+                            let (reply, tag) = try await answer(
+                                kind, body: request.data, schemaTag: request.headers[schemaHeader]
+                            )
+                            if span.isRecording {
+                                span.attributes["storage.request"] = kind.rawValue
+                                span.attributes["storage.reply_bytes"] = reply.count
+                            }
+                            return NATSReply(data: reply, headers: [schemaHeader: tag])
+                        }
                     }
                 }
             }

@@ -39,8 +39,9 @@ package final class ReadinessChecks: Sendable {
     package var all: [ReadinessCheck] { checks.withLock { $0 } }
 }
 
-/// Runs one pipeline process: logging and metrics, NATS with unlimited reconnects, the topology ensured, an HTTP
-/// endpoint (health, readiness, metrics and any service routes) and a ping responder, then the service's own parts, all in one `ServiceGroup` that ends on SIGTERM.
+/// Runs one pipeline process: logging, metrics and (with `OTEL_EXPORTER_OTLP_ENDPOINT`) tracing, NATS with unlimited
+/// reconnects, the topology ensured, an HTTP endpoint (health, readiness, metrics and any service routes) and a ping
+/// responder, then the service's own parts, all in one `ServiceGroup` that ends on SIGTERM.
 package enum ServiceHost {
     /// Runs until a shutdown signal arrives (or the task is cancelled), then stops every part and closes NATS.
     ///
@@ -70,6 +71,9 @@ package enum ServiceHost {
             return logger
         }()
         let startedAt = ContinuousClock.now
+        // Before anything publishes: a span started before the bootstrap would belong to the no-op tracer.
+        let tracing = try Observability.bootstrapTracing(
+            service: name, environment: configuration.environment, logger: logger)
 
         guard
             let connection = try await connectUntilUp(
@@ -130,7 +134,8 @@ package enum ServiceHost {
             configuration: .init(
                 // Nothing consumes or answers before every stream and consumer exists: with interest retention, a
                 // message published while a consumer is still missing would never reach it.
-                services: ([topology, ping] as [any Service]
+                // The exporter first, so that it stops last: its shutdown flushes the spans of everything else.
+                services: ((tracing.map { [$0] } ?? []) + [topology, ping] as [any Service]
                     + own.map { GatedService(gate: topology, service: $0) as any Service }
                     + [health] as [any Service]).map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) },
                 gracefulShutdownSignals: signals,

@@ -7,8 +7,8 @@ import Synchronization
     import Darwin
 #endif
 
-/// A minimal HTTP/1.1 server on a loopback port standing in for a data vendor: one request per connection, replies
-/// chosen by a handler, every request recorded.
+/// A minimal HTTP/1.1 server on a loopback port standing in for a data vendor (or an OTLP receiver): one request per
+/// connection, replies chosen by a handler, every request recorded with its body.
 package final class StubHTTPServer: Sendable {
     /// A request as received.
     package struct Request: Sendable {
@@ -20,6 +20,8 @@ package final class StubHTTPServer: Sendable {
         package var headers: [String: String]
         /// The raw request target.
         package var target: String
+        /// The body (`Content-Length` bytes; empty without one).
+        package var body = Data()
     }
 
     /// What to do with a request.
@@ -142,6 +144,7 @@ package final class StubHTTPServer: Sendable {
 
     private func readRequest(_ fd: Int32) -> Request? {
         var buffer = [UInt8]()
+        var rest = [UInt8]()
         var chunk = [UInt8](repeating: 0, count: 4096)
         let end: [UInt8] = Array("\r\n\r\n".utf8)
         while !buffer.ends(with: end) && buffer.count < 65_536 {
@@ -149,6 +152,7 @@ package final class StubHTTPServer: Sendable {
             guard count > 0 else { return nil }
             buffer += chunk[0..<count]
             if let range = buffer.firstRange(of: end) {
+                rest = Array(buffer[range.upperBound...])
                 buffer = Array(buffer[..<range.upperBound])
                 break
             }
@@ -166,7 +170,15 @@ package final class StubHTTPServer: Sendable {
             headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(
                 in: .whitespaces)
         }
-        return Request(path: components?.path ?? target, query: query, headers: headers, target: target)
+        let length = headers["content-length"].flatMap(Int.init) ?? 0
+        while rest.count < length {
+            let count = read(fd, &chunk, min(chunk.count, length - rest.count))
+            guard count > 0 else { return nil }
+            rest += chunk[0..<count]
+        }
+        return Request(
+            path: components?.path ?? target, query: query, headers: headers, target: target,
+            body: Data(rest.prefix(length)))
     }
 
     private func writeAll(_ fd: Int32, _ data: Data) {

@@ -55,7 +55,8 @@ package enum API: PipelineService {
                 log: pipeline,
                 settings: .init(
                     heartbeat: .seconds(configuration.apiEventsHeartbeat),
-                    maxStreams: configuration.apiEventsMaxStreams))
+                    maxStreams: configuration.apiEventsMaxStreams)),
+            traced: Observability.isTracing
         )
         return APIServer(
             application: makeApplication(dependencies, logger: runtime.logger),
@@ -107,13 +108,17 @@ package struct APIDependencies: Sendable {
     package var jwt: JWTVerifier?
     /// The `GET /events` streams.
     package var events: EventStreams
+    /// Whether each request is a span (tracing is on): off, the router has no tracing middleware at all.
+    package var traced: Bool
 
     /// Dependencies.
     package init(
         reader: any IndexReader, cache: ResponseCache, jobs: JobRunner, keys: APIKeyStore, limiter: RateLimiter,
         endpoint: HTTPEndpoint, today: @escaping @Sendable () -> SessionDate = DateRules.newYorkToday,
-        corsOrigins: [String] = [], readAuth: Bool = false, jwt: JWTVerifier? = nil, events: EventStreams
+        corsOrigins: [String] = [], readAuth: Bool = false, jwt: JWTVerifier? = nil, events: EventStreams,
+        traced: Bool = false
     ) {
+        self.traced = traced
         self.events = events
         self.jwt = jwt
         self.readAuth = readAuth
@@ -137,7 +142,7 @@ package struct APIDependencies: Sendable {
     }
 }
 
-/// The router of the API: security headers and CORS, errors as JSON, per-route metrics, keys and rate limits, then
+/// The router of the API: a span per request when tracing is on, security headers and CORS, errors as JSON, per-route metrics, keys and rate limits, then
 /// the routes.
 package enum APIRouter {
     /// The longest range a query may span: the calendar's whole coverage.
@@ -146,6 +151,8 @@ package enum APIRouter {
     /// Builds the router.
     package static func build(_ dependencies: APIDependencies) -> Router<APIRequestContext> {
         let router = Router(context: APIRequestContext.self)
+        // Outermost of all: the request's span covers every other middleware, and storage's spans descend from it.
+        if dependencies.traced { router.middlewares.add(TracingMiddleware()) }
         // Outermost, so that error answers carry the headers too; CORS before keys, so a preflight needs none.
         router.middlewares.add(SecurityHeadersMiddleware())
         router.middlewares.add(ListedOriginsCORSMiddleware(origins: dependencies.corsOrigins))

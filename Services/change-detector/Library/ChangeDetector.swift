@@ -36,10 +36,12 @@ package struct ChangeStage: Sendable {
         var outcomes: [MessageOutcome] = []
         for delivery in deliveries {
             outcomes.append(
-                await MessageOutcome.of {
-                    guard var event = calculator.compositionEvent(for: delivery.message) else { return }
-                    event.resultSequence = delivery.control.streamSequence
-                    try await publisher.publish(event)
+                await delivery.traced("detect changes") {
+                    await MessageOutcome.of {
+                        guard var event = calculator.compositionEvent(for: delivery.message) else { return }
+                        event.resultSequence = delivery.control.streamSequence
+                        try await publisher.publish(event)
+                    }
                 })
         }
         return outcomes

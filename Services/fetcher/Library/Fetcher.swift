@@ -59,7 +59,11 @@ package enum Fetcher: PipelineService {
         StageConsumer<ReplayRequest>(ConsumerName.fetcherReplay, batch: 1) { deliveries in
             var outcomes: [MessageOutcome] = []
             for delivery in deliveries {
-                outcomes.append(await MessageOutcome.of { try await replayer.replay(delivery.message) })
+                outcomes.append(
+                    await delivery.traced("replay") {
+                        await MessageOutcome.of { try await replayer.replay(delivery.message) }
+                    }
+                )
             }
             return outcomes
         }
@@ -136,7 +140,7 @@ package struct Replayer: Sendable {
                 }
                 try await run.fetch(pending)
                 pending = []
-                try await run.republish(date)
+                try await SessionTrace.run("republish session", date: date) { try await run.republish(date) }
             }
             try await run.fetch(pending)
         } catch is ReplayCancelled {
@@ -204,12 +208,16 @@ private struct ReplayRun {
         if let simulated = provider as? SimulatedProvider {
             for session in simulated.market.sessions(from: first, to: last)
             where !alreadyPublished.contains(session.date) {
-                try await handle(session.date, session, source: provider.name)
+                try await SessionTrace.run("fetch session", date: session.date) {
+                    try await handle(session.date, session, source: provider.name)
+                }
             }
             return
         }
         for date in dates {
-            try await handle(date, try await provider.session(date), source: provider.name)
+            try await SessionTrace.run("fetch session", date: date) {
+                try await handle(date, try await provider.session(date), source: provider.name)
+            }
         }
     }
 

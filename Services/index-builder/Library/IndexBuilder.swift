@@ -98,7 +98,7 @@ package actor BuildStage {
     /// Handles a fetched batch of validated batches in order.
     package func handle(_ deliveries: [Delivery<ValidatedBatch>]) async -> [MessageOutcome] {
         var outcomes: [MessageOutcome] = []
-        for delivery in deliveries { outcomes.append(await handle(delivery)) }
+        for delivery in deliveries { outcomes.append(await delivery.traced("build index") { await handle(delivery) }) }
         return outcomes
     }
 
@@ -184,12 +184,17 @@ package actor BuildStage {
             for view in views ?? [] { try? await view.refreshRecords() }
             for date in held.keys.sorted() {
                 guard let entry = held[date] else { continue }
-                do {
-                    if try await build(entry.message, mode: .incremental) {
-                        if let done = held.removeValue(forKey: date) { try? await done.control.ack() }
+                // In the held message's trace: what this build publishes belongs to its session.
+                _ = await entry.traced("build index") {
+                    do {
+                        if try await build(entry.message, mode: .incremental) {
+                            if let done = held.removeValue(forKey: date) { try? await done.control.ack() }
+                        }
+                        return .done
+                    } catch {
+                        logger.warning("retrying a waiting session failed", metadata: ["error": "\(error)"])
+                        return .failed(error)
                     }
-                } catch {
-                    logger.warning("retrying a waiting session failed", metadata: ["error": "\(error)"])
                 }
             }
             waitingGauge.record(held.count)

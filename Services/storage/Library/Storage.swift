@@ -120,7 +120,7 @@ package struct StorageStage: Sendable {
 
     /// Stores validated price batches (replacing their days) with their stream positions.
     package func storePrices(_ deliveries: [Delivery<ValidatedBatch>]) async -> [MessageOutcome] {
-        let outcomes = await write(deliveries) { database, batches in
+        let outcomes = await write("store prices", deliveries) { database, batches in
             try await database.storeValidated(
                 batches.map(\.message), sequences: batches.map(\.control.streamSequence)
             )
@@ -131,12 +131,14 @@ package struct StorageStage: Sendable {
 
     /// Stores rejections with their reasons.
     package func storeRejections(_ deliveries: [Delivery<RejectionBatch>]) async -> [MessageOutcome] {
-        await write(deliveries) { database, batches in try await database.storeRejections(batches.map(\.message)) }
+        await write("store rejections", deliveries) { database, batches in
+            try await database.storeRejections(batches.map(\.message))
+        }
     }
 
     /// Stores index results (and retractions).
     package func storeIndexResults(_ deliveries: [Delivery<IndexResult>]) async -> [MessageOutcome] {
-        let outcomes = await write(deliveries) { database, results in
+        let outcomes = await write("store index", deliveries) { database, results in
             try await database.storeIndexResults(
                 results.map(\.message), sequences: results.map(\.control.streamSequence)
             )
@@ -147,7 +149,7 @@ package struct StorageStage: Sendable {
 
     /// Stores composition events.
     package func storeCompositionEvents(_ deliveries: [Delivery<CompositionEvent>]) async -> [MessageOutcome] {
-        let outcomes = await write(deliveries) { database, events in
+        let outcomes = await write("store changes", deliveries) { database, events in
             try await database.storeCompositionEvents(events.map(\.message))
         }
         notify(zip(deliveries.map(\.message.index), outcomes))
@@ -163,13 +165,20 @@ package struct StorageStage: Sendable {
         if !indexes.isEmpty { committed(indexes) }
     }
 
-    /// Writes every delivery in one transaction; when that fails, one at a time, so one bad message does not hold
-    /// back the rest.
+    /// Writes every delivery in one transaction (in a span named `name` per message, in the message's trace); when
+    /// that fails, one at a time, so one bad message does not hold back the rest.
+    private func write<Message: PipelineMessage>(
+        _ name: String, _ deliveries: [Delivery<Message>],
+        _ body: @escaping @Sendable (any StorageBackend, [Delivery<Message>]) async throws -> Void
+    ) async -> [MessageOutcome] {
+        guard !deliveries.isEmpty else { return [] }
+        return await Delivery<Message>.traced(name, each: deliveries) { await write(deliveries, body) }
+    }
+
     private func write<Message: Sendable>(
         _ deliveries: [Delivery<Message>],
         _ body: @escaping @Sendable (any StorageBackend, [Delivery<Message>]) async throws -> Void
     ) async -> [MessageOutcome] {
-        guard !deliveries.isEmpty else { return [] }
         let database = self.database
         do {
             try await epochs?.ensure()

@@ -54,7 +54,7 @@ package actor ValidationStage {
     package func handle(_ deliveries: [Delivery<PriceBatch>]) async -> [MessageOutcome] {
         var outcomes: [MessageOutcome] = []
         for delivery in deliveries {
-            outcomes.append(await handle(delivery))
+            outcomes.append(await delivery.traced("validate") { await handle(delivery) })
         }
         return outcomes
     }

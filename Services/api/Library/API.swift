@@ -142,8 +142,8 @@ package struct APIDependencies: Sendable {
     }
 }
 
-/// The router of the API: a span per request when tracing is on, security headers and CORS, errors as JSON, per-route metrics, keys and rate limits, then
-/// the routes.
+/// The router of the API: a span per request when tracing is on, security headers and CORS, errors as JSON,
+/// per-route metrics, keys and rate limits, then the routes.
 package enum APIRouter {
     /// The longest range a query may span: the calendar's whole coverage.
     package static let maximumRangeDays = 366 * 31

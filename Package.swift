@@ -288,6 +288,18 @@ for service in services {
     products.append(.executable(name: service.exe, targets: [command]))
 }
 
+// Every service and indexctl in one executable, for the container image (compose/Dockerfile): the name it is started
+// under (a link: fetcher, validator, ...) picks which, so the packages they share are in the image once.
+targets.append(
+    .executableTarget(
+        name: "TrackerCommand",
+        dependencies: services.map { .byName(name: $0.lib) } + ["ServiceSupport", argumentParser],
+        path: "Services/tracker",
+        swiftSettings: swiftSettings
+    )
+)
+products.append(.executable(name: "tracker", targets: ["TrackerCommand"]))
+
 let package = Package(
     name: "equal-weight-index",
     platforms: [.macOS(.v15)],

@@ -29,6 +29,10 @@ lint:
 ## The simulated market's test suites (a swift test --filter pattern).
 SIM_TESTS := ProvidersTests\.(SimulatedMarket|SimCursorState)
 
+## A hang guard, not a performance bound: a step that hangs fails, naming itself, instead of stalling the whole run.
+## Each limit is several times the step's usual time on 2 cores.
+HANG_GUARD = timeout --kill-after=30 $(1)
+
 ## The whole test suite; the tests start their own nats-server on free loopback ports.
 test: deps compose-check deploy-check lint
 	swift build --build-tests
@@ -36,13 +40,13 @@ test: deps compose-check deploy-check lint
 	$(MAKE) test-scripts BIN_DIR=.build/debug
 	@# The simulated market's tests are pure computation and the heaviest in a debug build: run alone first, they
 	@# do not hold the two threads of Swift's concurrency pool that the service tests' timing needs.
-	swift test --skip-build --filter '$(SIM_TESTS)'
-	swift test --skip-build --skip CrashSafetyTests --skip '$(SIM_TESTS)' --skip StorageTests
+	$(call HANG_GUARD,1200) swift test --skip-build --filter '$(SIM_TESTS)'
+	$(call HANG_GUARD,1800) swift test --skip-build --skip CrashSafetyTests --skip '$(SIM_TESTS)' --skip StorageTests
 	@# The storage suites, each on SQLite and on the tests' own PostgreSQL server, one test at a time: run in parallel
 	@# with the rest, postgres-nio's pools were seen to stop answering (every connection idle, every test waiting).
-	swift test --skip-build --no-parallel --filter StorageTests
+	$(call HANG_GUARD,1200) swift test --skip-build --no-parallel --filter StorageTests
 	@# The crash test runs two whole stacks of processes: alone, so it does not starve the timing of the others.
-	swift test --skip-build --filter CrashSafetyTests
+	$(call HANG_GUARD,1200) swift test --skip-build --filter CrashSafetyTests
 	@# The image built from compose/Dockerfile and the compose stack run for real (needs a Docker engine).
 	$(MAKE) test-compose
 

@@ -1,5 +1,6 @@
 import Contracts
 import Logging
+import PostgresNIO
 import StorageDatabase
 import StoragePostgres
 import Testing
@@ -57,6 +58,54 @@ struct PostgresRestartTests {
             throw error
         }
         await database.close()
+    }
+
+    /// A connection of its own to a new database on the shared server.
+    private func connect() async throws -> PostgresConnection {
+        let settings = try await PostgresServer.shared.value.createDatabase()
+        return try await PostgresConnection.connect(
+            configuration: PostgresConnection.Configuration(
+                host: settings.host, port: settings.port, username: settings.username, password: settings.password,
+                database: settings.database, tls: .disable
+            ),
+            id: 3, logger: Logger(label: "storage-tests.postgres")
+        )
+    }
+
+    @Test("work on a connection that closes ends with connectionClosed even when the work itself never returns")
+    func openConnectionEndsOnClose() async throws {
+        let connection = try await connect()
+        // The work waits on a stream nobody feeds, as a query dropped with a closing channel waits on its answer.
+        let (never, feeder) = AsyncStream<Int>.makeStream()
+        defer { feeder.finish() }
+        let started = AsyncStream<Void>.makeStream()
+        let work = Task {
+            try await OpenConnection.run(connection) { connection in
+                _ = try await connection.query("SELECT 1", logger: connection.logger).collect()
+                started.continuation.yield()
+                // Not cancelled by the close: only the caller's answer comes early.
+                var last = 0
+                for await value in never { last = value }
+                return last
+            }
+        }
+        for await _ in started.stream { break }
+        try await connection.close()
+        let error = await #expect(throws: PostgresBackendError.self) { try await work.value }
+        #expect(error.map { "\($0)" } == "\(PostgresBackendError.connectionClosed)")
+    }
+
+    @Test("work on an open connection returns its value; on a closed one it fails at once")
+    func openConnectionAnswers() async throws {
+        let connection = try await connect()
+        let value = try await OpenConnection.run(connection) { connection in
+            try await connection.query("SELECT 41 + 1", logger: connection.logger).collect().first?.decode(Int.self)
+        }
+        #expect(value == 42)
+        try await connection.close()
+        await #expect(throws: PostgresBackendError.self) {
+            try await OpenConnection.run(connection) { _ in 1 }
+        }
     }
 
     @Test("readiness is false while PostgreSQL is down and true again once it is back")

@@ -11,7 +11,7 @@ extension PostgresBackend {
     /// date's last batch received).
     package func rejections(on date: SessionDate) async throws -> [Rejection] {
         let day = date.description
-        return try await read { connection in
+        return try await read { [self] connection in
             try await rows(
                 """
                 SELECT date, ticker, reason, position, open, high, low, close, volume, market_cap, shares_outstanding
@@ -29,7 +29,7 @@ extension PostgresBackend {
 
     /// The session records of a range in date order, each with the batch `index`'s result was computed from.
     package func sessionRecords(index: String, range: DateRange) async throws -> [SessionRecord] {
-        try await read { connection in
+        try await read { [self] connection in
             try await sessionRecords(index: index, from: range.start, to: range.end, on: connection)
         }
     }
@@ -38,7 +38,7 @@ extension PostgresBackend {
     package func validRows(
         on date: SessionDate, index: String
     ) async throws -> (record: SessionRecord, rows: [ValidRow])? {
-        let stored = try await read { connection -> StoredRows? in
+        let stored = try await read { [self] connection -> StoredRows? in
             guard let record = try await sessionRecords(index: index, from: date, to: date, on: connection).first
             else { return nil }
             return StoredRows(record: record, rows: try await validRows(on: date, connection: connection))
@@ -50,7 +50,7 @@ extension PostgresBackend {
     package func closes(range: DateRange) async throws -> [HistoricalClose] {
         let start = range.start.description
         let end = range.end.description
-        return try await read { connection in
+        return try await read { [self] connection in
             try await rows(
                 """
                 SELECT date, ticker, close FROM prices WHERE date BETWEEN \(start) AND \(end) ORDER BY date, ticker
@@ -69,7 +69,7 @@ extension PostgresBackend {
     ) async throws -> [ValidatedAction] {
         let start = range.start.description
         let end = range.end.description
-        return try await read { connection in
+        return try await read { [self] connection in
             try await rows(
                 """
                 SELECT date, ticker, kind, value, rejection FROM corporate_actions
@@ -85,7 +85,7 @@ extension PostgresBackend {
     /// The current batch of `date` as stored, in one snapshot; nil when no batch is stored for the date.
     package func storedDay(on date: SessionDate, index: String) async throws -> StoredDay? {
         let day = date.description
-        return try await read { connection in
+        return try await read { [self] connection in
             guard
                 let record = try await rows(
                     """
@@ -136,7 +136,7 @@ extension PostgresBackend {
 
     /// The stored metadata of every stock, by ticker.
     package func stocks() async throws -> [StockInfo] {
-        try await read { connection in
+        try await read { [self] connection in
             try await rows("SELECT ticker, name, sector, exchange FROM stocks ORDER BY ticker", on: connection)
                 .map(Self.stock)
         }
@@ -148,7 +148,7 @@ extension PostgresBackend {
     package func performance(index: String, range: DateRange) async throws -> [PerformancePoint] {
         let start = range.start.description
         let end = range.end.description
-        return try await read { connection in
+        return try await read { [self] connection in
             try await rows(
                 """
                 SELECT date, level, daily_return, turnover FROM index_levels
@@ -167,7 +167,7 @@ extension PostgresBackend {
     /// The composition of the latest stored session on or before `date`, by rank, with names and sectors.
     package func composition(index: String, on date: SessionDate) async throws -> CompositionReply {
         let day = date.description
-        return try await read { connection in
+        return try await read { [self] connection in
             let latest = try await rows(
                 "SELECT max(date) FROM index_levels WHERE index_id = \(index) AND date <= \(day)", on: connection
             ).first?.decode(String?.self)
@@ -200,7 +200,7 @@ extension PostgresBackend {
     package func compositions(index: String, range: DateRange) async throws -> [SessionComposition] {
         let start = range.start.description
         let end = range.end.description
-        return try await read { connection in
+        return try await read { [self] connection in
             var sessions: [SessionComposition] = []
             for row in try await rows(
                 """
@@ -234,7 +234,7 @@ extension PostgresBackend {
     package func changes(index: String, range: DateRange) async throws -> [CompositionEvent] {
         let start = range.start.description
         let end = range.end.description
-        return try await read { connection in
+        return try await read { [self] connection in
             var events: [CompositionEvent] = []
             for row in try await rows(
                 """
@@ -270,7 +270,7 @@ extension PostgresBackend {
     /// The composition event stored for a session, with or without changes; nil when none is stored.
     package func compositionEvent(index: String, on date: SessionDate) async throws -> CompositionEvent? {
         let day = date.description
-        return try await read { connection in
+        return try await read { [self] connection in
             guard
                 let stored = try await rows(
                     "SELECT previous_date, turnover FROM composition_events WHERE index_id = \(index) AND date = \(day)",
@@ -300,7 +300,7 @@ extension PostgresBackend {
     /// The stored result of `index` on `date`, exactly as it was stored; nil when none is.
     package func indexResult(index: String, on date: SessionDate) async throws -> IndexResult? {
         let day = date.description
-        return try await read { connection in
+        return try await read { [self] connection in
             guard
                 let row = try await rows(
                     """
@@ -350,7 +350,7 @@ extension PostgresBackend {
     /// The definitions: `builtIn` first (in its order), then the stored ones by id; only `id`'s when given (empty
     /// when there is none), each with its stored index sessions.
     package func definitions(builtIn: [IndexDefinition], id: String?) async throws -> [StoredDefinition] {
-        try await read { connection in
+        try await read { [self] connection in
             var found = builtIn.filter { id == nil || $0.id == id }.map {
                 StoredDefinition(definition: $0, builtIn: true)
             }
@@ -384,7 +384,7 @@ extension PostgresBackend {
 
     /// Last and first sessions stored and row counts, for operators.
     package func status(index: String) async throws -> StatusReply {
-        try await read { connection in
+        try await read { [self] connection in
             let row = try await rows(
                 """
                 SELECT (SELECT max(date) FROM prices), (SELECT coalesce(sum(valid_rows), 0)::bigint FROM sessions),
@@ -412,7 +412,7 @@ extension PostgresBackend {
     package func sessionRows(range: DateRange, maxBytes: Int) async throws -> SessionRowsReply {
         let start = range.start.description
         let end = range.end.description
-        return try await read { connection in
+        return try await read { [self] connection in
             // Sessions until their rows would surely exceed the page (a row takes at least 17 bytes); one more,
             // so that `next` is known when the range goes on.
             let limit = 512

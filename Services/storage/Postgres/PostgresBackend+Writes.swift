@@ -26,7 +26,7 @@ extension PostgresBackend {
         guard !batches.isEmpty else { return 0 }
         let years = Set(batches.map(\.date.year))
         let missing = partitions.withLock { years.subtracting($0) }.sorted()
-        let stored = try await write { connection in
+        let stored = try await write { [self] connection in
             for year in missing {
                 try await Self.createPartition(year: year, on: connection, logger: logger)
             }
@@ -165,7 +165,7 @@ extension PostgresBackend {
     /// Stores rejection batches in one transaction, upserting each rejection by (batch, position).
     package func storeRejections(_ batches: [RejectionBatch]) async throws {
         guard !batches.isEmpty else { return }
-        try await write { connection in
+        try await write { [self] connection in
             for batch in batches {
                 // One row per position (the last wins, as one upsert after another would have it).
                 var byPosition: [Int: Rejection] = [:]
@@ -215,7 +215,7 @@ extension PostgresBackend {
     package func storeIndexResults(_ results: [IndexResult], sequences: [UInt64]?) async throws {
         guard !results.isEmpty else { return }
         precondition(sequences == nil || sequences?.count == results.count, "one sequence per result")
-        try await write { connection in
+        try await write { [self] connection in
             for (position, result) in results.enumerated() {
                 try await store(result, sequence: sequences?[position], on: connection)
             }
@@ -364,7 +364,7 @@ extension PostgresBackend {
     /// ``StorageBackend/storeCompositionEvents(_:)``.
     package func storeCompositionEvents(_ events: [CompositionEvent]) async throws {
         guard !events.isEmpty else { return }
-        try await write { connection in
+        try await write { [self] connection in
             for event in events {
                 guard try await isDefined(event.index, on: connection) else { continue }
                 let index = event.index
@@ -395,7 +395,7 @@ extension PostgresBackend {
 
     /// Replaces a range of an index's stored series in one transaction; see ``StorageBackend/storeHistory(_:)``.
     package func storeHistory(_ command: StoreHistoryCommand) async throws -> Int {
-        try await write { connection in
+        try await write { [self] connection in
             let index = command.index
             guard try await isDefined(index, on: connection) else { return 0 }
             let results = command.results.filter { !$0.isRetraction }
@@ -440,7 +440,7 @@ extension PostgresBackend {
     package func adoptStreamEpochs(
         _ created: [IndexDatabase.SequencedStream: Int64]
     ) async throws -> [IndexDatabase.SequencedStream] {
-        try await write { connection in
+        try await write { [self] connection in
             var forgotten: [IndexDatabase.SequencedStream] = []
             for stream in IndexDatabase.SequencedStream.allCases {
                 guard let epoch = created[stream] else { continue }
@@ -481,7 +481,7 @@ extension PostgresBackend {
         }
         let id = definition.id
         let json = try StoredJSON.encode(definition)
-        let created = try await write { connection -> Bool in
+        let created = try await write { [self] connection -> Bool in
             guard try await !isStored(id, on: connection) else { return false }
             // A definition removed earlier may have left results that arrived after its removal: start clean.
             try await connection.query("DELETE FROM index_levels WHERE index_id = \(id)", logger: logger)
@@ -504,7 +504,7 @@ extension PostgresBackend {
     /// Removes an added definition and every stored result, constituent and composition event of it.
     package func removeDefinition(_ id: String, builtIn: [IndexDefinition]) async throws -> RemoveIndexReply.Outcome {
         if builtIn.contains(where: { $0.id == id }) { return .builtIn }
-        return try await write { connection in
+        return try await write { [self] connection in
             guard try await isStored(id, on: connection) else { return .unknown }
             try await connection.query("DELETE FROM index_definitions WHERE id = \(id)", logger: logger)
             // Constituents and composition changes go with their parent rows (ON DELETE CASCADE).

@@ -84,38 +84,40 @@ package final class PostgresBackend: StorageBackend {
     ///
     /// Not postgres-nio's `withTransaction`: after the server ended the connection in the middle of a transaction
     /// (a restart), its `ROLLBACK` on the closed connection was seen to wait forever, so a write in flight never
-    /// failed. Here a closed connection is not sent a `ROLLBACK`: the server rolled the transaction back already.
-    func write<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
+    /// failed. Here the transaction runs as an ``OpenConnection``, which fails as soon as the connection closes, and a
+    /// closed connection is not sent a `ROLLBACK`: the server rolled the transaction back already.
+    func write<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
         let logger = self.logger
         return try await client.withConnection { connection in
-            // A query sent on a connection the server closed waits forever: fail, and the next lease gets another.
-            guard !connection.isClosed else { throw PostgresBackendError.connectionClosed }
-            try await connection.query("BEGIN", logger: logger)
-            do {
-                try await connection.query("SELECT pg_advisory_xact_lock(\(Self.writerLockKey))", logger: logger)
-                let result = try await body(connection)
-                try await connection.query("COMMIT", logger: logger)
-                return result
-            } catch {
-                if !connection.isClosed { _ = try? await connection.query("ROLLBACK", logger: logger) }
-                throw error
+            try await OpenConnection.run(connection) { connection in
+                try await connection.query("BEGIN", logger: logger)
+                do {
+                    try await connection.query("SELECT pg_advisory_xact_lock(\(Self.writerLockKey))", logger: logger)
+                    let result = try await body(connection)
+                    try await connection.query("COMMIT", logger: logger)
+                    return result
+                } catch {
+                    if !connection.isClosed { _ = try? await connection.query("ROLLBACK", logger: logger) }
+                    throw error
+                }
             }
         }
     }
 
-    /// Runs `body` in one read-only snapshot.
-    func read<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
+    /// Runs `body` in one read-only snapshot (an ``OpenConnection``, like ``write(_:)``).
+    func read<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
         let logger = self.logger
         return try await client.withConnection { connection in
-            guard !connection.isClosed else { throw PostgresBackendError.connectionClosed }
-            try await connection.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", logger: logger)
-            do {
-                let result = try await body(connection)
-                try await connection.query("COMMIT", logger: logger)
-                return result
-            } catch {
-                if !connection.isClosed { _ = try? await connection.query("ROLLBACK", logger: logger) }
-                throw error
+            try await OpenConnection.run(connection) { connection in
+                try await connection.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", logger: logger)
+                do {
+                    let result = try await body(connection)
+                    try await connection.query("COMMIT", logger: logger)
+                    return result
+                } catch {
+                    if !connection.isClosed { _ = try? await connection.query("ROLLBACK", logger: logger) }
+                    throw error
+                }
             }
         }
     }
@@ -141,9 +143,10 @@ package final class PostgresBackend: StorageBackend {
         return await withTaskGroup(of: Bool.self) { group in
             group.addTask {
                 (try? await client.withConnection { connection in
-                    // A query on a connection the server closed waits forever (see ``write(_:)``).
-                    guard !connection.isClosed else { return false }
-                    return try await connection.query("SELECT 1", logger: logger).collect().count == 1
+                    // A query on a connection the server closed may wait forever (see ``OpenConnection``).
+                    try await OpenConnection.run(connection) { connection in
+                        try await connection.query("SELECT 1", logger: logger).collect().count == 1
+                    }
                 }) ?? false
             }
             group.addTask {
@@ -169,8 +172,10 @@ extension PostgresBackend {
     package func scalar(_ sql: String) async throws -> String? {
         let logger = self.logger
         return try await client.withConnection { connection in
-            try await connection.query(PostgresQuery(unsafeSQL: sql), logger: logger).collect().first?
-                .decode(String?.self) ?? nil
+            try await OpenConnection.run(connection) { connection in
+                try await connection.query(PostgresQuery(unsafeSQL: sql), logger: logger).collect().first?
+                    .decode(String?.self) ?? nil
+            }
         }
     }
 }

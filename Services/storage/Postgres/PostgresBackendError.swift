@@ -6,7 +6,7 @@ package enum PostgresBackendError: Error, CustomStringConvertible {
     case newerSchema(database: Int, build: Int)
     /// What this backend does not do, and what to use instead.
     case unsupported(String)
-    /// The pool handed out a connection the server had closed (PostgreSQL restarted); the next call gets another.
+    /// The connection closed before the work on it ended (PostgreSQL restarted); the next call gets another.
     case connectionClosed
 
     /// One line for the operator.

@@ -29,7 +29,8 @@ package enum OpenConnection {
                         }
                     }
                 }
-                connection.closeFuture.whenComplete { _ in race.finish(.failure(PostgresBackendError.connectionClosed))
+                connection.closeFuture.whenComplete { _ in
+                    race.finish(.failure(PostgresBackendError.connectionClosed))
                 }
             }
         } onCancel: {

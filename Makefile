@@ -30,7 +30,7 @@ lint:
 SIM_TESTS := ProvidersTests\.(SimulatedMarket|SimCursorState)
 
 ## A hang guard, not a performance bound: a step that hangs fails, naming itself, instead of stalling the whole run.
-## Each limit is several times the step's usual time on 2 cores.
+## Each limit is 20 minutes or more, over 20 times what the step takes on 2 cores.
 HANG_GUARD = timeout --kill-after=30 $(1)
 
 ## The whole test suite; the tests start their own nats-server on free loopback ports.

@@ -168,7 +168,7 @@ extension TestStore {
     /// Runs `sql` in a write transaction left open on a connection of the test's own, until ``HeldTransaction/commit()``.
     func begin(_ sql: String) async throws -> HeldTransaction {
         if let postgres {
-            let connection = try await connect(postgres)
+            let connection = try await Self.connect(postgres)
             try await connection.query("BEGIN", logger: connection.logger)
             for statement in sql.split(separator: ";") where !statement.allSatisfy(\.isWhitespace) {
                 try await connection.query(PostgresQuery(unsafeSQL: String(statement)), logger: connection.logger)
@@ -184,8 +184,8 @@ extension TestStore {
         }
     }
 
-    /// A new connection to the PostgreSQL database.
-    private func connect(_ settings: PostgresSettings) async throws -> PostgresConnection {
+    /// A new connection to the PostgreSQL database of `settings`.
+    static func connect(_ settings: PostgresSettings) async throws -> PostgresConnection {
         try await PostgresConnection.connect(
             configuration: PostgresConnection.Configuration(
                 host: settings.host, port: settings.port, username: settings.username, password: settings.password,
@@ -199,7 +199,7 @@ extension TestStore {
     private func withConnection<T: Sendable>(
         _ settings: PostgresSettings, _ body: (PostgresConnection) async throws -> T
     ) async throws -> T {
-        let connection = try await connect(settings)
+        let connection = try await Self.connect(settings)
         do {
             let result = try await body(connection)
             try await connection.close()

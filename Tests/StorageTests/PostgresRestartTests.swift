@@ -62,14 +62,7 @@ struct PostgresRestartTests {
 
     /// A connection of its own to a new database on the shared server.
     private func connect() async throws -> PostgresConnection {
-        let settings = try await PostgresServer.shared.value.createDatabase()
-        return try await PostgresConnection.connect(
-            configuration: PostgresConnection.Configuration(
-                host: settings.host, port: settings.port, username: settings.username, password: settings.password,
-                database: settings.database, tls: .disable
-            ),
-            id: 3, logger: Logger(label: "storage-tests.postgres")
-        )
+        try await TestStore.connect(try await PostgresServer.shared.value.createDatabase())
     }
 
     @Test("work on a connection that closes ends with connectionClosed even when the work itself never returns")

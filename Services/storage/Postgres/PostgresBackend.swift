@@ -81,45 +81,48 @@ package final class PostgresBackend: StorageBackend {
 
     /// Runs `body` in one write transaction holding the writer lock; throws (having committed nothing) when any
     /// statement, or the commit, fails.
+    func write<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
+        try await transaction(
+            "BEGIN", first: "SELECT pg_advisory_xact_lock(\(Self.writerLockKey))", body
+        )
+    }
+
+    /// Runs `body` in one read-only snapshot.
+    func read<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
+        try await transaction("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", first: nil, body)
+    }
+
+    /// Runs `body` in a transaction opened by `begin`, then `first`, on a pooled ``OpenConnection``; commits when it
+    /// returns, rolls back when anything throws.
     ///
     /// Not postgres-nio's `withTransaction`: after the server ended the connection in the middle of a transaction
     /// (a restart), its `ROLLBACK` on the closed connection was seen to wait forever, so a write in flight never
-    /// failed. Here the transaction runs as an ``OpenConnection``, which fails as soon as the connection closes, and a
-    /// closed connection is not sent a `ROLLBACK`: the server rolled the transaction back already.
-    func write<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
+    /// failed. Here the transaction fails as soon as the connection closes, and a closed connection is not sent a
+    /// `ROLLBACK`: the server rolled the transaction back already.
+    private func transaction<T: Sendable>(
+        _ begin: PostgresQuery, first: PostgresQuery?,
+        _ body: @escaping @Sendable (PostgresConnection) async throws -> T
+    ) async throws -> T {
         let logger = self.logger
-        return try await client.withConnection { connection in
-            try await OpenConnection.run(connection) { connection in
-                try await connection.query("BEGIN", logger: logger)
-                do {
-                    try await connection.query("SELECT pg_advisory_xact_lock(\(Self.writerLockKey))", logger: logger)
-                    let result = try await body(connection)
-                    try await connection.query("COMMIT", logger: logger)
-                    return result
-                } catch {
-                    if !connection.isClosed { _ = try? await connection.query("ROLLBACK", logger: logger) }
-                    throw error
-                }
+        return try await withOpenConnection { connection in
+            try await connection.query(begin, logger: logger)
+            do {
+                if let first { try await connection.query(first, logger: logger) }
+                let result = try await body(connection)
+                try await connection.query("COMMIT", logger: logger)
+                return result
+            } catch {
+                if !connection.isClosed { _ = try? await connection.query("ROLLBACK", logger: logger) }
+                throw error
             }
         }
     }
 
-    /// Runs `body` in one read-only snapshot (an ``OpenConnection``, like ``write(_:)``).
-    func read<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
-        let logger = self.logger
-        return try await client.withConnection { connection in
-            try await OpenConnection.run(connection) { connection in
-                try await connection.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", logger: logger)
-                do {
-                    let result = try await body(connection)
-                    try await connection.query("COMMIT", logger: logger)
-                    return result
-                } catch {
-                    if !connection.isClosed { _ = try? await connection.query("ROLLBACK", logger: logger) }
-                    throw error
-                }
-            }
-        }
+    /// Runs `body` on a pooled connection as an ``OpenConnection``: it fails as soon as the connection closes.
+    func withOpenConnection<T: Sendable>(
+        _ body: @escaping @Sendable (PostgresConnection) async throws -> T
+    ) async throws -> T {
+        try await client.withConnection { connection in try await OpenConnection.run(connection, body) }
     }
 
     /// The rows of one statement.
@@ -138,15 +141,12 @@ package final class PostgresBackend: StorageBackend {
 
     /// Whether `SELECT 1` answers within two seconds on a pooled connection.
     package func isReachable() async -> Bool {
-        let client = self.client
         let logger = self.logger
         return await withTaskGroup(of: Bool.self) { group in
             group.addTask {
-                (try? await client.withConnection { connection in
-                    // A query on a connection the server closed may wait forever (see ``OpenConnection``).
-                    try await OpenConnection.run(connection) { connection in
-                        try await connection.query("SELECT 1", logger: logger).collect().count == 1
-                    }
+                // A query on a connection the server closed may wait forever (see ``OpenConnection``).
+                (try? await self.withOpenConnection { connection in
+                    try await connection.query("SELECT 1", logger: logger).collect().count == 1
                 }) ?? false
             }
             group.addTask {
@@ -171,11 +171,9 @@ extension PostgresBackend {
     /// NULL): for diagnostics, such as `SHOW statement_timeout`.
     package func scalar(_ sql: String) async throws -> String? {
         let logger = self.logger
-        return try await client.withConnection { connection in
-            try await OpenConnection.run(connection) { connection in
-                try await connection.query(PostgresQuery(unsafeSQL: sql), logger: logger).collect().first?
-                    .decode(String?.self) ?? nil
-            }
+        return try await withOpenConnection { connection in
+            try await connection.query(PostgresQuery(unsafeSQL: sql), logger: logger).collect().first?
+                .decode(String?.self) ?? nil
         }
     }
 }

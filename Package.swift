@@ -145,10 +145,12 @@ var targets: [Target] = [
         resources: [.embedInCode("index.html"), .embedInCode("dashboard.css"), .embedInCode("dashboard.js")],
         swiftSettings: swiftSettings
     ),
+    .systemLibrary(name: "CMalloc", path: "Shared/CMalloc"),
     .target(
         name: "ServiceSupport",
         dependencies: [
-            "Pipeline", "NATSClient", "Contracts", "Resilience", log, metrics, lifecycle, hummingbird, argumentParser,
+            "CMalloc", "Pipeline", "NATSClient", "Contracts", "Resilience", log, metrics, lifecycle, hummingbird,
+            argumentParser,
             .product(name: "Prometheus", package: "swift-prometheus"),
             .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             .product(name: "Crypto", package: "swift-crypto"),

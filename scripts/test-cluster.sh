@@ -38,9 +38,9 @@ API_C=$A
 URLS="nats://127.0.0.1:$P,nats://127.0.0.1:$((P + 1)),nats://127.0.0.1:$((P + 2))"
 monitor() { curl -fsS --max-time 5 "http://127.0.0.1:$(($1 + 4000))$2"; }
 
-export NATS_CLUSTER=3 API_REPLICAS=2
+export NATS_CLUSTER=3 API_REPLICAS=2 NATS_MEMORY_LIMIT=160MiB
 stack_up C >"$WORK/c-up.txt"
-unset NATS_CLUSTER API_REPLICAS
+unset NATS_CLUSTER API_REPLICAS NATS_MEMORY_LIMIT
 wait_ready C
 PROCESSES=(nats-server-1 nats-server-2 nats-server-3 storage validator index-builder change-detector fetcher)
 PROCESSES+=(api-1 api-2)
@@ -61,6 +61,13 @@ for i in 1 2 3; do
     grep -q "^server_name: n$i$" "$DIR_C/run/nats-server-$i.conf" || fail "nats-server-$i.conf names no n$i"
     grep -q "store_dir: \"$DIR_C/jetstream-$i\"" "$DIR_C/run/nats-server-$i.conf" || fail "node $i's store_dir"
 done
+# Each node's memory is bounded by configuration (README: NATS_MEMORY_LIMIT), here set to 160MiB.
+for i in 1 2 3; do
+    monitor $((P + i - 1)) /varz | jq -e '.jetstream.config.max_memory == 67108864' >/dev/null \
+        || fail "n$i's JetStream memory storage is not capped at 64 MiB: $(monitor $((P + i - 1)) /varz | jq -c .jetstream.config)"
+    tr '\0' '\n' <"/proc/$(pid_file_of C "nats-server-$i")/environ" | grep -qx 'GOMEMLIMIT=160MiB' \
+        || fail "nats-server-$i runs without GOMEMLIMIT=160MiB"
+done
 monitor "$P" /varz | jq -e --arg port $((P + 2001)) '.cluster.name == "equal-weight-index"
     and (.cluster.urls | map(select(endswith(":" + $port))) | length == 1)' >/dev/null \
     || fail "n1's /varz shows no cluster routing to n2: $(monitor "$P" /varz | jq -c .cluster)"
@@ -69,7 +76,7 @@ for process in fetcher storage api-2; do
     grep -qx "NATS_URL=$URLS" <<<"$environment" || fail "$process's NATS_URL: $(grep NATS_URL <<<"$environment")"
     grep -qx "NATS_REPLICAS=3" <<<"$environment" || fail "$process has no NATS_REPLICAS=3"
 done
-pass "n1..n3 form one cluster on their own stores; services get NATS_URL=<the three URLs> and NATS_REPLICAS=3"
+pass "n1..n3 form one cluster on their own stores, each with GOMEMLIMIT=160MiB and 64 MiB of JetStream memory storage; services get NATS_URL=<the three URLs> and NATS_REPLICAS=3"
 
 # Every stream of the pipeline is kept on all three servers (its config asks for 3 replicas, and 2 follow the
 # leader), and so is every consumer (its replicas follow the stream's).

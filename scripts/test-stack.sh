@@ -23,6 +23,15 @@ for process in "${PROCESSES[@]}"; do
     [ "${PID_A[$process]}" != "${PID_B[$process]}" ] || fail "$process: both stacks name the same pid"
 done
 pass "two stacks run side by side, one pid file per process under each \$DATA_DIR/run"
+
+# The broker's memory is bounded by configuration: its Go heap by GOMEMLIMIT (NATS_MEMORY_LIMIT, 192MiB unless set),
+# its JetStream memory storage by max_memory_store in the config `up` wrote.
+tr '\0' '\n' <"/proc/${PID_A[nats-server]}/environ" | grep -qx 'GOMEMLIMIT=192MiB' \
+    || fail "A's nats-server runs without GOMEMLIMIT=192MiB"
+grep -q '^    max_memory_store: 64MB$' "$DIR_A/run/nats-server.conf" || fail "A's nats-server.conf caps no memory store"
+tr '\0' ' ' <"/proc/${PID_A[nats-server]}/cmdline" | grep -q -- "-c $DIR_A/run/nats-server.conf " \
+    || fail "A's nats-server was not started with its config: $(tr '\0' ' ' <"/proc/${PID_A[nats-server]}/cmdline")"
+pass "the broker runs with GOMEMLIMIT=192MiB and JetStream memory storage capped at 64 MiB"
 status=$(in_stack A "$STACK" status)
 [ "$(grep -c ' running$' <<<"$status")" -eq 7 ] || fail "status of A does not list 7 running"
 pass "status lists every process as running"

@@ -52,6 +52,19 @@ package struct Delivery<Message: Sendable>: Sendable {
     }
 }
 
+/// How many messages a stage fetches at once. A stage decodes a whole fetch before handling it, so for messages that
+/// carry a session's rows (5,000 of them in the benchmark market) the fetch size bounds the stage's memory: during the
+/// 10-year back-fill the validator peaked at 84 MiB fetching 16 and at 49-56 MiB fetching 4 (BENCHMARKS.md, issue 15
+/// item 4).
+package enum FetchSize {
+    /// Price batches handled one at a time (validator, index-builder).
+    package static let sessions = 4
+    /// Price batches written in one transaction (storage): more per commit, fewer syncs.
+    package static let storedSessions = 16
+    /// Small messages (index results, composition events, rejections).
+    package static let small = 64
+}
+
 /// A stage's handler over a fetched batch of deliveries, returning one outcome per delivery, in order.
 package typealias StageHandler<Message: Sendable> = @Sendable ([Delivery<Message>]) async -> [MessageOutcome]
 

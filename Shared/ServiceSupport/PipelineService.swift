@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import Hummingbird
 import ServiceLifecycle
 import UnixSignals
@@ -64,8 +65,10 @@ package struct ServiceCommand<Service: PipelineService>: AsyncParsableCommand {
 
     /// Runs the service until SIGTERM.
     ///
-    /// Only the executable claims its exclusive resources: in-process tests run services on shared directories.
+    /// Only the executable claims its exclusive resources (in-process tests run services on shared directories) and
+    /// tunes the allocator (before the service's threads allocate).
     package func run() async throws {
+        MemoryTuning.limitArenas(environment: ProcessInfo.processInfo.environment)
         let configuration = try common.configuration(service: Service.name)
         let claim = try Service.claimExclusively(configuration)
         try await Service.run(configuration: configuration)

@@ -30,7 +30,7 @@ struct MigrationTests {
         }
     }
 
-    @Test("the writer runs with WAL, foreign keys, a cache and the synchronous mode asked for")
+    @Test("the writer runs with WAL, foreign keys, a 16 MiB cache and the synchronous mode asked for; readers, 4 MiB")
     func pragmas() throws {
         let directory = try TemporaryDirectory()
         for (mode, level) in [(SynchronousMode.full, "2"), (.normal, "1")] {
@@ -39,6 +39,7 @@ struct MigrationTests {
             #expect(try database.writerPragma("journal_mode") == "wal")
             #expect(try database.writerPragma("foreign_keys") == "1")
             #expect(try database.writerPragma("cache_size") == "-16384")
+            #expect(try database.readerPragma("cache_size") == "-4096")
         }
     }
 

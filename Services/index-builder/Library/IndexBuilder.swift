@@ -22,7 +22,9 @@ package enum IndexBuilder: PipelineService {
             logger: runtime.logger, addedDefinitions: true, loadJob: { try await pipeline.latestJob($0) },
             storageReady: { await pipeline.isServing(DefinitionsQuery()) }
         )
-        let consumer = StageConsumer<ValidatedBatch>(ConsumerName.indexBuilder, batch: 16) { await stage.handle($0) }
+        let consumer = StageConsumer<ValidatedBatch>(ConsumerName.indexBuilder, batch: FetchSize.sessions) {
+            await stage.handle($0)
+        }
         let waiting = TaskService(name: "waiting-sessions") { try await stage.retryWaiting() }
         let definitions = TaskService(name: "definitions") {
             try await stage.followDefinitions(

@@ -52,21 +52,25 @@ package enum Storage: PipelineService {
         }
         let consumers: [any Service] = [
             pipeline.runner(
-                StageConsumer<ValidatedBatch>(ConsumerName.storagePrices, batch: 64) { await store.storePrices($0) },
+                StageConsumer<ValidatedBatch>(ConsumerName.storagePrices, batch: FetchSize.storedSessions) {
+                    await store.storePrices($0)
+                },
                 logger: runtime.logger
             ).service,
             pipeline.runner(
-                StageConsumer<RejectionBatch>(ConsumerName.storageRejections, batch: 64) {
+                StageConsumer<RejectionBatch>(ConsumerName.storageRejections, batch: FetchSize.small) {
                     await store.storeRejections($0)
                 },
                 logger: runtime.logger
             ).service,
             pipeline.runner(
-                StageConsumer<IndexResult>(ConsumerName.storageIndex, batch: 64) { await store.storeIndexResults($0) },
+                StageConsumer<IndexResult>(ConsumerName.storageIndex, batch: FetchSize.small) {
+                    await store.storeIndexResults($0)
+                },
                 logger: runtime.logger
             ).service,
             pipeline.runner(
-                StageConsumer<CompositionEvent>(ConsumerName.storageComposition, batch: 64) {
+                StageConsumer<CompositionEvent>(ConsumerName.storageComposition, batch: FetchSize.small) {
                     await store.storeCompositionEvents($0)
                 },
                 logger: runtime.logger

@@ -16,7 +16,9 @@ package enum Validator: PipelineService {
     package static func parts(_ runtime: ServiceRuntime) async throws -> [any Service] {
         let pipeline = runtime.pipeline
         let stage = ValidationStage(publisher: pipeline, storage: pipeline.storage, logger: runtime.logger)
-        let consumer = StageConsumer<PriceBatch>(ConsumerName.validator, batch: 16) { await stage.handle($0) }
+        let consumer = StageConsumer<PriceBatch>(ConsumerName.validator, batch: FetchSize.sessions) {
+            await stage.handle($0)
+        }
         return [pipeline.runner(consumer, logger: runtime.logger).service]
     }
 }

@@ -31,11 +31,15 @@ package final class IndexDatabase: Sendable {
     ///   - synchronous: `.full` (default) syncs every commit, so an acked write survives power loss; `.normal` is
     ///     faster and still crash-safe, but may lose the last commits on power loss.
     ///   - readerCount: read connections in the pool (at least 1).
-    ///   - cacheKiB: page cache per connection, in KiB.
+    ///   - cacheKiB: the writer's page cache, in KiB: the b-tree pages every write of a session's rows goes through.
+    ///   - readerCacheKiB: each reader's page cache, in KiB. Readers answer small queries (a year of levels, a
+    ///     session's rows) over a file the operating system's page cache holds, so a small cache each keeps storage's
+    ///     memory bounded (issue 15 item 4).
     ///   - busyTimeoutMilliseconds: how long a statement waits for another process's lock.
     ///   - logger: for migrations and backups.
     package init(
         path: String, synchronous: SynchronousMode = .full, readerCount: Int = 4, cacheKiB: Int = 16_384,
+        readerCacheKiB: Int = 4_096,
         busyTimeoutMilliseconds: Int32 = 5_000, logger: Logger = Logger(label: "storage.database")
     ) throws {
         let folder = (path as NSString).deletingLastPathComponent
@@ -64,7 +68,7 @@ package final class IndexDatabase: Sendable {
             let reader = try SQLiteConnection(
                 path: path, mode: .readOnly, busyTimeoutMilliseconds: busyTimeoutMilliseconds
             )
-            try reader.exec("PRAGMA cache_size = -\(cacheKiB); PRAGMA temp_store = MEMORY;")
+            try reader.exec("PRAGMA cache_size = -\(readerCacheKiB); PRAGMA temp_store = MEMORY;")
             return GuardedConnection(reader)
         }
         logger.debug(
@@ -108,6 +112,12 @@ package final class IndexDatabase: Sendable {
     package func writerPragma(_ name: String) throws -> String? {
         precondition(name.allSatisfy { $0.isLetter || $0 == "_" }, "not a pragma name: \(name)")
         return try writer.withConnection { try $0.pragma("PRAGMA \(name)") }
+    }
+
+    /// The value of `PRAGMA <name>` on a reader connection (`cache_size`, ...), for diagnostics.
+    package func readerPragma(_ name: String) throws -> String? {
+        precondition(name.allSatisfy { $0.isLetter || $0 == "_" }, "not a pragma name: \(name)")
+        return try read { try $0.pragma("PRAGMA \(name)") }
     }
 
     /// `PRAGMA integrity_check`: `ok`, or the problems found, one per line.

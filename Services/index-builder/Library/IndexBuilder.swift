@@ -395,8 +395,11 @@ extension BuildStage {
                     (computed, missing) = try await buildHistory(engine, view: view)
                 }
             }
-            // Storage holds the published results once its index consumer is idle: then the job is done.
+            // Storage holds the published results once its index consumer is idle: then the job is done, and the
+            // view need not keep them.
+            let mark = await view.publicationMark
             try await waitForStoredResults()
+            await view.confirm(through: mark)
             historyTimer.record(duration: ContinuousClock.now - started)
             logger.info(
                 "definition history computed", metadata: ["index": "\(id)", "index.sessions": "\(computed)"]

@@ -91,6 +91,17 @@ package final class NATSPipeline: PipelinePublishing, PipelineProbe, Sendable {
         }
     }
 
+    package func lastSequence(stream: String) async throws -> UInt64 {
+        try await transport { try await jetStream.streamState(stream).lastSequence }
+    }
+
+    package func acknowledgedThrough(consumer: String) async throws -> UInt64 {
+        guard let spec = Topology.pipeline.consumer(consumer) else { return 0 }
+        return try await transport {
+            try await jetStream.consumerState(stream: spec.stream, durable: spec.durable).ackFloorStreamSequence
+        }
+    }
+
     /// The latest saved state of a job, or nil.
     package func latestJob(_ id: String) async throws -> JobRecord? {
         try await transport {

@@ -12,6 +12,12 @@ package protocol PipelineProbe: Sendable {
     func isDrained() async throws -> Bool
     /// Whether one durable consumer has nothing pending and nothing unacknowledged.
     func isIdle(consumer: String) async throws -> Bool
+    /// The last sequence `stream` holds (0 when it never held a message): every message published to it before this
+    /// is asked has a sequence at most this one.
+    func lastSequence(stream: String) async throws -> UInt64
+    /// The stream sequence through which one durable consumer has acknowledged every message (its acknowledgement
+    /// floor).
+    func acknowledgedThrough(consumer: String) async throws -> UInt64
 }
 
 /// What a run waits for: sessions computed and stored (with the batches it published, where it knows them), and

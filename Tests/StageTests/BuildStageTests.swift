@@ -240,6 +240,10 @@ final class GatedProbe: PipelineProbe {
 
     func isDrained() async throws -> Bool { true }
 
+    func lastSequence(stream: String) async throws -> UInt64 { 1 }
+
+    func acknowledgedThrough(consumer: String) async throws -> UInt64 { 0 }
+
     func isIdle(consumer: String) async throws -> Bool {
         let first = state.withLock { state in
             state.calls += 1

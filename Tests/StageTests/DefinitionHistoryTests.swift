@@ -163,6 +163,8 @@ struct DefinitionHistoryTests {
         #expect(states.first?.status == .running && states.last?.status == .succeeded)
         #expect(states.last?.sessionsDone == 29)
         #expect(publisher.published(IndexResult.self).isEmpty)
+        // Stored: the new lane keeps only the latest result in memory.
+        #expect(await stage.resultsInMemory == [0, 1])
     }
 
     @Test("a notice that storage changed the definitions is followed at once, not at the next poll")

@@ -170,11 +170,14 @@ package final class FakeProbe: PipelineProbe {
         var drained = true
         var busyConsumers: Set<String> = []
         var failure: (any Error)?
+        var lastSequence: @Sendable (String) -> UInt64 = { _ in 1 }
+        var acknowledgedThrough: @Sendable (String) -> UInt64 = { _ in 0 }
     }
 
     private let state = Mutex(State())
 
-    /// A drained pipeline with no pending replay.
+    /// A drained pipeline with no pending replay, whose streams' messages no consumer has acknowledged (the fake
+    /// storages store nothing published) until ``answerSequences(last:acknowledged:)`` says otherwise.
     package init() {}
 
     /// Marks a replay request as still held by the fetcher, or finished.
@@ -195,6 +198,16 @@ package final class FakeProbe: PipelineProbe {
     /// Makes every probe throw `error` (nil: answer again).
     package func fail(with error: (any Error)?) { state.withLock { $0.failure = error } }
 
+    /// Answers streams' last sequences with `last` and consumers' acknowledgement floors with `acknowledged`.
+    package func answerSequences(
+        last: @escaping @Sendable (String) -> UInt64, acknowledged: @escaping @Sendable (String) -> UInt64
+    ) {
+        state.withLock {
+            $0.lastSequence = last
+            $0.acknowledgedThrough = acknowledged
+        }
+    }
+
     package func isReplayPending(_ replayID: String) async throws -> Bool {
         try state.withLock {
             if let failure = $0.failure { throw failure }
@@ -214,6 +227,22 @@ package final class FakeProbe: PipelineProbe {
             if let failure = $0.failure { throw failure }
             return !$0.busyConsumers.contains(consumer)
         }
+    }
+
+    package func lastSequence(stream: String) async throws -> UInt64 {
+        let answer = try state.withLock {
+            if let failure = $0.failure { throw failure }
+            return $0.lastSequence
+        }
+        return answer(stream)
+    }
+
+    package func acknowledgedThrough(consumer: String) async throws -> UInt64 {
+        let answer = try state.withLock {
+            if let failure = $0.failure { throw failure }
+            return $0.acknowledgedThrough
+        }
+        return answer(consumer)
     }
 }
 

@@ -70,6 +70,16 @@ package actor BuildStage {
     private var latestSequence: [SessionDate: UInt64] = [:]
     /// Whether this process has rebuilt the series since it started (see `handle`).
     private var rebuiltSinceStart = false
+    /// Results published since storage's progress was last looked at (see ``confirmStored()``).
+    private var publishedSinceCheck = 0
+    /// The last sequence of the index stream when each view's publications were counted: once storage's index
+    /// consumer has acknowledged through it, storage holds every result the views had published by then.
+    /// (The views are held, not identified: a removed view's identifier could be reused by a new one.)
+    private var storedCheckpoint: (sequence: UInt64, marks: [(view: StorageView, mark: UInt64)])?
+    /// Whether ``confirmStored()`` is under way (the actor is re-entered while it waits for the broker).
+    private var confirmingStored = false
+    /// How many results are published between two looks at storage's progress.
+    private static let storedCheckInterval = 32
     private let built = Counter(label: "index_builder_results_published_total")
     private let waitingGauge = Gauge(label: "index_builder_sessions_waiting")
 
@@ -155,12 +165,14 @@ package actor BuildStage {
                 try await publisher.publish(result)
                 await view.published(result)
                 built.increment()
+                publishedSinceCheck += 1
             }
             if let blocked = plan.blockedBy {
                 logger.info("forward build stopped at a missing session", metadata: ["pipeline.missing": "\(blocked)"])
             }
         }
         try await releaseHeld(coveredBy: plans)
+        await confirmStored()
         // Its rows are in storage's hands now; keeping every session's rows would hold the whole back-fill in memory.
         for view in views { await view.forgetRows(of: batch.date) }
         return true
@@ -200,6 +212,47 @@ package actor BuildStage {
                 }
             }
             waitingGauge.record(held.count)
+        }
+    }
+
+    /// Every ``storedCheckInterval`` results published: lets the views forget the results storage holds (see
+    /// ``StorageView/confirm(through:)``), and counts what they have published against the index stream's last
+    /// sequence for the next look.
+    ///
+    /// A result is published (stored by the stream) before its view counts it, so every result counted in a mark has
+    /// a sequence at most the stream's last one read after the mark; storage acknowledges an index result once it is
+    /// committed (or once a newer result of its date and index is), so an acknowledgement floor at or past that
+    /// sequence means storage holds what the view published up to the mark.
+    private func confirmStored() async {
+        guard publishedSinceCheck >= Self.storedCheckInterval, !confirmingStored, let views else { return }
+        confirmingStored = true
+        defer { confirmingStored = false }
+        publishedSinceCheck = 0
+        do {
+            if let checkpoint = storedCheckpoint {
+                let floor = try await probe.acknowledgedThrough(consumer: ConsumerName.storageIndex)
+                guard floor >= checkpoint.sequence else { return }
+                storedCheckpoint = nil
+                for (view, mark) in checkpoint.marks where (self.views ?? []).contains(where: { $0 === view }) {
+                    await view.confirm(through: mark)
+                }
+            }
+            var marks: [(view: StorageView, mark: UInt64)] = []
+            for view in views { marks.append((view, await view.publicationMark)) }
+            let sequence = try await probe.lastSequence(stream: StreamName.index)
+            storedCheckpoint = (sequence, marks)
+        } catch {
+            // Nothing is forgotten: the views keep what they published until a later look succeeds.
+            logger.debug("storage's progress could not be read", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// How many index results each lane's view holds in memory, in lane order.
+    package var resultsInMemory: [Int] {
+        get async {
+            var counts: [Int] = []
+            for view in views ?? [] { counts.append(await view.resultsInMemory) }
+            return counts
         }
     }
 
@@ -344,8 +397,11 @@ extension BuildStage {
                     (computed, missing) = try await buildHistory(engine, view: view)
                 }
             }
-            // Storage holds the published results once its index consumer is idle: then the job is done.
+            // Storage holds the published results once its index consumer is idle: then the job is done, and the
+            // view need not keep them.
+            let mark = await view.publicationMark
             try await waitForStoredResults()
+            await view.confirm(through: mark)
             historyTimer.record(duration: ContinuousClock.now - started)
             logger.info(
                 "definition history computed", metadata: ["index": "\(id)", "index.sessions": "\(computed)"]
@@ -411,6 +467,7 @@ extension BuildStage {
             try await publisher.publish(result)
             await view.published(result)
             built.increment()
+            publishedSinceCheck += 1
         }
         var missing: SessionDate?
         if case .waiting(let date) = plan.status { missing = date }
@@ -441,7 +498,18 @@ actor StorageView: BuildStore {
     /// The dates of `records`, ascending; rebuilt only after a date is added (the engine asks for every record on
     /// every build). Invalidated by hand: a `didSet` reading `oldValue` would copy the dictionary on every change.
     private var sortedDates: [SessionDate]?
+    /// Results this process published or read from storage, by date: those storage may not hold yet (the dates in
+    /// `unconfirmed`), and at most ``confirmedKept`` others (always the latest date's, which the next session builds
+    /// on); storage answers for the rest.
     private var results: [SessionDate: IndexResult] = [:]
+    /// The dates of the results this process published that storage may not hold yet, each with the number of its
+    /// latest publication (`publications` then). A date leaves only once storage holds that publication (see
+    /// ``confirm(through:)``): before, storage may answer a result that is stale or missing.
+    private var unconfirmed: [SessionDate: UInt64] = [:]
+    /// The results published so far through this view.
+    private var publications: UInt64 = 0
+    /// How many results storage holds already may stay in memory before all but the latest date's are dropped.
+    private static let confirmedKept = 8
     /// Dates storage had no result of this index for when their record was read (the record's `indexBatchID` is the
     /// stored result's batch): no need to ask for one, which saves a request per session of a first build.
     private var storedNone: Set<SessionDate> = []
@@ -517,7 +585,30 @@ actor StorageView: BuildStore {
     /// Records a published result.
     func published(_ result: IndexResult) {
         results[result.date] = result
+        publications += 1
+        unconfirmed[result.date] = publications
+        // Storage's answer once it holds the result: a retraction deletes.
+        if result.isRetraction { storedNone.insert(result.date) } else { storedNone.remove(result.date) }
         records[result.date]?.indexBatchID = result.isRetraction ? nil : result.sourceBatchID
+    }
+
+    /// The number of the latest publication, for ``confirm(through:)``.
+    var publicationMark: UInt64 { publications }
+
+    /// Storage holds every result published through this view up to publication `mark` (or a newer one of its
+    /// date, published later and so still unconfirmed): the results it holds may be dropped from memory.
+    func confirm(through mark: UInt64) {
+        unconfirmed = unconfirmed.filter { $0.value > mark }
+        dropConfirmed()
+    }
+
+    /// How many results are held in memory.
+    var resultsInMemory: Int { results.count }
+
+    /// Drops the results storage holds once more than ``confirmedKept`` are in memory, all but the latest date's.
+    private func dropConfirmed() {
+        guard results.count - unconfirmed.count > Self.confirmedKept, let latest = results.keys.max() else { return }
+        results = results.filter { unconfirmed[$0.key] != nil || $0.key == latest }
     }
 
     func sessionRecords(from start: SessionDate, to end: SessionDate) async throws -> [SessionRecord] {
@@ -540,8 +631,13 @@ actor StorageView: BuildStore {
     func storedResult(on date: SessionDate) async throws -> IndexResult? {
         if let result = results[date] { return result.isRetraction ? nil : result }
         if storedNone.contains(date) { return nil }
+        let before = publications
         let reply = try await storage.ask(IndexResultQuery(index: index, date: date))
-        if let result = reply.result { results[date] = result }
+        // A result published while storage was asked (and perhaps forgotten since) is newer than its answer.
+        if let result = reply.result, publications == before {
+            results[date] = result
+            dropConfirmed()
+        }
         return reply.result
     }
 

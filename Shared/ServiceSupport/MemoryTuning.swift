@@ -4,8 +4,9 @@ import CMalloc
 ///
 /// glibc gives threads that allocate at the same time arenas of their own, up to eight per core, and an arena keeps
 /// the memory freed into it for its next allocations. A service decodes a batch of 5,000 rows on one thread of the
-/// pool and frees it on another, so during a back-fill each arena grows to the largest batches it has seen: storage
-/// peaked at 235 MiB with the default and at 87-166 MiB with two arenas (BENCHMARKS.md, issue 15 item 4).
+/// pool and frees it on another, so during a back-fill each arena grows to the largest batches it has seen. With two
+/// arenas (and smaller fetches) storage peaked at 96-108 MiB during the 10-year back-fill, against 210-262 MiB before
+/// (BENCHMARKS.md, issue 15 item 4).
 package enum MemoryTuning {
     /// Arenas per process unless `MALLOC_ARENA_MAX` says otherwise (glibc reads that variable itself).
     package static let defaultArenas: Int32 = 2

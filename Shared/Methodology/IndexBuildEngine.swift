@@ -60,15 +60,21 @@ package struct IndexBuildEngine: Sendable {
     ) async throws -> BuildPlan {
         guard calendar.isSession(date) else { return BuildPlan(status: .notASession) }
         var known: [SessionDate: Known] = [:]
+        // The known dates in ascending order, collected as they come: a store answers in date order, so sorting is
+        // needed only when it did not or when the arrived date is new and earlier than the last known one. (Sorting
+        // the dictionary's keys on every build cost the back-fill a sort of every session per session.)
+        var dates: [SessionDate] = []
         let coverage = NYSECalendar.coverage
-        for record in try await store.sessionRecords(from: coverage.lowerBound, to: coverage.upperBound)
-        where calendar.isSession(record.date) {
-            known[record.date] = Known(
-                batchID: record.batchID, validRows: record.validRows, indexBatchID: record.indexBatchID
-            )
+        let records = try await store.sessionRecords(from: coverage.lowerBound, to: coverage.upperBound)
+        known.reserveCapacity(records.count + 1)
+        dates.reserveCapacity(records.count + 1)
+        for record in records where calendar.isSession(record.date) {
+            let info = Known(batchID: record.batchID, validRows: record.validRows, indexBatchID: record.indexBatchID)
+            if known.updateValue(info, forKey: record.date) == nil { dates.append(record.date) }
         }
-        known[date] = Known(batchID: batchID, validRows: rows.count, indexBatchID: known[date]?.indexBatchID)
-        let dates = known.keys.sorted()
+        let arrived = Known(batchID: batchID, validRows: rows.count, indexBatchID: known[date]?.indexBatchID)
+        if known.updateValue(arrived, forKey: date) == nil { dates.append(date) }
+        if zip(dates, dates.dropFirst()).contains(where: { $0 >= $1 }) { dates.sort() }
         guard let base = dates.first, let last = dates.last else { return BuildPlan(status: .built) }
 
         // "A session that a vendor failed to deliver is not skipped: the build waits for it."

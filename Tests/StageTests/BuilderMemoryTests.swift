@@ -18,16 +18,31 @@ struct BuilderMemoryTests {
     )
 
     /// Six tickers whose closes move by a pseudo-random amount each session (`variant` gives other closes), so the
-    /// top ones change.
-    static func batch(_ position: Int, variant: Int = 0) -> ValidatedBatch {
+    /// top ones change. `withActions`: every session has a dividend (and every seventh a split) depending on the
+    /// variant, and T5 and T4 have no close for stretches of sessions, so members are carried across days whose
+    /// actions then count.
+    static func batch(_ position: Int, variant: Int = 0, withActions: Bool = false) -> ValidatedBatch {
         let date = sessions[position]
-        let rows = (0..<6).map { ticker in
+        let rows = (0..<6).compactMap { ticker -> ValidRow? in
+            if withActions, ticker >= 4, (position + ticker * 3) % 13 < 4 { return nil }
             let wave = Double((position * 7 + ticker * 13 + variant * 5) % 17) - 8
             return Days.valid("T\(ticker)", 50 + Double(ticker) * 3 + wave * 0.75 + Double(variant))
         }
+        var actions: [ValidatedAction] = []
+        if withActions {
+            let dividend = CorporateAction(
+                date: date, ticker: "T\((position + variant) % 6)", kind: .cashDividend,
+                value: 0.25 + Double(variant) * 0.5
+            )
+            actions.append(ValidatedAction(action: dividend, rejection: nil))
+            if position % 7 == variant % 7 {
+                let split = CorporateAction(date: date, ticker: "T\(5 - position % 3)", kind: .split, value: 2)
+                actions.append(ValidatedAction(action: split, rejection: nil))
+            }
+        }
         return ValidatedBatch(
             batchID: variant == 0 ? "v-\(date)" : "v\(variant)-\(date)", date: date, source: "sim", replay: nil,
-            rows: rows, stocks: [], receivedRows: rows.count, rejectedRows: 0
+            rows: rows, stocks: [], receivedRows: rows.count, rejectedRows: 0, actions: actions
         )
     }
 
@@ -53,16 +68,24 @@ struct BuilderMemoryTests {
         var published: [String] = []
         var afterBackfill: [Int] = []
         var atEnd: [Int] = []
+        /// Sessions whose actions each lane's view held after the back-fill and at the end.
+        var actionsAfterBackfill: [Int] = []
+        var actionsAtEnd: [Int] = []
         /// Results published by the flip back of step C.
         var flippedBack = 0
     }
 
     /// The same arrivals over a storage that lags behind the builder, or (not `lagging`) stores every result as soon
     /// as it is published; `acknowledging`: whether the probe reports what storage stored (the views may then forget
-    /// it), or never (a build without eviction).
-    static func run(acknowledging: Bool, lagging: Bool = true) async throws -> Run {
+    /// it), or never (a build without eviction). `withActions`: the sessions have actions and carried members (see
+    /// ``batch(_:variant:withActions:)``), and storage stores the batches' actions only as far as it stores results
+    /// (half as many sessions behind as results), answering stale ones for a replaced day meanwhile.
+    static func run(acknowledging: Bool, lagging: Bool = true, withActions: Bool = false) async throws -> Run {
         let pipeline = LaggingPipeline(acknowledging: acknowledging)
         func store(lagging lag: Int) { pipeline.store(lagging: lagging ? lag : 0) }
+        func batch(_ position: Int, variant: Int = 0) -> ValidatedBatch {
+            Self.batch(position, variant: variant, withActions: withActions)
+        }
         let stage = BuildStage(
             publisher: pipeline.publisher, storage: pipeline.storage, probe: pipeline.probe,
             calculators: [IndexCalculator(index: "ew2", size: 2), IndexCalculator(index: "ew4", size: 4)],
@@ -70,11 +93,9 @@ struct BuilderMemoryTests {
         )
         var run = Run()
         // Storage holds the prices of the first 5 sessions, and no result (the views load them as storage's).
-        for position in 0..<5 { pipeline.storePrices(batch(position)) }
-        var sequence: UInt64 = 0
+        for position in 0..<5 { pipeline.storePrices(batch(position), withActions: true) }
         func arrive(_ batch: ValidatedBatch) async throws {
-            sequence += 1
-            pipeline.storePrices(batch)
+            let sequence = pipeline.deliverPrices(batch)
             let delivery = try Delivery.fake(batch, sequence: sequence)
             #expect(await stage.handle([delivery.0]).map(Outcome.init) == [.done])
             if !lagging { pipeline.store(lagging: 0) }
@@ -86,6 +107,7 @@ struct BuilderMemoryTests {
             store(lagging: 40)
         }
         run.afterBackfill = await stage.resultsInMemory
+        run.actionsAfterBackfill = await stage.actionDatesInMemory
         // B. Storage catches up; day 10 is replaced (every later session gets a new result), then 20 new sessions
         // arrive; storage stores none of it: it holds the back-fill's results of days 10 to 99.
         store(lagging: 0)
@@ -121,6 +143,7 @@ struct BuilderMemoryTests {
         }
         run.published = pipeline.publisher.published(IndexResult.self).map(exact)
         run.atEnd = await stage.resultsInMemory
+        run.actionsAtEnd = await stage.actionDatesInMemory
         return run
     }
 
@@ -158,6 +181,38 @@ struct BuilderMemoryTests {
             }
         }
     }
+
+    @Test("a view forgets the actions storage holds, and keeps those of every arrival it may not hold yet")
+    func actionsInMemoryBounded() async throws {
+        let bounded = try await Self.run(acknowledging: true, withActions: true)
+        let unbounded = try await Self.run(acknowledging: false, withActions: true)
+        // Without acknowledgements every session's actions stay: the 207 arrived and those read from storage.
+        #expect(unbounded.actionsAfterBackfill.allSatisfy { $0 >= 95 }, "\(unbounded.actionsAfterBackfill)")
+        #expect(unbounded.actionsAtEnd.allSatisfy { $0 >= 207 }, "\(unbounded.actionsAtEnd)")
+        // With them, storage 20 sessions behind: those, the sessions since the look that confirmed (16, or 32 when
+        // one in two fails), and those read from storage since (carried members reach back at most 12 sessions).
+        #expect(bounded.actionsAfterBackfill.allSatisfy { $0 <= 20 + 2 * 16 + 12 }, "\(bounded.actionsAfterBackfill)")
+        #expect(bounded.actionsAtEnd.allSatisfy { $0 <= 2 * 16 + 12 }, "\(bounded.actionsAtEnd)")
+    }
+
+    @Test("actions forgotten while storage lags or answers stale ones change nothing published")
+    func actionEvictionPublishesTheSame() async throws {
+        let reference = try await Self.run(acknowledging: false, lagging: false, withActions: true)
+        // The actions count: the same arrivals without them publish other levels.
+        let plain = try await Self.run(acknowledging: false, lagging: false)
+        #expect(plain.published != reference.published)
+        for (acknowledging, lagging) in [(true, false), (true, true), (false, true)] {
+            let run = try await Self.run(acknowledging: acknowledging, lagging: lagging, withActions: true)
+            #expect(run.flippedBack == reference.flippedBack)
+            #expect(run.published.count == reference.published.count)
+            for (position, (lhs, rhs)) in zip(run.published, reference.published).enumerated() where lhs != rhs {
+                Issue.record(
+                    "result \(position) differs (acknowledging: \(acknowledging), lagging: \(lagging)):\n\(lhs)\n\(rhs)"
+                )
+                break
+            }
+        }
+    }
 }
 
 /// A publisher, storage and probe in memory over one index stream: storage stores the results published (in stream
@@ -169,6 +224,10 @@ final class LaggingPipeline: Sendable {
         var storedThrough = 0
         var results: [String: [SessionDate: IndexResult]] = [:]
         var prices: [SessionDate: ValidatedBatch] = [:]
+        /// The validated-prices stream (sequence: position + 1) and how far storage stored its actions.
+        var pricesStream: [ValidatedBatch] = []
+        var pricesStoredThrough = 0
+        var actions: [SessionDate: [ValidatedAction]] = [:]
     }
 
     let publisher = FakePublisher()
@@ -189,7 +248,13 @@ final class LaggingPipeline: Sendable {
             }
             return SessionsReply(sessions: records)
         }
-        storage.on(CorporateActionsQuery.self) { _ in CorporateActionsReply(actions: []) }
+        storage.on(CorporateActionsQuery.self) { [self] query in
+            let actions = state.withLock { state in
+                state.actions.filter { query.range.start <= $0.key && $0.key <= query.range.end }
+                    .sorted { $0.key < $1.key }.flatMap(\.value)
+            }
+            return CorporateActionsReply(actions: actions)
+        }
         storage.on(IndexResultQuery.self) { [self] query in
             IndexResultReply(result: state.withLock { $0.results[query.index]?[query.date] })
         }
@@ -200,8 +265,16 @@ final class LaggingPipeline: Sendable {
             return SessionPricesReply(record: Self.record(batch, indexBatchID: nil), rows: batch.rows)
         }
         probe.answerSequences(
-            last: { [self] _ in UInt64(state.withLock { $0.stream.count }) },
-            acknowledged: { [self] _ in acknowledging ? UInt64(state.withLock { $0.storedThrough }) : 0 }
+            last: { [self] stream in
+                UInt64(state.withLock { stream == StreamName.pricesValid ? $0.pricesStream.count : $0.stream.count })
+            },
+            acknowledged: { [self] consumer in
+                guard acknowledging else { return 0 }
+                return UInt64(
+                    state.withLock {
+                        consumer == ConsumerName.storagePrices ? $0.pricesStoredThrough : $0.storedThrough
+                    })
+            }
         )
     }
 
@@ -213,9 +286,21 @@ final class LaggingPipeline: Sendable {
         )
     }
 
-    /// Stores a batch's prices (storage keeps up with prices in these runs).
-    func storePrices(_ batch: ValidatedBatch) {
-        state.withLock { $0.prices[batch.date] = batch }
+    /// Stores a batch's prices (storage keeps up with rows in these runs), and its actions when told.
+    func storePrices(_ batch: ValidatedBatch, withActions: Bool = false) {
+        state.withLock {
+            $0.prices[batch.date] = batch
+            if withActions { $0.actions[batch.date] = batch.actions }
+        }
+    }
+
+    /// Publishes a batch on the validated-prices stream, storing its prices (not its actions); its sequence.
+    func deliverPrices(_ batch: ValidatedBatch) -> UInt64 {
+        state.withLock {
+            $0.prices[batch.date] = batch
+            $0.pricesStream.append(batch)
+            return UInt64($0.pricesStream.count)
+        }
     }
 
     /// Stores the results published so far but the last `lagging`, in stream order.
@@ -226,6 +311,12 @@ final class LaggingPipeline: Sendable {
                 state.results[result.index, default: [:]][result.date] = result.isRetraction ? nil : result
             }
             state.storedThrough = through
+            // The batches' actions, half as many sessions behind as results (two lanes).
+            let pricesThrough = max(state.pricesStoredThrough, state.pricesStream.count - lagging / 2)
+            for batch in state.pricesStream[state.pricesStoredThrough..<pricesThrough] {
+                state.actions[batch.date] = batch.actions
+            }
+            state.pricesStoredThrough = pricesThrough
         }
     }
 }

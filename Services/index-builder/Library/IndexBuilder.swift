@@ -76,6 +76,10 @@ package actor BuildStage {
     /// consumer has acknowledged through it, storage holds every result the views had published by then.
     /// (The views are held, not identified: a removed view's identifier could be reused by a new one.)
     private var storedCheckpoint: (sequence: UInt64, marks: [(view: StorageView, mark: UInt64)])?
+    /// The last sequence of the validated-prices stream when each view's arrivals were counted: once storage's prices
+    /// consumer has acknowledged through it, storage holds every batch the views had received by then (or a newer
+    /// one of its date), with its actions.
+    private var pricesCheckpoint: (sequence: UInt64, marks: [(view: StorageView, mark: UInt64)])?
     /// Whether ``confirmStored()`` is under way (the actor is re-entered while it waits for the broker).
     private var confirmingStored = false
     /// How many results are published between two looks at storage's progress.
@@ -223,27 +227,68 @@ package actor BuildStage {
     /// a sequence at most the stream's last one read after the mark; storage acknowledges an index result once it is
     /// committed (or once a newer result of its date and index is), so an acknowledgement floor at or past that
     /// sequence means storage holds what the view published up to the mark.
+    ///
+    /// The same for the arrivals' actions: an arrival is delivered from the validated-prices stream before its views
+    /// count it, and storage acknowledges a batch once it has stored it (actions with prices, in one transaction), so
+    /// a prices consumer's floor at or past the stream's last sequence read after the mark means storage holds the
+    /// actions of every arrival counted up to it.
     private func confirmStored() async {
-        guard publishedSinceCheck >= Self.storedCheckInterval, !confirmingStored, let views else { return }
+        guard publishedSinceCheck >= Self.storedCheckInterval, !confirmingStored, views != nil else { return }
         confirmingStored = true
         defer { confirmingStored = false }
         publishedSinceCheck = 0
         do {
-            if let checkpoint = storedCheckpoint {
-                let floor = try await probe.acknowledgedThrough(consumer: ConsumerName.storageIndex)
-                guard floor >= checkpoint.sequence else { return }
-                storedCheckpoint = nil
-                for (view, mark) in checkpoint.marks where (self.views ?? []).contains(where: { $0 === view }) {
-                    await view.confirm(through: mark)
-                }
-            }
-            var marks: [(view: StorageView, mark: UInt64)] = []
-            for view in views { marks.append((view, await view.publicationMark)) }
-            let sequence = try await probe.lastSequence(stream: StreamName.index)
-            storedCheckpoint = (sequence, marks)
+            try await confirmResults()
         } catch {
             // Nothing is forgotten: the views keep what they published until a later look succeeds.
-            logger.debug("storage's progress could not be read", metadata: ["error": "\(error)"])
+            logger.debug("storage's index progress could not be read", metadata: ["error": "\(error)"])
+        }
+        do {
+            try await confirmArrivals()
+        } catch {
+            // Nothing is forgotten: the views keep the arrivals' actions until a later look succeeds.
+            logger.debug("storage's prices progress could not be read", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// The results part of ``confirmStored()``.
+    private func confirmResults() async throws {
+        if let checkpoint = storedCheckpoint {
+            let floor = try await probe.acknowledgedThrough(consumer: ConsumerName.storageIndex)
+            guard floor >= checkpoint.sequence else { return }
+            storedCheckpoint = nil
+            for (view, mark) in checkpoint.marks where (views ?? []).contains(where: { $0 === view }) {
+                await view.confirm(through: mark)
+            }
+        }
+        var marks: [(view: StorageView, mark: UInt64)] = []
+        for view in views ?? [] { marks.append((view, await view.publicationMark)) }
+        let sequence = try await probe.lastSequence(stream: StreamName.index)
+        storedCheckpoint = (sequence, marks)
+    }
+
+    /// The actions part of ``confirmStored()``.
+    private func confirmArrivals() async throws {
+        if let checkpoint = pricesCheckpoint {
+            let floor = try await probe.acknowledgedThrough(consumer: ConsumerName.storagePrices)
+            guard floor >= checkpoint.sequence else { return }
+            pricesCheckpoint = nil
+            for (view, mark) in checkpoint.marks where (views ?? []).contains(where: { $0 === view }) {
+                await view.confirmArrivals(through: mark)
+            }
+        }
+        var marks: [(view: StorageView, mark: UInt64)] = []
+        for view in views ?? [] { marks.append((view, await view.arrivalMark)) }
+        let sequence = try await probe.lastSequence(stream: StreamName.pricesValid)
+        pricesCheckpoint = (sequence, marks)
+    }
+
+    /// How many sessions' actions each lane's view holds in memory, in lane order.
+    package var actionDatesInMemory: [Int] {
+        get async {
+            var counts: [Int] = []
+            for view in views ?? [] { counts.append(await view.actionDatesInMemory) }
+            return counts
         }
     }
 
@@ -514,8 +559,19 @@ actor StorageView: BuildStore {
     /// stored result's batch): no need to ask for one, which saves a request per session of a first build.
     private var storedNone: Set<SessionDate> = []
     private var arrivals: [SessionDate: ValidatedBatch] = [:]
-    /// The accepted actions of the sessions asked for so far or arrived, by date (empty when a session has none).
+    /// The accepted actions of sessions, by date (empty when a session has none): those of the arrivals storage may
+    /// not hold yet (the dates in `unconfirmedActions`), and those read from storage since storage's progress was
+    /// last confirmed (see ``confirmArrivals(through:)``); storage answers for the rest.
     private var actionsByDate: [SessionDate: [AcceptedAction]] = [:]
+    /// The dates of the arrivals whose actions storage may not hold yet, each with the number of its latest arrival
+    /// (`arrivalCount` then). A date leaves only once storage holds that arrival's batch: before, storage may answer
+    /// actions that are stale (an earlier batch of the day) or missing.
+    private var unconfirmedActions: [SessionDate: UInt64] = [:]
+    /// The arrivals recorded so far through this view.
+    private var arrivalCount: UInt64 = 0
+    /// The requests for actions waiting for storage: while one waits, the view forgets no actions (a date that arrived
+    /// and was confirmed meanwhile would otherwise take storage's answer, which may predate the arrival).
+    private var actionQueries = 0
     /// Every stored stock's metadata, read on first need; arrivals' descriptions replace entries.
     private var allStocks: [StockInfo]?
     private let calendar = NYSECalendar.standard
@@ -560,6 +616,8 @@ actor StorageView: BuildStore {
             allStocks = known + batch.stocks
         }
         actionsByDate[batch.date] = batch.actions.compactMap(AcceptedAction.init)
+        arrivalCount += 1
+        unconfirmedActions[batch.date] = arrivalCount
         let previous = records[batch.date]
         if previous == nil { sortedDates = nil }
         records[batch.date] = SessionRecord(
@@ -601,6 +659,21 @@ actor StorageView: BuildStore {
         unconfirmed = unconfirmed.filter { $0.value > mark }
         dropConfirmed()
     }
+
+    /// The number of the latest arrival, for ``confirmArrivals(through:)``.
+    var arrivalMark: UInt64 { arrivalCount }
+
+    /// Storage holds the batch of every arrival recorded through this view up to arrival `mark` (or a newer one of
+    /// its date): their actions, and those read from storage, may be dropped from memory; a date that arrived again
+    /// after the mark stays.
+    func confirmArrivals(through mark: UInt64) {
+        unconfirmedActions = unconfirmedActions.filter { $0.value > mark }
+        guard actionQueries == 0 else { return }  // the next confirmation drops them
+        actionsByDate = actionsByDate.filter { unconfirmedActions[$0.key] != nil }
+    }
+
+    /// How many sessions' actions are held in memory.
+    var actionDatesInMemory: Int { actionsByDate.count }
 
     /// How many results are held in memory.
     var resultsInMemory: Int { results.count }
@@ -664,13 +737,18 @@ actor StorageView: BuildStore {
         // Actions are dated on sessions only (the validator rejects the others).
         let sessions = calendar.sessions(from: after.adding(days: 1), to: through)
         let unknown = sessions.filter { actionsByDate[$0] == nil }
-        if let first = unknown.first, let last = unknown.last {
-            let reply = try await storage.ask(
-                CorporateActionsQuery(range: DateRange(start: first, end: last), acceptedOnly: true)
-            )
-            let stored = Dictionary(grouping: reply.actions.compactMap(AcceptedAction.init), by: \.date)
-            for date in unknown { actionsByDate[date] = stored[date, default: []] }
+        guard let first = unknown.first, let last = unknown.last else {
+            return sessions.flatMap { actionsByDate[$0, default: []] }
         }
+        // Nothing is forgotten while storage is asked (see ``confirmArrivals(through:)``).
+        actionQueries += 1
+        defer { actionQueries -= 1 }
+        let reply = try await storage.ask(
+            CorporateActionsQuery(range: DateRange(start: first, end: last), acceptedOnly: true)
+        )
+        let stored = Dictionary(grouping: reply.actions.compactMap(AcceptedAction.init), by: \.date)
+        // An arrival while storage was asked is newer than its answer.
+        for date in unknown where actionsByDate[date] == nil { actionsByDate[date] = stored[date, default: []] }
         return sessions.flatMap { actionsByDate[$0, default: []] }
     }
 }

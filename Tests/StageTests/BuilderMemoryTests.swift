@@ -162,6 +162,21 @@ struct BuilderMemoryTests {
         #expect(bounded.atEnd.allSatisfy { $0 <= 2 * 16 + 9 }, "\(bounded.atEnd)")
     }
 
+    /// Runs acknowledging, lagging or both, and expects each to publish exactly what `reference` did.
+    static func expectSamePublished(as reference: Run, withActions: Bool = false) async throws {
+        for (acknowledging, lagging) in [(true, false), (true, true), (false, true)] {
+            let other = try await Self.run(acknowledging: acknowledging, lagging: lagging, withActions: withActions)
+            #expect(other.flippedBack == reference.flippedBack)
+            #expect(other.published.count == reference.published.count)
+            for (position, (lhs, rhs)) in zip(other.published, reference.published).enumerated() where lhs != rhs {
+                Issue.record(
+                    "result \(position) differs (acknowledging: \(acknowledging), lagging: \(lagging)):\n\(lhs)\n\(rhs)"
+                )
+                break
+            }
+        }
+    }
+
     @Test("results forgotten while storage lags or answers stale ones change nothing published")
     func evictionPublishesTheSame() async throws {
         // What the builder publishes without forgetting anything, over storage that never lags.
@@ -169,17 +184,7 @@ struct BuilderMemoryTests {
         // The flip back publishes every session from day 10 on in both lanes: storage's stale copies (equal to the
         // new results) must not stop it.
         #expect(reference.flippedBack == 2 * 110)
-        for (acknowledging, lagging) in [(true, false), (true, true), (false, true)] {
-            let run = try await Self.run(acknowledging: acknowledging, lagging: lagging)
-            #expect(run.flippedBack == reference.flippedBack)
-            #expect(run.published.count == reference.published.count)
-            for (position, (lhs, rhs)) in zip(run.published, reference.published).enumerated() where lhs != rhs {
-                Issue.record(
-                    "result \(position) differs (acknowledging: \(acknowledging), lagging: \(lagging)):\n\(lhs)\n\(rhs)"
-                )
-                break
-            }
-        }
+        try await Self.expectSamePublished(as: reference)
     }
 
     @Test("a view forgets the actions storage holds, and keeps those of every arrival it may not hold yet")
@@ -201,17 +206,7 @@ struct BuilderMemoryTests {
         // The actions count: the same arrivals without them publish other levels.
         let plain = try await Self.run(acknowledging: false, lagging: false)
         #expect(plain.published != reference.published)
-        for (acknowledging, lagging) in [(true, false), (true, true), (false, true)] {
-            let run = try await Self.run(acknowledging: acknowledging, lagging: lagging, withActions: true)
-            #expect(run.flippedBack == reference.flippedBack)
-            #expect(run.published.count == reference.published.count)
-            for (position, (lhs, rhs)) in zip(run.published, reference.published).enumerated() where lhs != rhs {
-                Issue.record(
-                    "result \(position) differs (acknowledging: \(acknowledging), lagging: \(lagging)):\n\(lhs)\n\(rhs)"
-                )
-                break
-            }
-        }
+        try await Self.expectSamePublished(as: reference, withActions: true)
     }
 }
 

@@ -70,16 +70,18 @@ package actor BuildStage {
     private var latestSequence: [SessionDate: UInt64] = [:]
     /// Whether this process has rebuilt the series since it started (see `handle`).
     private var rebuiltSinceStart = false
+    /// A stream's last sequence and each view's mark read just before it (see ``confirmStored()``).
+    private typealias Checkpoint = (sequence: UInt64, marks: [(view: StorageView, mark: UInt64)])
     /// Results published since storage's progress was last looked at (see ``confirmStored()``).
     private var publishedSinceCheck = 0
     /// The last sequence of the index stream when each view's publications were counted: once storage's index
     /// consumer has acknowledged through it, storage holds every result the views had published by then.
     /// (The views are held, not identified: a removed view's identifier could be reused by a new one.)
-    private var storedCheckpoint: (sequence: UInt64, marks: [(view: StorageView, mark: UInt64)])?
+    private var storedCheckpoint: Checkpoint?
     /// The last sequence of the validated-prices stream when each view's arrivals were counted: once storage's prices
     /// consumer has acknowledged through it, storage holds every batch the views had received by then (or a newer
     /// one of its date), with its actions.
-    private var pricesCheckpoint: (sequence: UInt64, marks: [(view: StorageView, mark: UInt64)])?
+    private var pricesCheckpoint: Checkpoint?
     /// Whether ``confirmStored()`` is under way (the actor is re-entered while it waits for the broker).
     private var confirmingStored = false
     /// How many results are published between two looks at storage's progress.
@@ -254,51 +256,59 @@ package actor BuildStage {
     /// The results part of ``confirmStored()``.
     private func confirmResults() async throws {
         if let checkpoint = storedCheckpoint {
-            let floor = try await probe.acknowledgedThrough(consumer: ConsumerName.storageIndex)
-            guard floor >= checkpoint.sequence else { return }
+            guard try await confirm(checkpoint, consumer: ConsumerName.storageIndex, { await $0.confirm(through: $1) })
+            else { return }
             storedCheckpoint = nil
-            for (view, mark) in checkpoint.marks where (views ?? []).contains(where: { $0 === view }) {
-                await view.confirm(through: mark)
-            }
         }
-        var marks: [(view: StorageView, mark: UInt64)] = []
-        for view in views ?? [] { marks.append((view, await view.publicationMark)) }
-        let sequence = try await probe.lastSequence(stream: StreamName.index)
-        storedCheckpoint = (sequence, marks)
+        storedCheckpoint = try await checkpoint(stream: StreamName.index) { await $0.publicationMark }
     }
 
     /// The actions part of ``confirmStored()``.
     private func confirmArrivals() async throws {
         if let checkpoint = pricesCheckpoint {
-            let floor = try await probe.acknowledgedThrough(consumer: ConsumerName.storagePrices)
-            guard floor >= checkpoint.sequence else { return }
+            guard
+                try await confirm(
+                    checkpoint, consumer: ConsumerName.storagePrices, { await $0.confirmArrivals(through: $1) })
+            else { return }
             pricesCheckpoint = nil
-            for (view, mark) in checkpoint.marks where (views ?? []).contains(where: { $0 === view }) {
-                await view.confirmArrivals(through: mark)
-            }
         }
+        pricesCheckpoint = try await checkpoint(stream: StreamName.pricesValid) { await $0.arrivalMark }
+    }
+
+    /// Once `consumer` has acknowledged through `checkpoint`'s sequence, confirms each of its marks to its view (if
+    /// the view is still a lane's); false, confirming nothing, before.
+    private func confirm(
+        _ checkpoint: Checkpoint, consumer: String, _ confirm: (StorageView, UInt64) async -> Void
+    ) async throws -> Bool {
+        guard try await probe.acknowledgedThrough(consumer: consumer) >= checkpoint.sequence else { return false }
+        for (view, mark) in checkpoint.marks where (views ?? []).contains(where: { $0 === view }) {
+            await confirm(view, mark)
+        }
+        return true
+    }
+
+    /// Each view's mark now, against `stream`'s last sequence read after them.
+    private func checkpoint(stream: String, mark: (StorageView) async -> UInt64) async throws -> Checkpoint {
         var marks: [(view: StorageView, mark: UInt64)] = []
-        for view in views ?? [] { marks.append((view, await view.arrivalMark)) }
-        let sequence = try await probe.lastSequence(stream: StreamName.pricesValid)
-        pricesCheckpoint = (sequence, marks)
+        for view in views ?? [] { marks.append((view, await mark(view))) }
+        return (try await probe.lastSequence(stream: stream), marks)
+    }
+
+    /// A count per lane's view, in lane order.
+    private func perView(_ count: (StorageView) async -> Int) async -> [Int] {
+        var counts: [Int] = []
+        for view in views ?? [] { counts.append(await count(view)) }
+        return counts
     }
 
     /// How many sessions' actions each lane's view holds in memory, in lane order.
     package var actionDatesInMemory: [Int] {
-        get async {
-            var counts: [Int] = []
-            for view in views ?? [] { counts.append(await view.actionDatesInMemory) }
-            return counts
-        }
+        get async { await perView { await $0.actionDatesInMemory } }
     }
 
     /// How many index results each lane's view holds in memory, in lane order.
     package var resultsInMemory: [Int] {
-        get async {
-            var counts: [Int] = []
-            for view in views ?? [] { counts.append(await view.resultsInMemory) }
-            return counts
-        }
+        get async { await perView { await $0.resultsInMemory } }
     }
 
     private func currentViews() async throws -> [StorageView] {

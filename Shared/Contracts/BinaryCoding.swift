@@ -165,3 +165,45 @@ package struct BinaryReader {
         }
     }
 }
+
+extension BinaryWriter {
+    /// Writes any Int (zig-zag LEB128).
+    package mutating func writeSigned(_ value: Int) {
+        writeVarint(UInt64(bitPattern: Int64((value << 1) ^ (value >> (Int.bitWidth - 1)))))
+    }
+
+    /// Writes whether there is a value, then the value.
+    package mutating func writeOptional(_ value: String?) {
+        write(value != nil)
+        if let value { write(value) }
+    }
+
+    /// Writes whether there is a value, then the value.
+    package mutating func writeOptional(_ value: Double?) {
+        write(value != nil)
+        if let value { write(value) }
+    }
+
+    /// Writes whether there is a value, then the value.
+    package mutating func writeOptional(_ value: SessionDate?) {
+        write(value != nil)
+        if let value { write(value) }
+    }
+}
+
+extension BinaryReader {
+    /// Reads what ``BinaryWriter/writeSigned(_:)`` wrote.
+    package mutating func readSigned() throws -> Int {
+        let raw = try readVarint()
+        return Int(truncatingIfNeeded: Int64(bitPattern: (raw >> 1) ^ (0 &- (raw & 1))))
+    }
+
+    /// Reads what ``BinaryWriter/writeOptional(_:)-(String?)`` wrote.
+    package mutating func readOptionalString() throws -> String? { try readBool() ? try readString() : nil }
+
+    /// Reads what ``BinaryWriter/writeOptional(_:)-(Double?)`` wrote.
+    package mutating func readOptionalDouble() throws -> Double? { try readBool() ? try readDouble() : nil }
+
+    /// Reads what ``BinaryWriter/writeOptional(_:)-(SessionDate?)`` wrote.
+    package mutating func readOptionalDate() throws -> SessionDate? { try readBool() ? try readDate() : nil }
+}

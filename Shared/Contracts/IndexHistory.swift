@@ -225,7 +225,7 @@ extension SessionRowsReply {
     package static func decoded(from data: Data, schemaTag: String?) throws -> SessionRowsReply {
         var reader = try BinaryPayload.reader(Self.self, magic: magic, data: data, schemaTag: schemaTag)
         return try BinaryPayload.decode(Self.self) {
-            let next = try reader.readBool() ? try reader.readDate() : nil
+            let next = try reader.readOptionalDate()
             let sessionCount = try reader.readCount(minimumElementSize: 3)
             var sessions: [SessionRows] = []
             sessions.reserveCapacity(sessionCount)
@@ -284,20 +284,20 @@ extension StoreHistoryCommand {
         writer.writeCount(results.count)
         for result in results {
             writer.write(result.date)
-            writer.writeOptionalDate(result.previousDate)
+            writer.writeOptional(result.previousDate)
             writer.write(result.level)
             writer.write(result.dailyReturn)
             writer.write(result.sourceBatchID)
             writer.write(result.replay)
-            writer.writeOptionalDouble(result.turnover)
+            writer.writeOptional(result.turnover)
             writer.writeCount(result.constituents.count)
             for member in result.constituents {
                 writer.writeCount(tickers.index[member.ticker, default: 0])
-                writer.writeZigzag(member.rank)
+                writer.writeSigned(member.rank)
                 writer.write(member.weight)
                 writer.write(member.marketCap)
                 writer.write(member.close)
-                writer.writeOptionalDate(member.lastCloseDate)
+                writer.writeOptional(member.lastCloseDate)
             }
             writer.writeCount(result.previousTickers.count)
             for ticker in result.previousTickers { writer.writeCount(tickers.index[ticker, default: 0]) }
@@ -307,7 +307,7 @@ extension StoreHistoryCommand {
         for event in events {
             writer.write(event.date)
             writer.write(event.previousDate)
-            writer.writeOptionalDouble(event.turnover)
+            writer.writeOptional(event.turnover)
             writer.write(event.added, tickers: tickers)
             writer.write(event.removed, tickers: tickers)
         }
@@ -338,8 +338,8 @@ extension StoreHistoryCommand {
                 changes.reserveCapacity(count)
                 for _ in 0..<count {
                     let name = try ticker()
-                    let rank = try reader.readBool() ? try reader.readZigzag() : nil
-                    let marketCap = try reader.readBool() ? try reader.readDouble() : nil
+                    let rank = try reader.readBool() ? try reader.readSigned() : nil
+                    let marketCap = try reader.readOptionalDouble()
                     changes.append(CompositionChange(ticker: name, rank: rank, marketCap: marketCap))
                 }
                 return changes
@@ -349,22 +349,22 @@ extension StoreHistoryCommand {
             results.reserveCapacity(resultCount)
             for _ in 0..<resultCount {
                 let date = try reader.readDate()
-                let previousDate = try reader.readBool() ? try reader.readDate() : nil
+                let previousDate = try reader.readOptionalDate()
                 let level = try reader.readDouble()
                 let dailyReturn = try reader.readDouble()
                 let sourceBatchID = try reader.readString()
                 let replay = try reader.readReplay()
-                let turnover = try reader.readBool() ? try reader.readDouble() : nil
+                let turnover = try reader.readOptionalDouble()
                 let memberCount = try reader.readCount(minimumElementSize: 27)
                 var constituents: [Constituent] = []
                 constituents.reserveCapacity(memberCount)
                 for _ in 0..<memberCount {
                     let name = try ticker()
-                    let rank = try reader.readZigzag()
+                    let rank = try reader.readSigned()
                     let weight = try reader.readDouble()
                     let marketCap = try reader.readDouble()
                     let close = try reader.readDouble()
-                    let lastCloseDate = try reader.readBool() ? try reader.readDate() : nil
+                    let lastCloseDate = try reader.readOptionalDate()
                     constituents.append(
                         Constituent(
                             ticker: name, rank: rank, weight: weight, marketCap: marketCap, close: close,
@@ -388,7 +388,7 @@ extension StoreHistoryCommand {
             for _ in 0..<eventCount {
                 let date = try reader.readDate()
                 let previousDate = try reader.readDate()
-                let turnover = try reader.readBool() ? try reader.readDouble() : nil
+                let turnover = try reader.readOptionalDouble()
                 let added = try changes()
                 let removed = try changes()
                 events.append(
@@ -419,35 +419,13 @@ private struct TickerTable {
 }
 
 extension BinaryWriter {
-    fileprivate mutating func writeOptionalDate(_ value: SessionDate?) {
-        write(value != nil)
-        if let value { write(value) }
-    }
-
-    fileprivate mutating func writeOptionalDouble(_ value: Double?) {
-        write(value != nil)
-        if let value { write(value) }
-    }
-
-    /// Writes any Int (zig-zag LEB128).
-    fileprivate mutating func writeZigzag(_ value: Int) {
-        writeVarint(UInt64(bitPattern: Int64((value << 1) ^ (value >> (Int.bitWidth - 1)))))
-    }
-
     fileprivate mutating func write(_ changes: [CompositionChange], tickers: TickerTable) {
         writeCount(changes.count)
         for change in changes {
             writeCount(tickers.index[change.ticker, default: 0])
             write(change.rank != nil)
-            if let rank = change.rank { writeZigzag(rank) }
-            writeOptionalDouble(change.marketCap)
+            if let rank = change.rank { writeSigned(rank) }
+            writeOptional(change.marketCap)
         }
-    }
-}
-
-extension BinaryReader {
-    fileprivate mutating func readZigzag() throws -> Int {
-        let raw = try readVarint()
-        return Int(truncatingIfNeeded: Int64(bitPattern: (raw >> 1) ^ (0 &- (raw & 1))))
     }
 }

@@ -69,8 +69,7 @@ extension BinaryWriter {
         write(action.date)
         write(action.ticker)
         write(action.kind)
-        write(action.value != nil)
-        if let value = action.value { write(value) }
+        writeOptional(action.value)
     }
 
     /// An action and its rejection's raw value ("" when accepted).
@@ -117,7 +116,7 @@ extension BinaryReader {
         let date = try readDate()
         let ticker = try readString()
         let kind = try readString()
-        let value = try readBool() ? try readDouble() : nil
+        let value = try readOptionalDouble()
         return CorporateAction(date: date, ticker: ticker, kind: kind, value: value)
     }
 
@@ -337,148 +336,6 @@ extension RejectionBatch {
                 batchID: batchID, date: date, source: source, replay: replay, rejections: rejections
             )
         }
-    }
-}
-
-extension CompositionsReply {
-    private static let magic: StaticString = "EWCR"
-
-    /// The compact binary encoding: a 10-year export of a 100-member index is about 252,000 members, ~27 bytes
-    /// each here (JSON would be over 150). Each distinct (ticker, name, sector) is written once, in a table the
-    /// members point into; then per session its date and members (table entry, rank, weight, market cap, close),
-    /// then the positions and close dates of its carried members.
-    package func encoded() throws -> Data {
-        let members = sessions.reduce(0) { $0 + $1.constituents.count }
-        var writer = BinaryPayload.header(Self.magic, version: Self.version, capacity: 64 + members * 28)
-        var table: [StockKey: Int] = [:]
-        var entries: [StockKey] = []
-        var references: [Int] = []
-        references.reserveCapacity(members)
-        for session in sessions {
-            for member in session.constituents {
-                let key = StockKey(ticker: member.constituent.ticker, name: member.name, sector: member.sector)
-                if let reference = table[key] {
-                    references.append(reference)
-                } else {
-                    table[key] = entries.count
-                    references.append(entries.count)
-                    entries.append(key)
-                }
-            }
-        }
-        writer.writeCount(entries.count)
-        for entry in entries {
-            writer.write(entry.ticker)
-            writer.writeOptional(entry.name)
-            writer.writeOptional(entry.sector)
-        }
-        writer.writeCount(sessions.count)
-        var next = 0
-        for session in sessions {
-            writer.write(session.date)
-            writer.writeCount(session.constituents.count)
-            for member in session.constituents {
-                writer.writeCount(references[next])
-                next += 1
-                writer.writeSigned(member.constituent.rank)
-                writer.write(member.constituent.weight)
-                writer.write(member.constituent.marketCap)
-                writer.write(member.constituent.close)
-            }
-            // Carried members are rare: their positions and close dates follow the session's members.
-            let carried = session.constituents.enumerated().compactMap { position, member in
-                member.constituent.lastCloseDate.map { (position, $0) }
-            }
-            writer.writeCount(carried.count)
-            for (position, date) in carried {
-                writer.writeCount(position)
-                writer.write(date)
-            }
-        }
-        return Data(writer.bytes)
-    }
-
-    /// Decodes the binary encoding.
-    package static func decoded(from data: Data, schemaTag: String?) throws -> CompositionsReply {
-        var reader = try BinaryPayload.reader(Self.self, magic: magic, data: data, schemaTag: schemaTag)
-        return try BinaryPayload.decode(Self.self) {
-            let entryCount = try reader.readCount(minimumElementSize: 3)
-            var entries: [StockKey] = []
-            entries.reserveCapacity(entryCount)
-            for _ in 0..<entryCount {
-                entries.append(
-                    StockKey(
-                        ticker: try reader.readString(), name: try reader.readOptionalString(),
-                        sector: try reader.readOptionalString()
-                    ))
-            }
-            let sessionCount = try reader.readCount(minimumElementSize: 2)
-            var sessions: [SessionComposition] = []
-            sessions.reserveCapacity(sessionCount)
-            for _ in 0..<sessionCount {
-                let date = try reader.readDate()
-                let memberCount = try reader.readCount(minimumElementSize: 26)
-                var constituents: [ConstituentDetail] = []
-                constituents.reserveCapacity(memberCount)
-                for _ in 0..<memberCount {
-                    let reference = try reader.readInt()
-                    guard reference < entries.count else {
-                        throw ContractError.malformed(
-                            schema: schema, detail: "stock \(reference) of a table of \(entries.count)")
-                    }
-                    let entry = entries[reference]
-                    let constituent = Constituent(
-                        ticker: entry.ticker, rank: try reader.readSigned(), weight: try reader.readDouble(),
-                        marketCap: try reader.readDouble(), close: try reader.readDouble()
-                    )
-                    constituents.append(
-                        ConstituentDetail(constituent: constituent, name: entry.name, sector: entry.sector))
-                }
-                let carriedCount = try reader.readCount(minimumElementSize: 5)
-                for _ in 0..<carriedCount {
-                    let position = try reader.readInt()
-                    guard position < constituents.count else {
-                        throw ContractError.malformed(
-                            schema: schema, detail: "carried member \(position) of \(constituents.count)")
-                    }
-                    constituents[position].constituent.lastCloseDate = try reader.readDate()
-                }
-                sessions.append(SessionComposition(date: date, constituents: constituents))
-            }
-            try reader.expectEnd(Self.self)
-            return CompositionsReply(sessions: sessions)
-        }
-    }
-
-    /// A constituent's identity and metadata, written once per reply.
-    private struct StockKey: Hashable {
-        var ticker: String
-        var name: String?
-        var sector: String?
-    }
-}
-
-extension BinaryWriter {
-    fileprivate mutating func writeOptional(_ value: String?) {
-        guard let value else { return write(false) }
-        write(true)
-        write(value)
-    }
-
-    /// Writes any Int (zig-zag LEB128).
-    fileprivate mutating func writeSigned(_ value: Int) {
-        writeVarint(UInt64(bitPattern: Int64((value << 1) ^ (value >> (Int.bitWidth - 1)))))
-    }
-}
-
-extension BinaryReader {
-    fileprivate mutating func readOptionalString() throws -> String? {
-        try readBool() ? try readString() : nil
-    }
-
-    fileprivate mutating func readSigned() throws -> Int {
-        let raw = try readVarint()
-        return Int(truncatingIfNeeded: Int64(bitPattern: (raw >> 1) ^ (0 &- (raw & 1))))
     }
 }
 

@@ -69,6 +69,22 @@ struct CompositionsReplyTests {
         #expect(decoded.weight.isNaN && decoded.marketCap == .infinity)
     }
 
+    @Test("a carried member in the last session decodes (its position and date take four bytes, at the very end)")
+    func carriedLast() throws {
+        let reply = CompositionsReply(sessions: [
+            SessionComposition(
+                date: SessionDate("2024-01-03")!,
+                constituents: [
+                    ConstituentDetail(
+                        constituent: Constituent(
+                            ticker: "A", rank: 1, weight: 1, marketCap: 3e12, close: 190.5,
+                            lastCloseDate: SessionDate("2024-01-02")),
+                        name: nil, sector: nil)
+                ])
+        ])
+        #expect(try CompositionsReply.decoded(from: try reply.encoded()) == reply)
+    }
+
     @Test("a truncated or foreign payload is malformed, not a crash")
     func malformed() throws {
         let data = try Self.tenYears().encoded()

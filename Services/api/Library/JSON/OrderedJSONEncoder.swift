@@ -6,9 +6,12 @@ import Foundation
 /// Foundation's `JSONEncoder` on Linux keeps keys in a hash map: without `.sortedKeys` they come out in a different
 /// order in each process. Slashes are not escaped; a key encoded twice keeps its first place and its last value;
 /// an object nothing was encoded into is `{}`. Stateless: one instance serves every request concurrently.
-struct OrderedJSONEncoder: Sendable {
+package struct OrderedJSONEncoder: Sendable {
+    /// An encoder.
+    package init() {}
+
     /// The JSON text of `value`, UTF-8.
-    func encode(_ value: some Encodable) throws -> [UInt8] {
+    package func encode(_ value: some Encodable) throws -> [UInt8] {
         let encoder = NodeEncoder(codingPath: [])
         try value.encode(to: encoder)
         var output: [UInt8] = []
@@ -32,7 +35,7 @@ private enum JSONNode {
         switch node {
         case .null: output.append(contentsOf: "null".utf8)
         case .literal(let text): output.append(contentsOf: text.utf8)
-        case .string(let text): writeString(text, to: &output)
+        case .string(let text): JSONWriter.writeString(text, to: &output)
         case .array(let box):
             output.append(UInt8(ascii: "["))
             for (offset, element) in box.elements.enumerated() {
@@ -44,35 +47,12 @@ private enum JSONNode {
             output.append(UInt8(ascii: "{"))
             for offset in box.keys.indices {
                 if offset > 0 { output.append(UInt8(ascii: ",")) }
-                writeString(box.keys[offset], to: &output)
+                JSONWriter.writeString(box.keys[offset], to: &output)
                 output.append(UInt8(ascii: ":"))
                 write(box.values[offset], to: &output)
             }
             output.append(UInt8(ascii: "}"))
         }
-    }
-
-    private static let hex = Array("0123456789abcdef".utf8)
-
-    static func writeString(_ text: String, to output: inout [UInt8]) {
-        output.append(UInt8(ascii: "\""))
-        for byte in text.utf8 {
-            switch byte {
-            case UInt8(ascii: "\""): output.append(contentsOf: #"\""#.utf8)
-            case UInt8(ascii: "\\"): output.append(contentsOf: #"\\"#.utf8)
-            case 0x0A: output.append(contentsOf: #"\n"#.utf8)
-            case 0x0D: output.append(contentsOf: #"\r"#.utf8)
-            case 0x09: output.append(contentsOf: #"\t"#.utf8)
-            case 0x08: output.append(contentsOf: #"\b"#.utf8)
-            case 0x0C: output.append(contentsOf: #"\f"#.utf8)
-            case 0..<0x20:
-                output.append(contentsOf: #"\u00"#.utf8)
-                output.append(hex[Int(byte >> 4)])
-                output.append(hex[Int(byte & 0x0F)])
-            default: output.append(byte)
-            }
-        }
-        output.append(UInt8(ascii: "\""))
     }
 }
 
@@ -159,12 +139,10 @@ private final class NodeEncoder: Encoder {
     static func number<T: BinaryFloatingPoint & LosslessStringConvertible>(_ value: T, at path: [any CodingKey])
         throws -> JSONNode
     {
-        guard value.isFinite else {
+        guard let text = JSONWriter.text(of: value) else {
             throw EncodingError.invalidValue(
                 value, .init(codingPath: path, debugDescription: "\(value) is not representable in JSON"))
         }
-        var text = value.description
-        if text.hasSuffix(".0") { text.removeLast(2) }
         return .literal(text)
     }
 }

@@ -129,8 +129,10 @@ enum JSONBody {
     /// Reads request bodies.
     static let decoder = WireCoding.standardDecoder
 
+    /// The JSON text of `value`: written by the value itself when it can (``JSONWritable``), else encoded.
     static func encode(_ value: some Encodable) throws -> ByteBuffer {
-        ByteBuffer(bytes: try encoder.encode(value))
+        if let writable = value as? any JSONWritable { return ByteBuffer(bytes: try JSONWriter.encode(writable)) }
+        return ByteBuffer(bytes: try encoder.encode(value))
     }
 
     static func response(_ status: HTTPResponse.Status, _ value: some Encodable, headers: HTTPFields = [:]) throws

@@ -4,7 +4,7 @@ import Methodology
 import TradingCalendar
 
 /// `GET /index-performance`: levels, returns and the cumulative return from the first session of the range.
-struct PerformanceBody: Encodable {
+package struct PerformanceBody: Encodable {
     struct Point: Encodable {
         var date: SessionDate
         var level: Double
@@ -124,7 +124,7 @@ struct PerformanceBody: Encodable {
 
     /// The points of a range with their analytics (computed by ``RangeAnalytics``, as everywhere else) and, when
     /// asked for, the comparison with a benchmark.
-    init(points: [PerformancePoint], analytics: RangeAnalytics, benchmark: BenchmarkAnalytics? = nil) {
+    package init(points: [PerformancePoint], analytics: RangeAnalytics, benchmark: BenchmarkAnalytics? = nil) {
         performance = points.map {
             Point(
                 date: $0.date, level: $0.level, dailyReturn: $0.dailyReturn,
@@ -145,7 +145,7 @@ struct PerformanceBody: Encodable {
 }
 
 /// `GET /index-composition`.
-struct CompositionBody: Encodable {
+package struct CompositionBody: Encodable {
     struct Member: Encodable {
         var ticker: String
         var name: String?
@@ -184,7 +184,7 @@ struct CompositionBody: Encodable {
         case constituents
     }
 
-    init(date: SessionDate, asOf: SessionDate, constituents: [ConstituentDetail]) {
+    package init(date: SessionDate, asOf: SessionDate, constituents: [ConstituentDetail]) {
         self.date = date
         self.asOf = asOf
         self.constituents = constituents.map {
@@ -281,6 +281,120 @@ struct ActionsBody: Encodable {
                 date: $0.action.date, ticker: $0.action.ticker, kind: $0.action.kind, value: $0.action.value,
                 rejection: $0.rejection
             )
+        }
+    }
+}
+
+// The two answers read most write themselves (see ``JSONWritable``), in the order of their `Encodable` forms.
+
+extension PerformanceBody: JSONWritable {
+    package func write(to writer: inout JSONWriter) throws {
+        try writer.object { writer in
+            writer.key(CodingKeys.performance)
+            try writer.array(performance) { writer, point in try point.write(to: &writer) }
+            writer.key(CodingKeys.summary)
+            try summary.write(to: &writer)
+        }
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case performance, summary
+    }
+}
+
+extension PerformanceBody.Point: JSONWritable {
+    func write(to writer: inout JSONWriter) throws {
+        try writer.object { writer in
+            writer.key(CodingKeys.date)
+            writer.value(date)
+            writer.key(CodingKeys.level)
+            try writer.value(level)
+            writer.key(CodingKeys.dailyReturn)
+            try writer.value(dailyReturn)
+            writer.key(CodingKeys.cumulativeReturn)
+            try writer.value(cumulativeReturn)
+        }
+    }
+}
+
+extension PerformanceBody.Summary: JSONWritable {
+    func write(to writer: inout JSONWriter) throws {
+        try writer.object { writer in
+            writer.key(CodingKeys.sessions)
+            writer.value(sessions)
+            writer.key(CodingKeys.startDate)
+            writer.value(startDate)
+            writer.key(CodingKeys.endDate)
+            writer.value(endDate)
+            let statistics: [(CodingKeys, Double?)] = [
+                (.totalReturn, totalReturn), (.annualizedReturn, annualizedReturn),
+                (.annualizedVolatility, annualizedVolatility), (.sharpe, sharpe), (.sortino, sortino),
+                (.maxDrawdown, maxDrawdown), (.turnover, turnover), (.turnoverPerRebalance, turnoverPerRebalance),
+                (.riskFreeRate, riskFreeRate),
+            ]
+            for (key, value) in statistics {
+                writer.key(key)
+                try writer.value(value)
+            }
+            for (key, session) in [(CodingKeys.bestSession, bestSession), (.worstSession, worstSession)] {
+                writer.key(key)
+                guard let session else {
+                    writer.null()
+                    continue
+                }
+                try writer.object { writer in
+                    writer.key(PerformanceBody.Session.CodingKeys.date)
+                    writer.value(session.date)
+                    writer.key(PerformanceBody.Session.CodingKeys.dailyReturn)
+                    try writer.value(session.dailyReturn)
+                }
+            }
+            writer.key(CodingKeys.benchmark)
+            guard let benchmark else { return writer.null() }
+            try writer.object { writer in
+                typealias Keys = PerformanceBody.Benchmark.CodingKeys
+                writer.key(Keys.index)
+                writer.value(benchmark.index)
+                let statistics: [(Keys, Double?)] = [
+                    (.beta, benchmark.beta), (.trackingError, benchmark.trackingError),
+                    (.informationRatio, benchmark.informationRatio), (.correlation, benchmark.correlation),
+                ]
+                for (key, value) in statistics {
+                    writer.key(key)
+                    try writer.value(value)
+                }
+            }
+        }
+    }
+}
+
+extension CompositionBody: JSONWritable {
+    package func write(to writer: inout JSONWriter) throws {
+        try writer.object { writer in
+            writer.key(CodingKeys.date)
+            writer.value(date)
+            writer.key(CodingKeys.asOf)
+            writer.value(asOf)
+            writer.key(CodingKeys.constituents)
+            try writer.array(constituents) { writer, member in
+                typealias Keys = Member.CodingKeys
+                try writer.object { writer in
+                    writer.key(Keys.ticker)
+                    writer.value(member.ticker)
+                    writer.key(Keys.name)
+                    writer.value(member.name)
+                    writer.key(Keys.sector)
+                    writer.value(member.sector)
+                    writer.key(Keys.rank)
+                    writer.value(member.rank)
+                    writer.key(Keys.weight)
+                    try writer.value(member.weight)
+                    writer.key(Keys.marketCap)
+                    try writer.value(member.marketCap)
+                    writer.key(Keys.close)
+                    try writer.value(member.close)
+                }
+            }
         }
     }
 }

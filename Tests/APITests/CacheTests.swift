@@ -23,6 +23,25 @@ struct CacheTests {
         #expect(api.reader.calls == 1)
     }
 
+    @Test("an ETag is the same for the same bytes and differs when any one byte or the length differs")
+    func etagOfContent() {
+        let body = (0..<1_003).map { UInt8(truncatingIfNeeded: $0 &* 31) }
+        let tag = ResponseCache.etag(of: ByteBuffer(bytes: body))
+        #expect(ResponseCache.etag(of: ByteBuffer(bytes: body)) == tag)
+        #expect(tag.hasPrefix("W/\"") && tag.hasSuffix("-3eb\""))
+        var tags: Set<String> = [tag]
+        for position in body.indices {
+            for flip: UInt8 in [0x01, 0x80] {
+                var changed = body
+                changed[position] ^= flip
+                tags.insert(ResponseCache.etag(of: ByteBuffer(bytes: changed)))
+            }
+        }
+        #expect(tags.count == 1 + body.count * 2)
+        #expect(ResponseCache.etag(of: ByteBuffer(bytes: body + [0])) != tag)
+        #expect(ResponseCache.etag(of: ByteBuffer()) != ResponseCache.etag(of: ByteBuffer(bytes: [0])))
+    }
+
     @Test("If-None-Match with the ETag gives 304 without a body; another ETag gives the body")
     func notModified() async throws {
         let api = try TestAPI()

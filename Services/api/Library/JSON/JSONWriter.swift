@@ -86,11 +86,20 @@ package struct JSONWriter {
 
     /// Writes a number; a non-finite one is refused, as JSON has none.
     mutating func value(_ number: Double) throws {
-        guard let text = Self.text(of: number) else {
+        guard number.isFinite else {
             throw EncodingError.invalidValue(
                 number, .init(codingPath: [], debugDescription: "\(number) is not representable in JSON"))
         }
-        append(text)
+        // The text of ``text(of:)``, written straight into the bytes rather than through a String.
+        var sink = ByteSink(bytes: bytes)
+        bytes = []
+        number.write(to: &sink)
+        bytes = sink.bytes
+        let count = bytes.count
+        if count >= 2, bytes[count - 2] == UInt8(ascii: "."), bytes[count - 1] == UInt8(ascii: "0") {
+            bytes.removeLast(2)
+        }
+        separate = true
     }
 
     /// Writes a number, or `null`.
@@ -128,6 +137,18 @@ package struct JSONWriter {
     /// Appends `text` as a JSON string.
     static func writeString(_ text: String, to output: inout [UInt8]) {
         output.append(UInt8(ascii: "\""))
+        // Most text (tickers, dates, names) needs no escape: copy it whole.
+        let copied: Bool? = text.utf8.withContiguousStorageIfAvailable { utf8 in
+            for byte in utf8 where byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") {
+                return false
+            }
+            output.append(contentsOf: utf8)
+            return true
+        }
+        if copied == true {
+            output.append(UInt8(ascii: "\""))
+            return
+        }
         for byte in text.utf8 {
             switch byte {
             case UInt8(ascii: "\""): output.append(contentsOf: #"\""#.utf8)
@@ -146,4 +167,14 @@ package struct JSONWriter {
         }
         output.append(UInt8(ascii: "\""))
     }
+}
+
+/// Collects what a number writes of itself. The standard library hands a number's digits to `_writeASCII` as bytes;
+/// taking them from there saves a String per number (the default would build one and call `write`).
+private struct ByteSink: TextOutputStream {
+    var bytes: [UInt8]
+
+    mutating func write(_ string: String) { bytes.append(contentsOf: string.utf8) }
+
+    mutating func _writeASCII(_ buffer: UnsafeBufferPointer<UInt8>) { bytes.append(contentsOf: buffer) }
 }

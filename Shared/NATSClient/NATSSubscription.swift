@@ -19,25 +19,8 @@ package final class NATSSubscription: AsyncSequence, Sendable {
         self.subject = subject
         let (stream, continuation) = AsyncStream<NATSMessage>.makeStream(bufferingPolicy: .unbounded)
         self.stream = stream
-        let box = SubscriptionBox(continuation: continuation)
-        let context = Unmanaged.passRetained(box).toOpaque()
-        var sub: OpaquePointer?
-        let status: natsStatus
-        if let queue {
-            status = natsConnection_QueueSubscribe(
-                &sub, connection.handle, subject, queue, natsSubscriptionCallback, context)
-        } else {
-            status = natsConnection_Subscribe(&sub, connection.handle, subject, natsSubscriptionCallback, context)
-        }
-        guard status == NATS_OK, let sub else {
-            Unmanaged<SubscriptionBox>.fromOpaque(context).release()
-            throw natsError(status, "subscribing to \(subject)")
-        }
-        // libnats calls this once no further message callback can run: only then may the box go.
-        natsSubscription_SetOnCompleteCB(sub, natsSubscriptionCompleteCallback, context)
-        // Unlimited pending messages: the AsyncStream is the buffer, and a slow consumer must not drop replies.
-        natsSubscription_SetPendingLimits(sub, -1, -1)
-        handle = Mutex(UncheckedSendable(sub))
+        let box = SubscriptionBox(deliver: { continuation.yield($0) }, complete: { continuation.finish() })
+        handle = Mutex(UncheckedSendable(try subscribeC(connection, subject, queue: queue, box: box)))
         continuation.onTermination = { [weak self] _ in self?.unsubscribe() }
     }
 
@@ -56,10 +39,59 @@ package final class NATSSubscription: AsyncSequence, Sendable {
     deinit { unsubscribe() }
 }
 
+/// A core NATS subscription whose messages go to a handler on libnats' delivery thread, with no task between: for
+/// replies, where a hop through a stream and a task cost more than the handler (which must be quick and must not
+/// block).
+final class NATSCallbackSubscription: Sendable {
+    private let handle: Mutex<UncheckedSendable<OpaquePointer>?>
+
+    init(connection: NATSConnection, subject: String, handler: @escaping @Sendable (NATSMessage) -> Void) throws {
+        handle = Mutex(
+            UncheckedSendable(
+                try subscribeC(connection, subject, queue: nil, box: SubscriptionBox(deliver: handler, complete: {}))))
+    }
+
+    /// Stops the subscription.
+    func unsubscribe() {
+        guard let sub = handle.take() else { return }
+        natsSubscription_Unsubscribe(sub)
+        natsSubscription_Destroy(sub)
+    }
+
+    deinit { unsubscribe() }
+}
+
+/// Subscribes with `box` as the callbacks' closure: it lives until libnats says no callback can run any more.
+private func subscribeC(
+    _ connection: NATSConnection, _ subject: String, queue: String?, box: SubscriptionBox
+) throws -> OpaquePointer {
+    let context = Unmanaged.passRetained(box).toOpaque()
+    var sub: OpaquePointer?
+    let status: natsStatus
+    if let queue {
+        status = natsConnection_QueueSubscribe(&sub, connection.handle, subject, queue, natsSubscriptionCallback, context)
+    } else {
+        status = natsConnection_Subscribe(&sub, connection.handle, subject, natsSubscriptionCallback, context)
+    }
+    guard status == NATS_OK, let sub else {
+        Unmanaged<SubscriptionBox>.fromOpaque(context).release()
+        throw natsError(status, "subscribing to \(subject)")
+    }
+    // libnats calls this once no further message callback can run: only then may the box go.
+    natsSubscription_SetOnCompleteCB(sub, natsSubscriptionCompleteCallback, context)
+    // Unlimited pending messages: the receiver is the buffer, and a slow consumer must not drop replies.
+    natsSubscription_SetPendingLimits(sub, -1, -1)
+    return sub
+}
+
 /// What the C callbacks of one subscription reach through their closure pointer.
 final class SubscriptionBox: Sendable {
-    let continuation: AsyncStream<NATSMessage>.Continuation
-    init(continuation: AsyncStream<NATSMessage>.Continuation) { self.continuation = continuation }
+    let deliver: @Sendable (NATSMessage) -> Void
+    let complete: @Sendable () -> Void
+    init(deliver: @escaping @Sendable (NATSMessage) -> Void, complete: @escaping @Sendable () -> Void) {
+        self.deliver = deliver
+        self.complete = complete
+    }
 }
 
 private func natsSubscriptionCallback(
@@ -72,13 +104,13 @@ private func natsSubscriptionCallback(
     defer { natsMsg_Destroy(msg) }
     guard let closure else { return }
     let box = Unmanaged<SubscriptionBox>.fromOpaque(closure).takeUnretainedValue()
-    box.continuation.yield(NATSMessage(copying: msg))
+    box.deliver(NATSMessage(copying: msg))
 }
 
 private func natsSubscriptionCompleteCallback(_ closure: UnsafeMutableRawPointer?) {
     guard let closure else { return }
     let box = Unmanaged<SubscriptionBox>.fromOpaque(closure).takeRetainedValue()
-    box.continuation.finish()
+    box.complete()
 }
 
 extension Mutex where Value == UncheckedSendable<OpaquePointer>? {

@@ -3,13 +3,21 @@ import Foundation
 import Synchronization
 
 /// Request/reply over one wildcard inbox subscription, so a request blocks no thread while it waits.
+///
+/// A reply resumes its request straight from libnats' delivery thread. Timeouts are deadlines that one sweeper
+/// checks every ``sweepInterval`` while requests wait (a timer task per request cost more than the request at
+/// thousands a second), so a request times out up to that much after its timeout.
 final class RequestMux: Sendable {
+    /// How often waiting requests are checked for their deadline.
+    static let sweepInterval = Duration.milliseconds(20)
+
     private let prefix: String
     private let connection: UncheckedSendable<OpaquePointer>
     private let pending = PendingRequests()
     private let nextToken = Atomic<UInt64>(0)
-    private let subscription: NATSSubscription
-    private let pump: Task<Void, Never>
+    private let subscription: NATSCallbackSubscription
+    private let sweeper: Task<Void, Never>
+    private let wake: AsyncStream<Void>.Continuation
 
     init(connection: NATSConnection) throws {
         var inbox: UnsafeMutablePointer<CChar>?
@@ -18,23 +26,32 @@ final class RequestMux: Sendable {
         let prefix = String(cString: inbox!) + "."
         self.prefix = prefix
         self.connection = UncheckedSendable(connection.handle)
-        let subscription = try connection.subscribe(prefix + "*")
-        self.subscription = subscription
         let pending = self.pending
-        pump = Task { [subscription] in
-            for await reply in subscription {
-                guard let token = UInt64(reply.subject.dropFirst(prefix.count)) else { continue }
-                var reply = reply
-                if let chunk = reply.headers[NATSHeader.replyChunk] {
-                    // One part of a reply too large for one message: answer once every part is here.
-                    guard let whole = pending.collect(token, chunk: chunk, of: reply) else { continue }
-                    reply = whole
-                }
-                guard let continuation = pending.remove(token) else { continue }
-                if reply.data.isEmpty && reply.isNoResponders {
-                    continuation.resume(throwing: NATSError.noResponders(subject: reply.headers["Subject"] ?? ""))
-                } else {
-                    continuation.resume(returning: reply)
+        subscription = try NATSCallbackSubscription(connection: connection, subject: prefix + "*") { reply in
+            guard let token = UInt64(reply.subject.dropFirst(prefix.count)) else { return }
+            var reply = reply
+            if let chunk = reply.headers[NATSHeader.replyChunk] {
+                // One part of a reply too large for one message: answer once every part is here.
+                guard let whole = pending.collect(token, chunk: chunk, of: reply) else { return }
+                reply = whole
+            }
+            guard let continuation = pending.remove(token) else { return }
+            if reply.data.isEmpty && reply.isNoResponders {
+                continuation.resume(throwing: NATSError.noResponders(subject: reply.headers["Subject"] ?? ""))
+            } else {
+                continuation.resume(returning: reply)
+            }
+        }
+        let (wakeups, wake) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
+        self.wake = wake
+        sweeper = Task {
+            // Asleep while nothing waits; woken by the first request that does.
+            for await _ in wakeups {
+                while pending.isWaiting && !Task.isCancelled {
+                    try? await Task.sleep(for: Self.sweepInterval)
+                    for (continuation, subject) in pending.expired(at: .now) {
+                        continuation.resume(throwing: NATSError.timeout(subject: subject))
+                    }
                 }
             }
         }
@@ -47,22 +64,19 @@ final class RequestMux: Sendable {
         let replyTo = prefix + String(token)
         let pending = self.pending
         let connection = self.connection
+        let wake = self.wake
         do {
             return try await withTaskCancellationHandler {
                 try await withCheckedThrowingContinuation { continuation in
-                    pending.insert(token, continuation)
+                    if pending.insert(token, continuation, subject: subject, deadline: .now + timeout) {
+                        wake.yield()
+                    }
                     do {
                         let msg = try makeMessage(subject: subject, reply: replyTo, data: data, headers: headers)
                         defer { natsMsg_Destroy(msg) }
                         try check(natsConnection_PublishMsg(connection.value, msg), "requesting on \(subject)")
                     } catch {
                         pending.remove(token)?.resume(throwing: error)
-                        return
-                    }
-                    Task {
-                        try? await Task.sleep(for: timeout)
-                        pending.remove(token)?
-                            .resume(throwing: NATSError.timeout(subject: subject))
                     }
                 }
             } onCancel: {
@@ -74,7 +88,8 @@ final class RequestMux: Sendable {
     }
 
     func shutdown() {
-        pump.cancel()
+        sweeper.cancel()
+        wake.finish()
         subscription.unsubscribe()
         for continuation in pending.removeAll() { continuation.resume(throwing: NATSError.closed) }
     }
@@ -89,16 +104,45 @@ extension NATSMessage {
 
 /// The continuations of requests still waiting for a reply, by token, and the parts of chunked replies so far.
 final class PendingRequests: Sendable {
-    private let waiting = Mutex<[UInt64: CheckedContinuation<NATSMessage, any Error>]>([:])
-    private let parts = Mutex<[UInt64: [Int: NATSMessage]]>([:])
+    typealias Continuation = CheckedContinuation<NATSMessage, any Error>
 
-    func insert(_ token: UInt64, _ continuation: CheckedContinuation<NATSMessage, any Error>) {
-        waiting.withLock { $0[token] = continuation }
+    private struct Waiter {
+        var continuation: Continuation
+        var subject: String
+        var deadline: ContinuousClock.Instant
     }
 
-    func remove(_ token: UInt64) -> CheckedContinuation<NATSMessage, any Error>? {
+    private let waiting = Mutex<[UInt64: Waiter]>([:])
+    private let parts = Mutex<[UInt64: [Int: NATSMessage]]>([:])
+
+    /// Keeps a request's continuation until its reply or `deadline`; true when it is the only one waiting now.
+    func insert(
+        _ token: UInt64, _ continuation: Continuation, subject: String, deadline: ContinuousClock.Instant
+    ) -> Bool {
+        waiting.withLock {
+            $0[token] = Waiter(continuation: continuation, subject: subject, deadline: deadline)
+            return $0.count == 1
+        }
+    }
+
+    func remove(_ token: UInt64) -> Continuation? {
         parts.withLock { _ = $0.removeValue(forKey: token) }
-        return waiting.withLock { $0.removeValue(forKey: token) }
+        return waiting.withLock { $0.removeValue(forKey: token)?.continuation }
+    }
+
+    /// Whether any request waits.
+    var isWaiting: Bool { waiting.withLock { !$0.isEmpty } }
+
+    /// Removes and returns the requests whose deadline has passed at `now`, with their subjects.
+    func expired(at now: ContinuousClock.Instant) -> [(Continuation, String)] {
+        let late = waiting.withLock { waiting -> [(UInt64, Continuation, String)] in
+            let tokens = waiting.filter { $0.value.deadline <= now }
+            for token in tokens.keys { waiting[token] = nil }
+            return tokens.map { ($0.key, $0.value.continuation, $0.value.subject) }
+        }
+        guard !late.isEmpty else { return [] }
+        parts.withLock { parts in for (token, _, _) in late { parts[token] = nil } }
+        return late.map { ($0.1, $0.2) }
     }
 
     /// Keeps part `chunk` (`index/count`) of a reply; returns the whole reply once every part has arrived, with the
@@ -132,11 +176,11 @@ final class PendingRequests: Sendable {
         }
     }
 
-    func removeAll() -> [CheckedContinuation<NATSMessage, any Error>] {
+    func removeAll() -> [Continuation] {
         parts.withLock { $0 = [:] }
         return waiting.withLock { value in
             defer { value = [:] }
-            return Array(value.values)
+            return value.values.map(\.continuation)
         }
     }
 }

@@ -76,6 +76,48 @@ struct RequestReplyTests {
         await environment.shutdown()
     }
 
+    @Test("requests time out by their own deadlines, again after an idle spell, while answered ones are not touched")
+    func timeoutDeadlines() async throws {
+        let environment = try await NATSTestEnvironment()
+        let connection = environment.connection
+        let subject = uniqueName("slow.").lowercased()
+        let silent = try connection.subscribe(subject)
+        let echo = Task { try await connection.serve(subject + ".echo") { NATSReply(data: $0.data) } }
+        try await connection.flush()
+        _ = await eventually { (try? await connection.request(subject + ".echo", data: Data())) != nil }
+        for round in 0..<2 {
+            // Nothing waits between rounds: the sweeper sleeps, and the first request of a round wakes it.
+            if round > 0 { try await Task.sleep(for: .milliseconds(200)) }
+            let clock = ContinuousClock()
+            let started = clock.now
+            let timeouts = [150, 400, 800]
+            try await withThrowingTaskGroup(of: (Int, Duration).self) { group in
+                for milliseconds in timeouts {
+                    group.addTask {
+                        await #expect(throws: NATSError.timeout(subject: subject)) {
+                            _ = try await connection.request(
+                                subject, data: Data(), timeout: .milliseconds(milliseconds))
+                        }
+                        return (milliseconds, clock.now - started)
+                    }
+                }
+                // Answered requests meanwhile get their replies, whatever the sweeper does.
+                for index in 0..<20 {
+                    let reply = try await connection.request(
+                        subject + ".echo", data: Data("\(index)".utf8), timeout: .seconds(5))
+                    #expect(reply.data == Data("\(index)".utf8))
+                }
+                for try await (milliseconds, elapsed) in group {
+                    // Not before its own deadline (that it comes at all, the sweeper's, is the expectation above).
+                    #expect(elapsed >= .milliseconds(milliseconds), "round \(round)")
+                }
+            }
+        }
+        echo.cancel()
+        silent.unsubscribe()
+        await environment.shutdown()
+    }
+
     @Test("a responder's error reaches the requester as a remote error")
     func remoteError() async throws {
         let environment = try await NATSTestEnvironment()

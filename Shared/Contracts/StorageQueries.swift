@@ -380,8 +380,6 @@ package struct HistoricalClose: Codable, Sendable, Equatable {
 /// Closes in date order, and the accepted splits dated in the range (the adjusted `price_jump` divides by them).
 package struct PriceHistoryReply: StorageReply, Equatable {
     package static let answers = StorageRequestKind.priceHistory
-    /// 2: with the range's accepted splits.
-    package static let version = 2
 
     /// The closes.
     package var closes: [HistoricalClose]

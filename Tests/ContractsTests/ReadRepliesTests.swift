@@ -115,4 +115,57 @@ struct ReadRepliesTests {
             "\($0)".contains("stock 5 of a table of 0")
         }
     }
+
+    @Test("a price history round-trips, closes and splits, bit for bit; a cut one, a bad ticker or kind is refused")
+    func priceHistory() throws {
+        let closes = (0..<30).map { offset in
+            HistoricalClose(
+                date: Self.day.adding(days: offset / 3), ticker: ["A", "BRK.B", "Ä€"][offset % 3],
+                close: offset == 7 ? .nan : 100 + Double(offset) / 3)
+        }
+        let splits = [
+            AcceptedAction(date: Self.day, ticker: "A", kind: .split, value: 2),
+            AcceptedAction(date: Self.day.adding(days: 3), ticker: "BRK.B", kind: .split, value: 0.1),
+        ]
+        let reply = PriceHistoryReply(closes: closes, splits: splits)
+        let data = try reply.encoded()
+        let decoded = try PriceHistoryReply.decoded(from: data, schemaTag: PriceHistoryReply.schemaTag)
+        #expect(decoded.splits == splits)
+        #expect(decoded.closes.map(\.date) == closes.map(\.date))
+        #expect(decoded.closes.map(\.ticker) == closes.map(\.ticker))
+        #expect(decoded.closes.map(\.close.bitPattern) == closes.map(\.close.bitPattern))
+        #expect(try PriceHistoryReply.decoded(from: try PriceHistoryReply(closes: []).encoded()) == PriceHistoryReply(closes: []))
+        for length in 0..<data.count {
+            #expect(throws: ContractError.self) { _ = try PriceHistoryReply.decoded(from: data.prefix(length)) }
+        }
+        #expect { _ = try PriceHistoryReply.decoded(from: try reply.jsonEncoded()) } throws: {
+            "\($0)".contains("bad magic")
+        }
+        #expect(PriceHistoryReply.schemaTag == "price-history-reply/3")
+
+        func payload(entry: Int, kind: String) -> Data {
+            var writer = BinaryWriter()
+            for byte in "EWPH".utf8 { writer.write(byte) }
+            writer.writeCount(PriceHistoryReply.version)
+            writer.writeCount(1)
+            writer.write("A")
+            writer.writeCount(1)
+            writer.write(Self.day)
+            writer.writeCount(entry)
+            writer.write(1.5)
+            writer.writeCount(1)
+            writer.write(Self.day)
+            writer.write("A")
+            writer.write(kind)
+            writer.write(2.0)
+            return Data(writer.bytes)
+        }
+        #expect(try PriceHistoryReply.decoded(from: payload(entry: 0, kind: "split")).splits.count == 1)
+        #expect { _ = try PriceHistoryReply.decoded(from: payload(entry: 1, kind: "split")) } throws: {
+            "\($0)".contains("ticker 1 of a table of 1")
+        }
+        #expect { _ = try PriceHistoryReply.decoded(from: payload(entry: 0, kind: "merger")) } throws: {
+            "\($0)".contains("unknown action kind merger")
+        }
+    }
 }

@@ -30,6 +30,35 @@ struct PriceProviderTests {
         }
     }
 
+    @Test("ranges, each continuing the last or not, closed days at either end, give the random-access data and actions")
+    func simulatedRanges() async throws {
+        let market = SimulatedMarket(tickers: 150, seed: 3)
+        let provider = SimulatedProvider(market: market)
+        // Across a year and a quarter boundary; then a range right after (the parked cursor goes on), one
+        // session at a time, a repeat, a jump back, and a range with no session at all.
+        let ranges: [(String, String)] = [
+            ("2019-12-28", "2020-01-06"), ("2020-01-07", "2020-01-07"), ("2020-01-08", "2020-01-08"),
+            ("2020-01-08", "2020-01-10"), ("2019-12-30", "2019-12-31"), ("2020-03-30", "2020-04-02"),
+            ("2020-04-03", "2020-04-13"), ("2020-04-11", "2020-04-12"),
+        ]
+        for (start, end) in ranges {
+            var served: [ProviderSession] = []
+            try await provider.forEachSession(from: day(start), through: day(end)) { served.append($0) }
+            let expected = Array(market.sessions(from: day(start), to: day(end)))
+            #expect(served.map(\.date) == expected.map(\.date), "\(start)...\(end)")
+            #expect(
+                served.map(\.date) == NYSECalendar.standard.sessions(from: day(start), to: day(end)),
+                "\(start)...\(end)")
+            for (mine, theirs) in zip(served, expected) {
+                #expect(sameBits(mine.rows, theirs.rows), "\(mine.date)")
+                #expect(mine.actions == theirs.actions && mine.stocks == theirs.stocks, "\(mine.date)")
+            }
+        }
+        // A one-session request after a range continues it too, with the same data.
+        let next = try #require(try await provider.session(day("2020-04-14")))
+        #expect(sameBits(next.rows, market.rows(on: day("2020-04-14"))))
+    }
+
     @Test("concurrent requests are safe and correct")
     func simulatedConcurrent() async throws {
         let market = SimulatedMarket(tickers: 100, seed: 9)

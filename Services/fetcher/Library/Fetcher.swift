@@ -206,8 +206,8 @@ private struct ReplayRun {
         let provider = try self.provider ?? replayer.provider(for: request)
         self.provider = provider
         if let simulated = provider as? SimulatedProvider {
-            for session in simulated.market.sessions(from: first, to: last)
-            where !alreadyPublished.contains(session.date) {
+            try await simulated.forEachSession(from: first, through: last) { session in
+                guard !alreadyPublished.contains(session.date) else { return }
                 try await SessionTrace.run("fetch session", date: session.date) {
                     try await handle(session.date, session, source: provider.name)
                 }

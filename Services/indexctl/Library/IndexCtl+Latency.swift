@@ -1,6 +1,7 @@
 import ArgumentParser
 import Contracts
 import Foundation
+import NATSClient
 import Pipeline
 import ServiceSupport
 import TradingCalendar
@@ -32,12 +33,18 @@ extension IndexCtl {
             let client = try await PipelineClient.connect(natsURL: url)
             var date = calendar.isSession(from) ? from : (calendar.nextSession(after: from) ?? from)
             var samples: [Double] = []
+            // Storage is asked when it announces a commit of the index (and every 50 ms in case an announcement
+            // is missed), not polled every millisecond: a thousand queries a second would load the storage whose
+            // write is being timed.
+            let checks = try IndexCtl.storedChecks(client)
+            defer { checks.stop() }
+            var check = checks.stream.makeAsyncIterator()
             for _ in 0..<count {
                 let replayID = "latency-\(UUID().uuidString.lowercased())"
                 let request = ReplayRequest(replayID: replayID, from: date, to: date)
                 let started = ContinuousClock.now
                 try await client.pipeline.requestReplay(request)
-                while true {
+                while await check.next() != nil {
                     let records = try await client.storage.ask(
                         SessionsQuery(index: client.index, range: DateRange(start: date, end: date))
                     ).sessions
@@ -45,7 +52,6 @@ extension IndexCtl {
                     if ContinuousClock.now - started > .seconds(30) {
                         throw OperatorError("\(date) was not computed in 30 s")
                     }
-                    try await Task.sleep(for: .milliseconds(1))
                 }
                 let milliseconds = (ContinuousClock.now - started).seconds * 1000
                 samples.append(milliseconds)
@@ -63,5 +69,24 @@ extension IndexCtl {
             }
             await client.close()
         }
+    }
+
+    /// When to ask storage again: each commit storage announces for the index, and every 50 ms.
+    private static func storedChecks(_ client: PipelineClient) throws -> (stream: AsyncStream<Void>, stop: () -> Void) {
+        let (stream, continuation) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
+        let stored = try client.pipeline.connection.subscribe(Subjects.indexStored(client.index))
+        let announcements = Task { for await _ in stored { continuation.yield() } }
+        let ticks = Task {
+            while !Task.isCancelled {
+                continuation.yield()
+                try? await Task.sleep(for: .milliseconds(50))
+            }
+        }
+        return (stream, {
+            announcements.cancel()
+            ticks.cancel()
+            stored.unsubscribe()
+            continuation.finish()
+        })
     }
 }

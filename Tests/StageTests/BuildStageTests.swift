@@ -54,6 +54,26 @@ struct BuildStageTests {
         #expect(results.map(\.previousDate) == [nil, Days.day1, Days.day2])
     }
 
+    @Test("new sessions build without asking storage for their prices or for a result it cannot hold yet")
+    func newSessionsAskNothing() async throws {
+        let publisher = FakePublisher()
+        let storage = Self.emptyStorage()
+        let stage = Self.stage(publisher, storage: storage)
+        let days = [
+            Days.validated(Days.day1, a: 10, b: 20), Days.validated(Days.day2, a: 11, b: 20),
+            Days.validated(Days.day3, a: 11, b: 22),
+        ]
+        for (sequence, batch) in days.enumerated() {
+            #expect(await stage.handle([try Delivery.fake(batch, sequence: UInt64(sequence + 1)).0]).map(Outcome.init) == [.done])
+        }
+        // Storage (empty here) is never asked for a session's prices (the engine keeps the previous closes), nor
+        // for a stored result of a date it had no session of.
+        #expect(!storage.asked.contains(.sessionPrices))
+        #expect(!storage.asked.contains(.indexResult))
+        // By hand: day 2 A +10 %, B 0 % -> +5 %; day 3 A 0 %, B +10 % -> +5 %.
+        #expect(publisher.published(IndexResult.self).map(\.level) == [1000, 1050, 1102.5])
+    }
+
     @Test("a replay's mark travels on the results it causes")
     func replayMark() async throws {
         let publisher = FakePublisher()

@@ -629,7 +629,12 @@ actor StorageView: BuildStore {
         arrivalCount += 1
         unconfirmedActions[batch.date] = arrivalCount
         let previous = records[batch.date]
-        if previous == nil { sortedDates = nil }
+        if previous == nil {
+            sortedDates = nil
+            // Storage had no session of the date when its records were read, and results come from here only: it
+            // holds no result of the date, and a new session's build need not ask it for one.
+            storedNone.insert(batch.date)
+        }
         records[batch.date] = SessionRecord(
             date: batch.date, batchID: batch.batchID, source: batch.source, receivedRows: batch.receivedRows,
             validRows: batch.rows.count, rejectedRows: batch.rejectedRows,

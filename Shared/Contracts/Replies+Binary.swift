@@ -90,7 +90,8 @@ extension PriceHistoryReply {
                 let date = try reader.readDate()
                 let entry = try reader.readInt()
                 guard entry < tickers.count else {
-                    throw ContractError.malformed(schema: schema, detail: "ticker \(entry) of a table of \(tickers.count)")
+                    throw ContractError.malformed(
+                        schema: schema, detail: "ticker \(entry) of a table of \(tickers.count)")
                 }
                 closes.append(HistoricalClose(date: date, ticker: tickers[entry], close: try reader.readDouble()))
             }

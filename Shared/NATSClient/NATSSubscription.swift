@@ -69,7 +69,8 @@ private func subscribeC(
     var sub: OpaquePointer?
     let status: natsStatus
     if let queue {
-        status = natsConnection_QueueSubscribe(&sub, connection.handle, subject, queue, natsSubscriptionCallback, context)
+        status = natsConnection_QueueSubscribe(
+            &sub, connection.handle, subject, queue, natsSubscriptionCallback, context)
     } else {
         status = natsConnection_Subscribe(&sub, connection.handle, subject, natsSubscriptionCallback, context)
     }

@@ -10,7 +10,8 @@ struct ReadRepliesTests {
     /// Points as storage answers them: a base session, a turnover, tiny and huge numbers, -0, NaN and infinity.
     static func points() -> PerformanceReply {
         let values: [(Double, Double, Double?)] = [
-            (1000, 0, nil), (1010.123456789, 0.010123456789, 0.25), (1e-300, -0.0, 0), (.greatestFiniteMagnitude, 1e300, nil),
+            (1000, 0, nil), (1010.123456789, 0.010123456789, 0.25), (1e-300, -0.0, 0),
+            (.greatestFiniteMagnitude, 1e300, nil),
             (.nan, .infinity, -.infinity), (0.1 + 0.2, -1, 0.1 + 0.2),
         ]
         return PerformanceReply(
@@ -134,7 +135,9 @@ struct ReadRepliesTests {
         #expect(decoded.closes.map(\.date) == closes.map(\.date))
         #expect(decoded.closes.map(\.ticker) == closes.map(\.ticker))
         #expect(decoded.closes.map(\.close.bitPattern) == closes.map(\.close.bitPattern))
-        #expect(try PriceHistoryReply.decoded(from: try PriceHistoryReply(closes: []).encoded()) == PriceHistoryReply(closes: []))
+        #expect(
+            try PriceHistoryReply.decoded(from: try PriceHistoryReply(closes: []).encoded())
+                == PriceHistoryReply(closes: []))
         for length in 0..<data.count {
             #expect(throws: ContractError.self) { _ = try PriceHistoryReply.decoded(from: data.prefix(length)) }
         }

@@ -64,7 +64,10 @@ struct BuildStageTests {
             Days.validated(Days.day3, a: 11, b: 22),
         ]
         for (sequence, batch) in days.enumerated() {
-            #expect(await stage.handle([try Delivery.fake(batch, sequence: UInt64(sequence + 1)).0]).map(Outcome.init) == [.done])
+            #expect(
+                await stage.handle([try Delivery.fake(batch, sequence: UInt64(sequence + 1)).0]).map(Outcome.init) == [
+                    .done
+                ])
         }
         // Storage (empty here) is never asked for a session's prices (the engine keeps the previous closes), nor
         // for a stored result of a date it had no session of.

@@ -82,11 +82,14 @@ extension IndexCtl {
                 try? await Task.sleep(for: .milliseconds(50))
             }
         }
-        return (stream, {
-            announcements.cancel()
-            ticks.cancel()
-            stored.unsubscribe()
-            continuation.finish()
-        })
+        return (
+            stream,
+            {
+                announcements.cancel()
+                ticks.cancel()
+                stored.unsubscribe()
+                continuation.finish()
+            }
+        )
     }
 }

@@ -209,7 +209,7 @@ var targets: [Target] = [
     ),
     .testTarget(
         name: "MethodologyTests",
-        dependencies: ["Methodology", "Contracts", "TradingCalendar"],
+        dependencies: ["Methodology", "Contracts", "TradingCalendar", "TestSupport"],
         path: "Tests/MethodologyTests",
         swiftSettings: swiftSettings
     ),

@@ -2,25 +2,14 @@ import APIService
 import Contracts
 import Foundation
 import Methodology
+import TestSupport
 import Testing
 import TradingCalendar
 
 @Suite("Bodies that write their own JSON")
 struct JSONWriterTests {
-    /// A deterministic pseudo-random generator, so a failure names a reproducible case.
-    struct Generator: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     /// Numbers whose text takes every form: integers, exponents either way, -0, shortest round trip.
-    static func number(_ random: inout Generator) -> Double {
+    static func number(_ random: inout SeededGenerator) -> Double {
         switch Int.random(in: 0..<6, using: &random) {
         case 0: Double(Int.random(in: -1_000...1_000_000, using: &random))
         case 1: Double.random(in: -1...1, using: &random)
@@ -31,7 +20,7 @@ struct JSONWriterTests {
         }
     }
 
-    static func points(_ count: Int, _ random: inout Generator) -> [PerformancePoint] {
+    static func points(_ count: Int, _ random: inout SeededGenerator) -> [PerformancePoint] {
         let first = SessionDate("2023-12-29")!
         return (0..<count).map { offset in
             PerformancePoint(
@@ -44,7 +33,7 @@ struct JSONWriterTests {
 
     @Test("a performance body writes the bytes the encoder writes: empty, one session, many, with a benchmark")
     func performance() throws {
-        var random = Generator(state: 7)
+        var random = SeededGenerator(seed: 7)
         for count in [0, 1, 2, 3, 10, 252] {
             let points = Self.points(count, &random)
             for riskFreeRate in [0, 0.02, -0.5] {
@@ -62,7 +51,7 @@ struct JSONWriterTests {
 
     @Test("a composition body writes the bytes the encoder writes, escapes and unknown metadata included")
     func composition() throws {
-        var random = Generator(state: 11)
+        var random = SeededGenerator(seed: 11)
         let names: [String?] = [nil, "Apple Inc.", "A \"B\" \\ C/D\n\t\u{7}", "Société Générale", ""]
         let members = (0..<100).map { rank in
             ConstituentDetail(

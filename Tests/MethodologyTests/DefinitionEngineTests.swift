@@ -1,5 +1,6 @@
 import Contracts
 import Methodology
+import TestSupport
 import Testing
 import TradingCalendar
 

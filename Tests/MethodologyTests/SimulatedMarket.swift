@@ -1,5 +1,6 @@
 import Contracts
 import Methodology
+import TestSupport
 import TradingCalendar
 
 /// A small deterministic market for the build engine's tests: consecutive sessions with a listing, a delisting, a

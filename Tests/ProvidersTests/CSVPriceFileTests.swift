@@ -1,6 +1,7 @@
 import Contracts
 import Foundation
 import Providers
+import TestSupport
 import Testing
 import TradingCalendar
 
@@ -81,7 +82,7 @@ struct CSVPriceFileTests {
 
     @Test("numbers parse exactly as Double(String) does")
     func numberParsing() throws {
-        var generator = SplitMix(seed: 11)
+        var generator = SeededGenerator(seed: 11)
         var texts = [
             "0", "-0", "+1", "1.", ".5", "-.5", "0.1", "0.30000000000000004", "1e-7", "1E+22", "1e23",
             "9007199254740993",

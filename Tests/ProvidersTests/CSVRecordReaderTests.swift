@@ -1,5 +1,6 @@
 import Contracts
 import Foundation
+import TestSupport
 import Testing
 
 @testable import Providers
@@ -67,7 +68,7 @@ struct CSVRecordReaderTests {
 
     @Test("numbers: the fast path agrees with Double(String) on random decimals")
     func numbers() {
-        var generator = SplitMix(seed: 5)
+        var generator = SeededGenerator(seed: 5)
         for _ in 0..<20_000 {
             let integer = generator.next() % 10_000_000_000
             let fraction = generator.next() % 1_000_000

@@ -66,21 +66,3 @@ func write(_ text: String, named name: String, in directory: URL) throws -> URL 
     try Data(text.utf8).write(to: url)
     return url
 }
-
-/// SplitMix64, for reproducible test inputs.
-struct SplitMix {
-    /// The state.
-    var state: UInt64
-
-    /// A generator from `seed`.
-    init(seed: UInt64) { state = seed }
-
-    /// The next 64 random bits.
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}

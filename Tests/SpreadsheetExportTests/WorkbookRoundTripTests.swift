@@ -22,7 +22,7 @@ import TradingCalendar
     ]
 
     @Test func numbersIntegersDatesAndEmptyCellsReadBackExactly() throws {
-        var generator = SplitMix64(seed: 20_261_122)
+        var generator = SeededGenerator(seed: 20_261_122)
         var rows: [[WorksheetCell]] = Self.awkwardDoubles.enumerated().map { [.number($1), .integer($0), .empty] }
         // Random bit patterns reach every exponent and mantissa, not just friendly decimals.
         for _ in 0..<500 {
@@ -94,20 +94,5 @@ import TradingCalendar
         let second = try Workbook(sheets: [sheet]).xlsx()
 
         #expect(first == second)
-    }
-}
-
-/// A small deterministic generator, so a failing random case can be replayed.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

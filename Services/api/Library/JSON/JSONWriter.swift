@@ -64,6 +64,14 @@ package struct JSONWriter {
         separate = false
     }
 
+    /// Writes keys with their numbers (or `null`), in order.
+    mutating func numbers<Key: CodingKey>(_ fields: [(Key, Double?)]) throws {
+        for (key, number) in fields {
+            self.key(key)
+            try value(number)
+        }
+    }
+
     // MARK: Values
 
     /// Writes `null`.
@@ -90,15 +98,7 @@ package struct JSONWriter {
             throw EncodingError.invalidValue(
                 number, .init(codingPath: [], debugDescription: "\(number) is not representable in JSON"))
         }
-        // The text of ``text(of:)``, written straight into the bytes rather than through a String.
-        var sink = ByteSink(bytes: bytes)
-        bytes = []
-        number.write(to: &sink)
-        bytes = sink.bytes
-        let count = bytes.count
-        if count >= 2, bytes[count - 2] == UInt8(ascii: "."), bytes[count - 1] == UInt8(ascii: "0") {
-            bytes.removeLast(2)
-        }
+        Self.appendNumber(number, to: &bytes)
         separate = true
     }
 
@@ -125,11 +125,26 @@ package struct JSONWriter {
     // MARK: The scalars' text, shared with OrderedJSONEncoder
 
     /// A number's text: Swift's shortest round-trip form, without a trailing `.0`; nil when it is not finite.
-    static func text<T: BinaryFloatingPoint & LosslessStringConvertible>(of value: T) -> String? {
+    static func text<T: BinaryFloatingPoint & TextOutputStreamable>(of value: T) -> String? {
         guard value.isFinite else { return nil }
-        var text = value.description
-        if text.hasSuffix(".0") { text.removeLast(2) }
-        return text
+        var bytes: [UInt8] = []
+        appendNumber(value, to: &bytes)
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// Appends a finite number's text (see ``text(of:)``): its digits go straight into the bytes, not through a
+    /// String.
+    private static func appendNumber<T: BinaryFloatingPoint & TextOutputStreamable>(
+        _ value: T, to output: inout [UInt8]
+    ) {
+        var sink = ByteSink(bytes: output)
+        output = []
+        value.write(to: &sink)
+        output = sink.bytes
+        let count = output.count
+        if count >= 2, output[count - 2] == UInt8(ascii: "."), output[count - 1] == UInt8(ascii: "0") {
+            output.removeLast(2)
+        }
     }
 
     private static let hex = Array("0123456789abcdef".utf8)

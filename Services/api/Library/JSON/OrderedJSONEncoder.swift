@@ -136,7 +136,7 @@ private final class NodeEncoder: Encoder {
         }
     }
 
-    static func number<T: BinaryFloatingPoint & LosslessStringConvertible>(_ value: T, at path: [any CodingKey])
+    static func number<T: BinaryFloatingPoint & TextOutputStreamable>(_ value: T, at path: [any CodingKey])
         throws -> JSONNode
     {
         guard let text = JSONWriter.text(of: value) else {

@@ -326,16 +326,12 @@ extension PerformanceBody.Summary: JSONWritable {
             writer.value(startDate)
             writer.key(CodingKeys.endDate)
             writer.value(endDate)
-            let statistics: [(CodingKeys, Double?)] = [
-                (.totalReturn, totalReturn), (.annualizedReturn, annualizedReturn),
+            try writer.numbers([
+                (CodingKeys.totalReturn, totalReturn), (.annualizedReturn, annualizedReturn),
                 (.annualizedVolatility, annualizedVolatility), (.sharpe, sharpe), (.sortino, sortino),
                 (.maxDrawdown, maxDrawdown), (.turnover, turnover), (.turnoverPerRebalance, turnoverPerRebalance),
                 (.riskFreeRate, riskFreeRate),
-            ]
-            for (key, value) in statistics {
-                writer.key(key)
-                try writer.value(value)
-            }
+            ])
             for (key, session) in [(CodingKeys.bestSession, bestSession), (.worstSession, worstSession)] {
                 writer.key(key)
                 guard let session else {
@@ -355,14 +351,10 @@ extension PerformanceBody.Summary: JSONWritable {
                 typealias Keys = PerformanceBody.Benchmark.CodingKeys
                 writer.key(Keys.index)
                 writer.value(benchmark.index)
-                let statistics: [(Keys, Double?)] = [
-                    (.beta, benchmark.beta), (.trackingError, benchmark.trackingError),
+                try writer.numbers([
+                    (Keys.beta, benchmark.beta), (.trackingError, benchmark.trackingError),
                     (.informationRatio, benchmark.informationRatio), (.correlation, benchmark.correlation),
-                ]
-                for (key, value) in statistics {
-                    writer.key(key)
-                    try writer.value(value)
-                }
+                ])
             }
         }
     }

@@ -135,14 +135,9 @@ final class PendingRequests: Sendable {
 
     /// Removes and returns the requests whose deadline has passed at `now`, with their subjects.
     func expired(at now: ContinuousClock.Instant) -> [(Continuation, String)] {
-        let late = waiting.withLock { waiting -> [(UInt64, Continuation, String)] in
-            let tokens = waiting.filter { $0.value.deadline <= now }
-            for token in tokens.keys { waiting[token] = nil }
-            return tokens.map { ($0.key, $0.value.continuation, $0.value.subject) }
-        }
-        guard !late.isEmpty else { return [] }
-        parts.withLock { parts in for (token, _, _) in late { parts[token] = nil } }
-        return late.map { ($0.1, $0.2) }
+        let late = waiting.withLock { $0.filter { $0.value.deadline <= now }.map { ($0.key, $0.value.subject) } }
+        // Through ``remove(_:)``: a reply that took its request meanwhile leaves nothing to expire.
+        return late.compactMap { token, subject in remove(token).map { ($0, subject) } }
     }
 
     /// Keeps part `chunk` (`index/count`) of a reply; returns the whole reply once every part has arrived, with the

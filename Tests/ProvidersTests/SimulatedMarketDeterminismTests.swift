@@ -1,4 +1,5 @@
 import Contracts
+import Foundation
 import Providers
 import Testing
 import TradingCalendar
@@ -60,6 +61,32 @@ struct SimulatedMarketDeterminismTests {
         for session in sessions {
             #expect(sameBits(session.rows, market.rows(on: session.date)), "session \(session.date)")
         }
+    }
+
+    /// The market a seed gives must not change with the generator's code: demos, benchmarks and users' test data
+    /// are reproducible from `SIM_SEED`. The fingerprint covers rows, stocks and actions of a range crossing a year
+    /// end (splits and dividends included) and random access across the whole coverage.
+    @Test("the data of a seed is pinned: a fingerprint of ranges and random access")
+    func pinnedFingerprint() throws {
+        let market = SimulatedMarket(tickers: 300, seed: 42)
+        var bytes = Data()
+        var actions = 0
+        for session in market.sessions(from: day("2014-11-03"), to: day("2016-02-26")) {
+            actions += session.actions.count
+            bytes.append(try Self.encoded(session))
+        }
+        for text in ["2000-01-03", "2008-10-10", "2019-07-01", "2030-12-31"] {
+            bytes.append(try Self.encoded(try #require(market.session(on: day(text)))))
+        }
+        #expect(actions > 20)
+        #expect(ContentHash.hex(bytes) == "5ff3ac20bdea2c8c04d5c02ef9466037")
+    }
+
+    private static func encoded(_ session: SimSession) throws -> Data {
+        try PriceBatch(
+            batchID: "", date: session.date, source: "sim", rows: session.rows, stocks: session.stocks,
+            actions: session.actions
+        ).encoded()
     }
 
     @Test("the open is near the previous close, split and dividends off, on every session, across year ends too")

@@ -49,9 +49,11 @@ struct SimCursorStateTests {
         _ = cursor.step()
         for stock in 0..<universe.count where universe.isListed(stock, at: index - 1) {
             guard let old = before[stock], let new = cursor.logPrice(stock) else { continue }
+            let year = 2020 - universe.schedule.firstYear
+            let shock = universe.years(stock, through: year).shocks[year]
             let expected = universe.logReturn(
                 stock, index: index, day: day("2020-01-02").dayNumber,
-                correction: universe.correction(stock, year: 2020 - universe.schedule.firstYear))
+                correction: universe.correction(stock, year: year, shock: shock))
             #expect(abs(new - old - expected) < 1e-12)
         }
     }

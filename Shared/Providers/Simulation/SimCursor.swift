@@ -30,6 +30,10 @@ struct SimCursor {
     private var pendingDelta: [Double]
     /// The corporate actions' factors through the last generated session.
     private var factors: [SimFactors]
+    /// The stock's anchor for the current year: its log price before the year's first session.
+    private var anchor: [Double]
+    /// The stock's split slot in the current year.
+    private var split: [SimSplitSlot]
     /// The corporate actions of the current quarter.
     private var quarterActions: [SimQuarterActions]
     /// Session index of the next of them still to take effect, or `Int.max`.
@@ -48,6 +52,8 @@ struct SimCursor {
         self.pendingIndex = [Int](repeating: -1, count: count)
         self.pendingDelta = [Double](repeating: 0, count: count)
         self.factors = [SimFactors](repeating: SimFactors(), count: count)
+        self.anchor = [Double](repeating: 0, count: count)
+        self.split = [SimSplitSlot](repeating: SimSplitSlot(), count: count)
         self.quarterActions = [SimQuarterActions](repeating: SimQuarterActions(), count: count)
         self.nextAction = [Int](repeating: Int.max, count: count)
     }
@@ -57,7 +63,7 @@ struct SimCursor {
     func logPrice(_ stock: Int) -> Double? {
         guard ready[stock], nextIndex > 0 else { return nil }
         let year = Int(universe.schedule.yearOfSession[nextIndex - 1])
-        return universe.anchors[stock * universe.schedule.yearCount + year] + partial[stock]
+        return universe.years(stock, through: year).anchors[year] + partial[stock]
     }
 
     /// Log shares outstanding of `stock` after the last generated session, nil when not met yet.
@@ -84,7 +90,6 @@ struct SimCursor {
         let quarter = Int(schedule.quarterOfSession[index])
         let startsYear = schedule.yearStart[year] == index
         let startsQuarter = schedule.quarterStart[quarter] == index
-        let yearCount = schedule.yearCount
         var rows: [PriceRow] = []
         var stocks: [StockInfo] = []
         var actions: [CorporateAction] = []
@@ -95,12 +100,15 @@ struct SimCursor {
                 initialize(stock, index: index, year: year, quarter: quarter)
             } else {
                 if startsYear {
-                    correction[stock] = universe.correction(stock, year: year)
+                    let years = universe.years(stock, through: year)
+                    correction[stock] = universe.correction(stock, year: year, shock: years.shocks[year])
+                    anchor[stock] = years.anchors[year]
+                    split[stock] = years.split(year)
                     partial[stock] = 0
                 }
                 if startsQuarter {
                     setPending(stock, quarter: quarter)
-                    quarterActions[stock] = universe.actions(stock, quarter: quarter)
+                    quarterActions[stock] = universe.actions(stock, quarter: quarter, split: split[stock])
                     nextAction[stock] = quarterActions[stock].first(onOrAfter: index)
                 }
             }
@@ -111,7 +119,7 @@ struct SimCursor {
                 shares[stock] = Self.wholeShares(logShares[stock] + factors[stock].logSplit)
                 pendingIndex[stock] = -1
             }
-            let logPrice = universe.anchors[stock * yearCount + year] + partial[stock]
+            let logPrice = anchor[stock] + partial[stock]
             if nextAction[stock] == index {
                 takeActions(stock, index: index, date: date, logPrice: logPrice, to: &actions)
             }
@@ -126,7 +134,8 @@ struct SimCursor {
     /// Builds the state of `stock` as it stands before session `index`, from the anchors alone.
     private mutating func initialize(_ stock: Int, index: Int, year: Int, quarter: Int) {
         let schedule = universe.schedule
-        let yearCorrection = universe.correction(stock, year: year)
+        let years = universe.years(stock, through: year)
+        let yearCorrection = universe.correction(stock, year: year, shock: years.shocks[year])
         var sum = 0.0
         for earlier in schedule.yearStart[year]..<index {
             sum += universe.logReturn(
@@ -147,8 +156,10 @@ struct SimCursor {
                 pendingDelta[stock] = change.delta
             }
         }
-        let factors = universe.factors(stock, before: index)
-        quarterActions[stock] = universe.actions(stock, quarter: quarter)
+        let factors = universe.factors(stock, before: index, years: years)
+        anchor[stock] = years.anchors[year]
+        split[stock] = years.split(year)
+        quarterActions[stock] = universe.actions(stock, quarter: quarter, split: split[stock])
         nextAction[stock] = quarterActions[stock].first(onOrAfter: index)
         correction[stock] = yearCorrection
         partial[stock] = sum

@@ -6,8 +6,8 @@ import Foundation
 // actions turn one into the other: the as-traded price is the model's price times exp(logDividend - logSplit)
 // (SimFactors), its shares the model's shares times exp(logSplit). Dividends and special dividends are hashed
 // per stock and quarter. Splits are triggered by the as-traded price at the start of each year, which the yearly
-// anchors give without walking the days: the universe decides them once, in date order (`splitPlan`), and keeps
-// one split slot per stock and year. So the factors at any session are the sum over the event list up to it, and
+// anchors give without walking the days: they are decided in date order (`splitPlan`), one split slot per stock and
+// year, folded from the stock's parameters when needed (`years(_:through:)`). So the factors at any session are the sum over the event list up to it, and
 // a session far in the future costs one pass over the quarters before it, not a walk over the prices.
 
 /// The per-stock parameters that decide its corporate actions.
@@ -105,32 +105,58 @@ extension SimUniverse {
             listIndex: Int(listIndex[stock]), delistIndex: Int(delistIndex[stock]))
     }
 
-    /// The corporate actions of `stock` in quarter offset `quarter`.
-    func actions(_ stock: Int, quarter: Int) -> SimQuarterActions {
-        let cell = stock * schedule.yearCount + quarter / 4
-        return actionPlan(stock).actions(
-            quarter: quarter, splitIndex: splitIndex[cell], splitCode: splitCode[cell], schedule: schedule)
+    /// The corporate actions of `stock` in quarter offset `quarter`, given its split slot in that quarter's year.
+    func actions(_ stock: Int, quarter: Int, split: SimSplitSlot) -> SimQuarterActions {
+        actionPlan(stock).actions(quarter: quarter, splitIndex: split.index, splitCode: split.code, schedule: schedule)
     }
 
-    /// The factors of `stock` after every action dated before session `index`.
-    func factors(_ stock: Int, before index: Int) -> SimFactors {
+    /// The factors of `stock` after every action dated before session `index`; `years` reaches that session's year.
+    func factors(_ stock: Int, before index: Int, years: SimStockYears) -> SimFactors {
         var factors = SimFactors()
         guard index > 0 else { return factors }
         let last = Int(schedule.quarterOfSession[index - 1])
         for quarter in 0...last {
             let start = schedule.quarterStart[quarter]
-            actions(stock, quarter: quarter).apply(
+            actions(stock, quarter: quarter, split: years.split(quarter / 4)).apply(
                 in: start..<min(schedule.quarterStart[quarter + 1], index), to: &factors)
         }
         return factors
     }
 
+    /// The yearly anchors, yearly shocks and split slots of `stock` for year offsets 0 through `lastYear`.
+    ///
+    /// The log price before each year is the previous anchor plus that year's total log return, built from the same
+    /// yearly totals the daily bridge is pinned to (see SimCursor); the splits follow from the anchors. Each year
+    /// depends only on the years before it, so any `lastYear` gives the same values for the years it covers.
+    func years(_ stock: Int, through lastYear: Int) -> SimStockYears {
+        let yearCount = schedule.yearCount
+        let count = lastYear + 1
+        var anchors = [Double](repeating: 0, count: count)
+        var shocks = [Double](repeating: 0, count: count)
+        let dailyDrift = drift[stock]
+        let stockBeta = beta[stock]
+        let sectorIndex = sector[stock]
+        let variance = yearVariance[stock]
+        let key = yearKey[stock]
+        var anchor = firstAnchor[stock]
+        for year in 0..<count {
+            let days = Double(schedule.sessionCount(year: year))
+            let shock = (days * variance).squareRoot() * SimHash.normal(SimHash.draw(key, UInt64(year)))
+            anchors[year] = anchor
+            shocks[year] = shock
+            anchor += days * dailyDrift + stockBeta * marketYear[year] + sectorYear[sectorIndex * yearCount + year] + shock
+        }
+        let splits = Self.splitPlan(actionPlan(stock), anchors: anchors, schedule: schedule)
+        return SimStockYears(anchors: anchors, shocks: shocks, splitIndexes: splits.indexes, splitCodes: splits.codes)
+    }
+
     /// Decides the split slots of one stock, year by year in date order, from the as-traded price at each
-    /// year's start: `anchors` are the stock's yearly log prices. Returns the slots' session indexes and codes.
+    /// year's start: `anchors` are the stock's yearly log prices, from the first year on. Returns the slots'
+    /// session indexes and codes, one per anchor.
     static func splitPlan(
-        _ plan: SimActionPlan, anchors: ArraySlice<Double>, schedule: SimSchedule
+        _ plan: SimActionPlan, anchors: [Double], schedule: SimSchedule
     ) -> (indexes: [Int32], codes: [UInt8]) {
-        let years = schedule.yearCount
+        let years = anchors.count
         var indexes = [Int32](repeating: -1, count: years)
         var codes = [UInt8](repeating: 0, count: years)
         var factors = SimFactors()
@@ -139,7 +165,7 @@ extension SimUniverse {
             let yearEnd = schedule.yearStart[year + 1]
             // Nothing happens outside the listing; a stock listed later starts with no adjustment.
             if plan.listIndex < yearEnd && schedule.yearStart[year] < plan.delistIndex {
-                let logPrice = anchors[anchors.startIndex + year] + factors.logAdjustment
+                let logPrice = anchors[year] + factors.logAdjustment
                 let bounded = min(max(logPrice, log(SimModel.homePriceRange.low)), log(SimModel.homePriceRange.high))
                 let home = min(logHome ?? bounded, bounded)
                 logHome = home
@@ -159,5 +185,28 @@ extension SimUniverse {
             }
         }
         return (indexes, codes)
+    }
+}
+
+/// A stock's split slot in one year: the ex-date's session index and the ratio's code (0: no split).
+struct SimSplitSlot: Sendable {
+    var index: Int32 = -1
+    var code: UInt8 = 0
+}
+
+/// A stock's yearly values from the first covered year through some year: see `SimUniverse.years(_:through:)`.
+struct SimStockYears: Sendable {
+    /// Log price before the first session of each year.
+    let anchors: [Double]
+    /// Idiosyncratic log return over each year, the target of the daily bridge.
+    let shocks: [Double]
+    /// Session index of each year's split, valid when its code is not 0.
+    let splitIndexes: [Int32]
+    /// The ratio of that split as an index into `SimModel.splitRatios`; 0 for none.
+    let splitCodes: [UInt8]
+
+    /// The split slot of year offset `year`.
+    func split(_ year: Int) -> SimSplitSlot {
+        SimSplitSlot(index: splitIndexes[year], code: splitCodes[year])
     }
 }

@@ -28,15 +28,15 @@ extension SimUniverse {
         return value
     }
 
-    /// The bridge correction c(i, y) for stock `stock` and year offset `year`.
-    func correction(_ stock: Int, year: Int) -> Double {
+    /// The bridge correction c(i, y) for stock `stock` and year offset `year`, whose yearly shock is `shock`.
+    func correction(_ stock: Int, year: Int, shock: Double) -> Double {
         let start = schedule.yearStart[year]
         let end = schedule.yearStart[year + 1]
         var sum = 0.0
         for index in start..<end {
             sum += idiosyncratic(stock, day: schedule.sessions[index].dayNumber)
         }
-        return (yearShock[stock * schedule.yearCount + year] - sum) / Double(end - start)
+        return (shock - sum) / Double(end - start)
     }
 
     /// The log return x(i, j) of stock `stock` over session index `index`, given its bridge correction.

@@ -144,7 +144,8 @@ extension SimUniverse {
             let shock = (days * variance).squareRoot() * SimHash.normal(SimHash.draw(key, UInt64(year)))
             anchors[year] = anchor
             shocks[year] = shock
-            anchor += days * dailyDrift + stockBeta * marketYear[year] + sectorYear[sectorIndex * yearCount + year] + shock
+            anchor +=
+                days * dailyDrift + stockBeta * marketYear[year] + sectorYear[sectorIndex * yearCount + year] + shock
         }
         let splits = Self.splitPlan(actionPlan(stock), anchors: anchors, schedule: schedule)
         return SimStockYears(anchors: anchors, shocks: shocks, splitIndexes: splits.indexes, splitCodes: splits.codes)

@@ -18,7 +18,7 @@ package struct TickerHistory: Sendable, Equatable {
     static let keptCloses = staleCount + 1
 
     /// One close (or split ratio) and its session.
-    private struct DatedClose: Sendable, Equatable {
+    fileprivate struct DatedClose: Sendable, Equatable {
         var date: SessionDate
         var close: Double
     }
@@ -63,17 +63,20 @@ package struct TickerHistory: Sendable, Equatable {
         insert(date: date, closes: rows.map { ($0.ticker, $0.close) })
     }
 
-    /// The ticker's most recent kept close dated within `range`, with its date.
-    package func lastClose(_ ticker: String, in range: DateRange) -> (date: SessionDate, close: Double)? {
-        guard let found = byTicker[ticker]?.last(where: { range.start <= $0.date && $0.date <= range.end }) else {
-            return nil
-        }
-        return (found.date, found.close)
+    /// The ticker's kept closes dated within `range` (both ends included): one look-up, no copy.
+    package func closes(_ ticker: String, in range: DateRange) -> WindowCloses {
+        guard let kept = byTicker[ticker] else { return WindowCloses(kept: [][...]) }
+        // Kept closes ascend by date: the window is one contiguous run of them.
+        let start = kept.firstIndex { range.start <= $0.date } ?? kept.endIndex
+        var end = start
+        while end < kept.endIndex, kept[end].date <= range.end { end += 1 }
+        return WindowCloses(kept: kept[start..<end])
     }
 
     /// The product of the ticker's recorded split ratios dated in (`after`, `through`], in date order.
     package func splitFactor(_ ticker: String, after: SessionDate, through: SessionDate) -> Double {
         var factor = 1.0
+        guard !splitsByTicker.isEmpty else { return factor }
         for split in splitsByTicker[ticker, default: []] where after < split.date && split.date <= through {
             factor *= split.close
         }
@@ -91,10 +94,6 @@ package struct TickerHistory: Sendable, Equatable {
         byTicker[ticker, default: []].suffix(Self.staleCount).map(\.close)
     }
 
-    /// The ticker's kept closes dated within `range` (both ends included), most recent last.
-    package func closes(_ ticker: String, in range: DateRange) -> [Double] {
-        byTicker[ticker, default: []].filter { range.start <= $0.date && $0.date <= range.end }.map(\.close)
-    }
 
     /// The `windowSessions` NYSE sessions before `date`, as a range; nil when the calendar knows no session before it.
     ///
@@ -140,4 +139,15 @@ package struct TickerHistory: Sendable, Equatable {
         }
         asOf = max(asOf ?? date, date)
     }
+}
+
+/// A ticker's kept closes within a window, most recent last: a view of the history, read without copying.
+package struct WindowCloses {
+    fileprivate let kept: ArraySlice<TickerHistory.DatedClose>
+
+    /// The closes, most recent last.
+    package var closes: some BidirectionalCollection<Double> { kept.lazy.map(\.close) }
+
+    /// The most recent close, with its date.
+    package var last: (date: SessionDate, close: Double)? { kept.last.map { ($0.date, $0.close) } }
 }

@@ -52,7 +52,8 @@ package enum Validation {
         var batchSplits: [String: [AcceptedAction]] = [:]
         for split in splits where split.kind == .split { batchSplits[split.ticker, default: []].append(split) }
         var outcome = ValidationOutcome()
-        var seen = Set<RowKey>()
+        outcome.valid.reserveCapacity(rows.count)
+        var seen = Set<RowKey>(minimumCapacity: rows.count)
         var windows: [SessionDate: DateRange?] = [:]
         for (position, row) in rows.enumerated() {
             // The first row of a key is the one considered, so it claims the key whether or not it turns out valid.
@@ -73,22 +74,30 @@ package enum Validation {
                 window = TickerHistory.window(before: row.date, calendar: calendar)
                 windows[row.date] = window
             }
-            let previous = window.map { history.closes(row.ticker, in: $0) } ?? []
-            // The previous valid close, divided by the split ratios dated after it up to and including this row's date.
-            var adjustedPrevious: Double?
-            if let window, let last = history.lastClose(row.ticker, in: window) {
-                var factor = history.splitFactor(row.ticker, after: last.date, through: row.date)
-                for split in batchSplits[row.ticker, default: []] where last.date < split.date && split.date <= row.date
-                {
-                    factor *= split.value
+            let flags: [PriceFlag]
+            if let window {
+                let previous = history.closes(row.ticker, in: window)
+                // The previous valid close, divided by the split ratios dated after it up to and including this
+                // row's date.
+                var adjustedPrevious: Double?
+                if let last = previous.last {
+                    var factor = history.splitFactor(row.ticker, after: last.date, through: row.date)
+                    if !batchSplits.isEmpty {
+                        for split in batchSplits[row.ticker, default: []]
+                        where last.date < split.date && split.date <= row.date {
+                            factor *= split.value
+                        }
+                    }
+                    adjustedPrevious = last.close / factor
                 }
-                adjustedPrevious = last.close / factor
+                flags = Self.flags(close: close, adjustedPrevious: adjustedPrevious, previousCloses: previous.closes)
+            } else {
+                flags = Self.flags(close: close, previousCloses: [])
             }
             outcome.valid.append(
                 ValidRow(
                     ticker: row.ticker, open: row.open, high: row.high, low: row.low, close: close,
-                    volume: row.volume, marketCap: marketCap,
-                    flags: flags(close: close, adjustedPrevious: adjustedPrevious, previousCloses: previous)
+                    volume: row.volume, marketCap: marketCap, flags: flags
                 )
             )
         }
@@ -128,7 +137,9 @@ package enum Validation {
 
     /// The non-rejecting flags of a valid close, given the ticker's previous valid closes as stored (most recent
     /// last) and the most recent one adjusted for the splits since (nil: the last of `previousCloses`, unadjusted).
-    package static func flags(close: Double, adjustedPrevious: Double? = nil, previousCloses: [Double]) -> [PriceFlag] {
+    package static func flags(
+        close: Double, adjustedPrevious: Double? = nil, previousCloses: some BidirectionalCollection<Double>
+    ) -> [PriceFlag] {
         var flags: [PriceFlag] = []
         if let last = adjustedPrevious ?? previousCloses.last, abs(close / last - 1) > priceJumpThreshold {
             flags.append(.priceJump)

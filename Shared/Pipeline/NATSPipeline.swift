@@ -38,7 +38,10 @@ package final class NATSPipeline: PipelinePublishing, PipelineProbe, Sendable {
     package var payloadLimit: Int { payloadLimitOverride ?? max(64 * 1024, connection.maxPayload - 16 * 1024) }
 
     package func publish<Message: PipelineMessage>(_ message: Message) async throws {
-        let body = try message.encoded()
+        try await publish(message, encoded: try message.encoded())
+    }
+
+    package func publish<Message: PipelineMessage>(_ message: Message, encoded body: Data) async throws {
         var headers = [schemaHeader: Message.schemaTag]
         TraceHeaders.inject(into: &headers)
         do {

@@ -8,6 +8,8 @@ import TradingCalendar
 package protocol PipelinePublishing: Sendable {
     /// Publishes `message` durably; a duplicate (same message id within the stream's window) stores nothing.
     func publish<Message: PipelineMessage>(_ message: Message) async throws
+    /// Publishes `message` durably with its encoding `body` (`message.encoded()`), already made by the caller.
+    func publish<Message: PipelineMessage>(_ message: Message, encoded body: Data) async throws
     /// The largest encoded message the broker takes, less room for headers.
     var payloadLimit: Int { get }
 }
@@ -25,6 +27,11 @@ package struct PublishedSession: Sendable, Equatable {
 }
 
 extension PipelinePublishing {
+    /// Encodes the message again: for publishers (fakes) that keep messages rather than bytes.
+    package func publish<Message: PipelineMessage>(_ message: Message, encoded body: Data) async throws {
+        try await publish(message)
+    }
+
     /// The one way a replay (back-fill, rebuild, build job, scheduled fetch) is asked for: the request on
     /// `replay.requested.<id>`, stored once per replay id.
     package func requestReplay(_ request: ReplayRequest) async throws {
@@ -43,7 +50,7 @@ extension PipelinePublishing {
             batchID: batchID, date: date, rows: rows, stocks: stocks, actions: actions, source: source,
             replay: replay, payloadLimit: payloadLimit
         )
-        for batch in batches { try await publish(batch) }
+        for (batch, body) in batches { try await publish(batch, encoded: body) }
         return PublishedSession(date: date, batchID: batchID, rows: rows.count, chunks: batches.count)
     }
 }
@@ -60,16 +67,16 @@ package enum SessionBatches {
         return "\(date)-\(ContentHash.hex(try whole.encoded()))"
     }
 
-    /// The batches of a session, split evenly until each encodes within `payloadLimit` bytes; the stocks and the
-    /// actions travel with the first.
+    /// The batches of a session with their encodings, split evenly until each encodes within `payloadLimit` bytes;
+    /// the stocks and the actions travel with the first.
     package static func chunks(
         batchID: String, date: SessionDate, rows: [PriceRow], stocks: [StockInfo], actions: [CorporateAction] = [],
         source: String, replay: ReplayMark?, payloadLimit: Int
-    ) throws -> [PriceBatch] {
+    ) throws -> [(batch: PriceBatch, body: Data)] {
         var count = 1
         while true {
             let size = (rows.count + count - 1) / max(count, 1)
-            var batches: [PriceBatch] = []
+            var batches: [(batch: PriceBatch, body: Data)] = []
             var largest = 0
             for index in 0..<count {
                 let slice =
@@ -79,8 +86,9 @@ package enum SessionBatches {
                     batchID: batchID, date: date, source: source, chunk: ChunkInfo(index: index, count: count),
                     replay: replay, rows: slice, stocks: index == 0 ? stocks : [], actions: index == 0 ? actions : []
                 )
-                largest = max(largest, try batch.encoded().count)
-                batches.append(batch)
+                let body = try batch.encoded()
+                largest = max(largest, body.count)
+                batches.append((batch, body))
             }
             if largest <= payloadLimit { return batches }
             guard count < max(1, rows.count) else {

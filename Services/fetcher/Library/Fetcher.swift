@@ -255,6 +255,8 @@ private struct ReplayRun {
             if await replayer.isCancelled(request.replayID) { throw ReplayCancelled() }
         }
         let stocks = stocks.filter { sentStocks[$0.ticker] != $0 }
+        // A replay's first session carries the whole market: room for it at once, not a resize per doubling.
+        sentStocks.reserveCapacity(sentStocks.count + stocks.count)
         let result = try await replayer.publisher.publishSession(
             date: date, rows: rows, stocks: stocks, actions: actions, source: source,
             replay: ReplayMark(replayID: request.replayID, refetched: refetched), batchID: batchID

@@ -94,7 +94,6 @@ package struct TickerHistory: Sendable, Equatable {
         byTicker[ticker, default: []].suffix(Self.staleCount).map(\.close)
     }
 
-
     /// The `windowSessions` NYSE sessions before `date`, as a range; nil when the calendar knows no session before it.
     ///
     /// Near the start of the calendar's coverage the range holds fewer sessions.

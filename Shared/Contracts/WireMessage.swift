@@ -99,8 +99,9 @@ extension WireMessage {
         if name != schema { throw ContractError.wrongSchema(expected: schema, found: tag) }
     }
 
-    /// Decodes the JSON encoding.
-    package static func jsonDecoded(from data: Data, schemaTag: String?) throws -> Self {
+    /// Decodes the JSON encoding of `version` (by default the one this code writes).
+    package static func jsonDecoded(from data: Data, schemaTag: String?, version expected: Int = version) throws -> Self
+    {
         try checkSchema(tag: schemaTag)
         let version: Int
         do {
@@ -108,8 +109,8 @@ extension WireMessage {
         } catch {
             throw ContractError.malformed(schema: schema, detail: WireCoding.describe(error))
         }
-        guard version == Self.version else {
-            throw ContractError.unsupportedVersion(schema: schema, version: version, supported: Self.version)
+        guard version == expected else {
+            throw ContractError.unsupportedVersion(schema: schema, version: version, supported: expected)
         }
         do {
             return try WireCoding.decoder.decode(Versioned<Self>.self, from: data).body

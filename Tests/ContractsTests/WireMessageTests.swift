@@ -236,6 +236,56 @@ struct WireMessageTests {
         }
     }
 
+    /// A result with every optional field set, carried and departed members included.
+    private func sampleResult() -> IndexResult {
+        IndexResult(
+            index: "ew100-tr", date: day, previousDate: SessionDate("2023-12-29"), level: 1000.000_000_000_2,
+            dailyReturn: -0.000_123_456_789,
+            constituents: [
+                Constituent(ticker: "A", rank: 1, weight: 0.5, marketCap: 1e12, close: 187.25),
+                Constituent(
+                    ticker: "B", rank: 101, weight: 0.25, marketCap: 9.5e9, close: 3.01,
+                    lastCloseDate: SessionDate("2023-12-28")),
+            ],
+            previousTickers: ["A", "Z", "B"],
+            departures: [
+                CompositionChange(ticker: "Z", rank: 140, marketCap: 3e8),
+                CompositionChange(ticker: "Y", rank: nil, marketCap: nil),
+            ],
+            sourceBatchID: "2024-01-02-abc", replay: ReplayMark(replayID: "r", refetched: true), turnover: 0.125)
+    }
+
+    @Test("an index result is binary (version 2), refused when cut anywhere, and still read from version 1 JSON")
+    func indexResultVersions() throws {
+        let result = sampleResult()
+        let data = try result.encoded()
+        #expect(IndexResult.schemaTag == "index-result/2")
+        #expect(Array(data.prefix(4)) == Array("EWIR".utf8))
+        #expect(try IndexResult.decoded(from: data, schemaTag: IndexResult.schemaTag) == result)
+        for length in 0..<data.count {
+            #expect(throws: ContractError.self) { _ = try IndexResult.decoded(from: data.prefix(length)) }
+        }
+        #expect { _ = try IndexResult.decoded(from: data + Data([0])) } throws: { "\($0)".contains("trailing bytes") }
+
+        // What a build before version 2 published, still in the stream when the new build starts.
+        struct Version1: Encodable {
+            var version = 1
+            var body: IndexResult
+        }
+        let legacy = try WireCoding.encoder.encode(Version1(body: result))
+        #expect(legacy.first == UInt8(ascii: "{"))
+        #expect(try IndexResult.decoded(from: legacy, schemaTag: "index-result/1") == result)
+        #expect(try IndexResult.decoded(from: legacy, schemaTag: nil) == result)
+        // JSON claiming version 2 is neither format.
+        let mislabelled = try WireCoding.encoder.encode(Version1(version: 2, body: result))
+        #expect { _ = try IndexResult.decoded(from: mislabelled) } throws: {
+            "\($0)" == "index-result version 2 is not supported (this build reads version 1)"
+        }
+        #expect(throws: ContractError.self) {
+            _ = try IndexResult.decoded(from: data, schemaTag: CompositionEvent.schemaTag)
+        }
+    }
+
     @Test("a truncated binary batch is refused, wherever it is cut")
     func truncatedBinary() throws {
         let data = try sampleBatch().encoded()

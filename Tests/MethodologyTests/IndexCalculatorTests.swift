@@ -1,4 +1,5 @@
 import Contracts
+import Foundation
 import Methodology
 import TestSupport
 import Testing
@@ -20,6 +21,29 @@ struct IndexCalculatorTests {
         // "A" < "AB" (prefix) < "X" < "a" (0x58 < 0x61).
         #expect(ranked.map(\.row.ticker) == ["Z", "A", "AB", "X", "a", "B"])
         #expect(ranked.map(\.rank) == [1, 2, 3, 4, 5, 6])
+    }
+
+    @Test("rows in ticker order rank as the reference order: ties, extreme and unusable market caps, every seed")
+    func rankingInTickerOrder() {
+        let caps: [Double] = [
+            100, 100, 250.5, 1e12, .leastNonzeroMagnitude, .greatestFiniteMagnitude, 1e-300, 7, 7, 3e9, 0, -5, .nan,
+            .infinity, -.infinity,
+        ]
+        for seed in 1...20 {
+            var generator = SeededGenerator(seed: UInt64(seed))
+            // Tickers ascending in byte order, as storage reads them, so the ranking takes its integer-key path.
+            let rows = (0..<600).map { index in
+                valid(
+                    String(format: "T%04d", index), close: Bool.random(using: &generator) ? 1 : .nan,
+                    cap: caps.randomElement(using: &generator)!)
+            }
+            #expect(IndexCalculator.tickersAscending(rows))
+            let expected = rows.filter { $0.close.isFinite && $0.close > 0 && $0.marketCap.isFinite && $0.marketCap > 0 }
+                .sorted(by: IndexCalculator.ranksBefore)
+            #expect(calculator.rank(rows).map(\.row) == expected, "seed \(seed)")
+            // The same rows out of ticker order take the comparison path and give the same ranking.
+            #expect(calculator.rank(rows.shuffled(using: &generator)).map(\.row) == expected, "seed \(seed), shuffled")
+        }
     }
 
     @Test("rows with an unusable number or a repeated ticker are left out of the ranking")

@@ -38,8 +38,10 @@ struct IndexCalculatorTests {
                     cap: caps.randomElement(using: &generator)!)
             }
             #expect(IndexCalculator.tickersAscending(rows))
-            let expected = rows.filter { $0.close.isFinite && $0.close > 0 && $0.marketCap.isFinite && $0.marketCap > 0 }
-                .sorted(by: IndexCalculator.ranksBefore)
+            let expected = rows.filter {
+                $0.close.isFinite && $0.close > 0 && $0.marketCap.isFinite && $0.marketCap > 0
+            }
+            .sorted(by: IndexCalculator.ranksBefore)
             #expect(calculator.rank(rows).map(\.row) == expected, "seed \(seed)")
             // The same rows out of ticker order take the comparison path and give the same ranking.
             #expect(calculator.rank(rows.shuffled(using: &generator)).map(\.row) == expected, "seed \(seed), shuffled")

@@ -11,12 +11,12 @@ package enum MemoryTuning {
     /// Arenas per process unless `MALLOC_ARENA_MAX` says otherwise (glibc reads that variable itself).
     package static let defaultArenas: Int32 = 2
 
-    /// Limits the allocator's arenas to `arenas`, unless the environment sets `MALLOC_ARENA_MAX`; returns the limit
-    /// set, nil when the environment's stands. Called first thing in a service, before its threads allocate (an arena
-    /// made before the call stays).
+    /// Limits the allocator's arenas to ``defaultArenas``, unless the environment sets `MALLOC_ARENA_MAX`; returns
+    /// the limit set, nil when the environment's stands. Called first thing in a service, before its threads
+    /// allocate (an arena made before the call stays).
     @discardableResult
-    package static func limitArenas(environment: [String: String], arenas: Int32 = defaultArenas) -> Int32? {
+    package static func limitArenas(environment: [String: String]) -> Int32? {
         if let configured = environment["MALLOC_ARENA_MAX"], !configured.isEmpty { return nil }
-        return mallopt(M_ARENA_MAX, arenas) == 1 ? arenas : nil
+        return mallopt(M_ARENA_MAX, defaultArenas) == 1 ? defaultArenas : nil
     }
 }

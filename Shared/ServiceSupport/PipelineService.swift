@@ -21,14 +21,9 @@ package protocol PipelineService {
     /// What the executable must hold alone for as long as it runs (storage: its SQLite `DATA_DIR`), taken before it
     /// connects; throwing stops the process at start.
     static func claimExclusively(_ configuration: ServiceConfiguration) throws -> (any Sendable)?
-    /// glibc's allocator arenas for the process, unless `MALLOC_ARENA_MAX` says otherwise.
-    static var mallocArenas: Int32 { get }
 }
 
 extension PipelineService {
-    /// ``MemoryTuning/defaultArenas``.
-    package static var mallocArenas: Int32 { MemoryTuning.defaultArenas }
-
     /// The health host and port.
     package static func httpAddress(_ configuration: ServiceConfiguration) -> (host: String, port: Int)? { nil }
 
@@ -73,7 +68,7 @@ package struct ServiceCommand<Service: PipelineService>: AsyncParsableCommand {
     /// Only the executable claims its exclusive resources (in-process tests run services on shared directories) and
     /// tunes the allocator (before the service's threads allocate).
     package func run() async throws {
-        MemoryTuning.limitArenas(environment: ProcessInfo.processInfo.environment, arenas: Service.mallocArenas)
+        MemoryTuning.limitArenas(environment: ProcessInfo.processInfo.environment)
         let configuration = try common.configuration(service: Service.name)
         let claim = try Service.claimExclusively(configuration)
         try await Service.run(configuration: configuration)

@@ -8,9 +8,5 @@ struct MemoryTuningTests {
         #expect(MemoryTuning.limitArenas(environment: [:]) == 2)
         #expect(MemoryTuning.limitArenas(environment: ["MALLOC_ARENA_MAX": ""]) == 2)
         #expect(MemoryTuning.limitArenas(environment: ["MALLOC_ARENA_MAX": "4"]) == nil)
-        #expect(MemoryTuning.limitArenas(environment: [:], arenas: 1) == 1)
-        #expect(MemoryTuning.limitArenas(environment: ["MALLOC_ARENA_MAX": "4"], arenas: 1) == nil)
-        // Back to what every service but the fetcher sets, for the tests that follow in this process.
-        #expect(MemoryTuning.limitArenas(environment: [:]) == 2)
     }
 }

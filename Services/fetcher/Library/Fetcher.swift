@@ -14,10 +14,6 @@ import TradingCalendar
 package enum Fetcher: PipelineService {
     package static let abstract = "Fetches price batches from a provider and publishes them on prices.raw."
     package static let name = "fetcher"
-    /// One arena: the fetcher generates and publishes a session at a time, so its threads rarely allocate at once,
-    /// and a second arena held about 3 MB more at the peak of the 10-year back-fill for no measurable CPU
-    /// (BENCHMARKS.md, issue 15 item 4).
-    package static let mallocArenas: Int32 = 1
 
     /// The replay consumer and, unless `SCHEDULE_ENABLED=false`, the daily scheduler.
     ///

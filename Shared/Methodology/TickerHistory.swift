@@ -65,7 +65,7 @@ package struct TickerHistory: Sendable, Equatable {
 
     /// The ticker's kept closes dated within `range` (both ends included): one look-up, no copy.
     package func closes(_ ticker: String, in range: DateRange) -> WindowCloses {
-        guard let kept = byTicker[ticker] else { return WindowCloses(kept: [][...]) }
+        guard let kept = byTicker[ticker] else { return .empty }
         // Kept closes ascend by date: the window is one contiguous run of them.
         let start = kept.firstIndex { range.start <= $0.date } ?? kept.endIndex
         var end = start
@@ -76,7 +76,6 @@ package struct TickerHistory: Sendable, Equatable {
     /// The product of the ticker's recorded split ratios dated in (`after`, `through`], in date order.
     package func splitFactor(_ ticker: String, after: SessionDate, through: SessionDate) -> Double {
         var factor = 1.0
-        guard !splitsByTicker.isEmpty else { return factor }
         for split in splitsByTicker[ticker, default: []] where after < split.date && split.date <= through {
             factor *= split.close
         }
@@ -143,6 +142,9 @@ package struct TickerHistory: Sendable, Equatable {
 /// A ticker's kept closes within a window, most recent last: a view of the history, read without copying.
 package struct WindowCloses {
     fileprivate let kept: ArraySlice<TickerHistory.DatedClose>
+
+    /// No close (a ticker without history, or no window).
+    package static let empty = WindowCloses(kept: [])
 
     /// The closes, most recent last.
     package var closes: some BidirectionalCollection<Double> { kept.lazy.map(\.close) }

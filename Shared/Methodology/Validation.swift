@@ -74,30 +74,22 @@ package enum Validation {
                 window = TickerHistory.window(before: row.date, calendar: calendar)
                 windows[row.date] = window
             }
-            let flags: [PriceFlag]
-            if let window {
-                let previous = history.closes(row.ticker, in: window)
-                // The previous valid close, divided by the split ratios dated after it up to and including this
-                // row's date.
-                var adjustedPrevious: Double?
-                if let last = previous.last {
-                    var factor = history.splitFactor(row.ticker, after: last.date, through: row.date)
-                    if !batchSplits.isEmpty {
-                        for split in batchSplits[row.ticker, default: []]
-                        where last.date < split.date && split.date <= row.date {
-                            factor *= split.value
-                        }
-                    }
-                    adjustedPrevious = last.close / factor
+            let previous = window.map { history.closes(row.ticker, in: $0) } ?? .empty
+            // The previous valid close, divided by the split ratios dated after it up to and including this row's date.
+            var adjustedPrevious: Double?
+            if let last = previous.last {
+                var factor = history.splitFactor(row.ticker, after: last.date, through: row.date)
+                for split in batchSplits[row.ticker, default: []] where last.date < split.date && split.date <= row.date
+                {
+                    factor *= split.value
                 }
-                flags = Self.flags(close: close, adjustedPrevious: adjustedPrevious, previousCloses: previous.closes)
-            } else {
-                flags = Self.flags(close: close, previousCloses: [])
+                adjustedPrevious = last.close / factor
             }
             outcome.valid.append(
                 ValidRow(
                     ticker: row.ticker, open: row.open, high: row.high, low: row.low, close: close,
-                    volume: row.volume, marketCap: marketCap, flags: flags
+                    volume: row.volume, marketCap: marketCap,
+                    flags: flags(close: close, adjustedPrevious: adjustedPrevious, previousCloses: previous.closes)
                 )
             )
         }

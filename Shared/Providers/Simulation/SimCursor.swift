@@ -100,10 +100,7 @@ struct SimCursor {
                 initialize(stock, index: index, year: year, quarter: quarter)
             } else {
                 if startsYear {
-                    let years = universe.years(stock, through: year)
-                    correction[stock] = universe.correction(stock, year: year, shock: years.shocks[year])
-                    anchor[stock] = years.anchors[year]
-                    split[stock] = years.split(year)
+                    enterYear(stock, year: year)
                     partial[stock] = 0
                 }
                 if startsQuarter {
@@ -134,8 +131,8 @@ struct SimCursor {
     /// Builds the state of `stock` as it stands before session `index`, from the anchors alone.
     private mutating func initialize(_ stock: Int, index: Int, year: Int, quarter: Int) {
         let schedule = universe.schedule
-        let years = universe.years(stock, through: year)
-        let yearCorrection = universe.correction(stock, year: year, shock: years.shocks[year])
+        let years = enterYear(stock, year: year)
+        let yearCorrection = correction[stock]
         var sum = 0.0
         for earlier in schedule.yearStart[year]..<index {
             sum += universe.logReturn(
@@ -157,16 +154,24 @@ struct SimCursor {
             }
         }
         let factors = universe.factors(stock, before: index, years: years)
-        anchor[stock] = years.anchors[year]
-        split[stock] = years.split(year)
         quarterActions[stock] = universe.actions(stock, quarter: quarter, split: split[stock])
         nextAction[stock] = quarterActions[stock].first(onOrAfter: index)
-        correction[stock] = yearCorrection
         partial[stock] = sum
         self.logShares[stock] = logShares
         self.factors[stock] = factors
         shares[stock] = Self.wholeShares(logShares + factors.logSplit)
         ready[stock] = true
+    }
+
+    /// Sets the year-long state of `stock` for year offset `year` (its anchor, split slot and bridge correction) and
+    /// returns its yearly values through that year.
+    @discardableResult
+    private mutating func enterYear(_ stock: Int, year: Int) -> SimStockYears {
+        let years = universe.years(stock, through: year)
+        correction[stock] = universe.correction(stock, year: year, shock: years.shocks[year])
+        anchor[stock] = years.anchors[year]
+        split[stock] = years.split(year)
+        return years
     }
 
     /// Applies the corporate actions of `stock` dated session `index` and lists them; `logPrice` is the model's

@@ -53,6 +53,9 @@ package struct BinaryWriter {
 
     /// Writes a Bool as one byte.
     package mutating func write(_ value: Bool) { bytes.append(value ? 1 : 0) }
+
+    /// Writes `raw` as it is: bytes already in the encoding.
+    package mutating func write(raw: UnsafeRawBufferPointer) { bytes.append(contentsOf: raw) }
 }
 
 /// Reads what ``BinaryWriter`` wrote; every read checks bounds and throws on a truncated or corrupt payload.

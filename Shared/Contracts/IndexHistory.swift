@@ -75,10 +75,14 @@ package struct SessionRowsReply: StorageReply, Equatable {
 
     /// The bytes a session takes in the encoding: its date, batch id, row count and rows.
     package static func encodedSize(of session: SessionRows) -> Int {
-        var bytes = varintSize(zigzag(session.date.dayNumber)) + stringSize(session.batchID)
-        bytes += varintSize(UInt64(session.rows.count))
-        for row in session.rows { bytes += rowSize(ticker: row.ticker.utf8.count) }
-        return bytes
+        var rowsBytes = varintSize(UInt64(session.rows.count))
+        for row in session.rows { rowsBytes += rowSize(ticker: row.ticker.utf8.count) }
+        return encodedSize(date: session.date, batchID: session.batchID, rowsBytes: rowsBytes)
+    }
+
+    /// The bytes a session takes in the encoding whose rows (their count and the rows) take `rowsBytes`.
+    package static func encodedSize(date: SessionDate, batchID: String, rowsBytes: Int) -> Int {
+        varintSize(zigzag(date.dayNumber)) + stringSize(batchID) + rowsBytes
     }
 
     /// The bytes of a row whose ticker has `tickerBytes` bytes of UTF-8: the ticker, its close and market cap.
@@ -195,7 +199,7 @@ extension BinaryWriter {
 }
 
 extension SessionRowsReply {
-    private static let magic: StaticString = "EWSR"
+    fileprivate static let magic: StaticString = "EWSR"
     /// 2: each row carries its ticker (1 had a table of the distinct tickers, which cost storage two hash lookups a
     /// row to size and encode a page).
     package static let version = 2
@@ -204,21 +208,47 @@ extension SessionRowsReply {
     /// cap); doubles bit for bit.
     package func encoded() throws -> Data {
         let rowCount = sessions.reduce(0) { $0 + $1.rows.count }
-        var writer = BinaryPayload.header(Self.magic, version: Self.version, capacity: 64 + rowCount * 22)
-        writer.write(next != nil)
-        if let next { writer.write(next) }
-        writer.writeCount(sessions.count)
-        for session in sessions {
-            writer.write(session.date)
-            writer.write(session.batchID)
-            writer.writeCount(session.rows.count)
-            for row in session.rows {
-                writer.write(row.ticker)
-                writer.write(row.close)
-                writer.write(row.marketCap)
-            }
+        var page = SessionRowsPage(capacity: 64 + rowCount * 22)
+        for session in sessions { page.append(session) }
+        return page.encoded(next: next)
+    }
+
+    /// A session's rows as the encoding holds them: their count, then each row's ticker, close and market cap, the
+    /// rows in ticker order (UTF-8 byte order, as storage answers them). Storage keeps this beside a session's rows
+    /// and writes it into a reply as it is (``SessionRowsPage/append(date:batchID:encodedRows:)``).
+    package static func encodedRows(_ rows: [ValidRow]) -> [UInt8] {
+        var ordered = rows
+        if !zip(rows, rows.dropFirst()).allSatisfy({ TickerOrder.precedes($0.ticker, $1.ticker) }) {
+            ordered.sort { TickerOrder.precedes($0.ticker, $1.ticker) }
         }
-        return Data(writer.bytes)
+        var writer = BinaryWriter(capacity: 8 + rows.count * 22)
+        writer.writeRows(ordered)
+        return writer.bytes
+    }
+
+    /// The number of rows of `encoded` when it is exactly what ``encodedRows(_:)`` writes for some rows (a count, then
+    /// that many rows, nothing after them); nil when it is not (cut short, or with bytes left over).
+    package static func rowCount(ofEncodedRows encoded: UnsafeRawBufferPointer) -> Int? {
+        var offset = 0
+        func varint() -> UInt64? {
+            var value: UInt64 = 0
+            var shift: UInt64 = 0
+            while offset < encoded.count && shift < 64 {
+                let byte = encoded[offset]
+                offset += 1
+                value |= UInt64(byte & 0x7F) << shift
+                if byte & 0x80 == 0 { return value }
+                shift += 7
+            }
+            return nil
+        }
+        guard let count = varint(), count <= UInt64(encoded.count) else { return nil }
+        for _ in 0..<count {
+            guard let length = varint(), length <= UInt64(encoded.count - offset) else { return nil }
+            offset += Int(length) + 16
+            guard offset <= encoded.count else { return nil }
+        }
+        return offset == encoded.count ? Int(count) : nil
     }
 
     /// Decodes the binary encoding.
@@ -404,6 +434,65 @@ extension StoreHistoryCommand {
 }
 
 /// The distinct tickers of a payload in first-appearance order, each written once.
+/// A ``SessionRowsReply`` written session by session as storage reads them, from rows or from rows already in the
+/// encoding (what storage keeps of each session), which go in byte for byte without being decoded. The bytes are
+/// those of the reply's ``SessionRowsReply/encoded()`` with the same sessions and `next`.
+package struct SessionRowsPage {
+    /// The sessions written, each its date, batch id and rows.
+    private var body: BinaryWriter
+    /// How many sessions are written.
+    package private(set) var sessionCount = 0
+
+    /// An empty page with room for `capacity` bytes.
+    package init(capacity: Int = 1024) { body = BinaryWriter(capacity: capacity) }
+
+    /// The bytes the reply takes with one more session of `sessionBytes` (``SessionRowsReply/encodedSize(of:)``)
+    /// and `next` after it.
+    package func encodedSize(adding sessionBytes: Int, next: SessionDate?) -> Int {
+        SessionRowsReply.fixedBytes(sessions: sessionCount + 1, next: next) + body.bytes.count + sessionBytes
+    }
+
+    /// Writes a session.
+    package mutating func append(_ session: SessionRows) {
+        body.write(session.date)
+        body.write(session.batchID)
+        body.writeRows(session.rows)
+        sessionCount += 1
+    }
+
+    /// Writes a session whose rows are `encodedRows`, as ``SessionRowsReply/encodedRows(_:)`` wrote them.
+    package mutating func append(date: SessionDate, batchID: String, encodedRows: UnsafeRawBufferPointer) {
+        body.write(date)
+        body.write(batchID)
+        body.write(raw: encodedRows)
+        sessionCount += 1
+    }
+
+    /// The reply's encoding: the sessions written, and `next`.
+    package func encoded(next: SessionDate?) -> Data {
+        var head = BinaryPayload.header(SessionRowsReply.magic, version: SessionRowsReply.version, capacity: 16)
+        head.write(next != nil)
+        if let next { head.write(next) }
+        head.writeCount(sessionCount)
+        var data = Data(capacity: head.bytes.count + body.bytes.count)
+        data.append(contentsOf: head.bytes)
+        data.append(contentsOf: body.bytes)
+        return data
+    }
+}
+
+extension BinaryWriter {
+    /// A session's rows: their count, then each row's ticker, close and market cap.
+    fileprivate mutating func writeRows(_ rows: [ValidRow]) {
+        writeCount(rows.count)
+        for row in rows {
+            write(row.ticker)
+            write(row.close)
+            write(row.marketCap)
+        }
+    }
+}
+
 private struct TickerTable {
     /// The tickers, in order.
     var names: [String] = []

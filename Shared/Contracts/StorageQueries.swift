@@ -69,6 +69,22 @@ package protocol StorageReply: WireMessage {
     static var answers: StorageRequestKind { get }
 }
 
+/// A reply already in its encoding: storage writes some answers straight into their bytes, from what it keeps
+/// encoded, and sends them as they are; the asker decodes them as any other reply.
+package struct EncodedReply<Reply: StorageReply>: Sendable {
+    /// The reply's encoding (``WireMessage/encoded()``'s bytes for the same reply).
+    package var data: Data
+
+    /// The encoding `data`.
+    package init(data: Data) { self.data = data }
+
+    /// The encoding of `reply`.
+    package init(_ reply: Reply) throws { data = try reply.encoded() }
+
+    /// The reply.
+    package func decoded() throws -> Reply { try Reply.decoded(from: data, schemaTag: Reply.schemaTag) }
+}
+
 extension StorageQuery {
     /// `<kind>-query`.
     package static var schema: String { "\(kind.rawValue)-query" }

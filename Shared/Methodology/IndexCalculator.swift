@@ -85,18 +85,7 @@ package struct IndexCalculator: Sendable {
     }
 
     /// Whether `left` comes before `right` in UTF-8 byte order (which is Unicode scalar order).
-    package static func precedes(_ left: String, _ right: String) -> Bool {
-        var left = left
-        var right = right
-        return left.withUTF8 { left in
-            right.withUTF8 { right in
-                for index in 0..<min(left.count, right.count) where left[index] != right[index] {
-                    return left[index] < right[index]
-                }
-                return left.count < right.count
-            }
-        }
-    }
+    package static func precedes(_ left: String, _ right: String) -> Bool { TickerOrder.precedes(left, right) }
 
     /// Whether every ticker is ASCII and comes after the one before in byte order: then no ticker is there twice,
     /// even by Unicode's canonical equivalence (which a `Set` or a `Dictionary` of tickers goes by).

@@ -24,6 +24,15 @@ package struct StorageResponder: Sendable {
         }
     }
 
+    /// Answers requests of `type` with `handler`, whose reply is already encoded.
+    package mutating func onEncoded<Request: StorageRequest>(
+        _ type: Request.Type, _ handler: @escaping @Sendable (Request) async throws -> EncodedReply<Request.Reply>
+    ) {
+        answers[Request.kind] = { body, schemaTag in
+            (try await handler(Request.decoded(from: body, schemaTag: schemaTag)).data, Request.Reply.schemaTag)
+        }
+    }
+
     /// Answers `body` as a request of `kind`.
     package func answer(_ kind: StorageRequestKind, body: Data, schemaTag: String?) async throws -> (Data, String) {
         guard let answer = answers[kind] else { throw UnansweredRequest(kind: kind) }

@@ -74,6 +74,50 @@ struct IndexHistoryCodingTests {
         #expect(try SessionRowsReply.decoded(from: try empty.encoded(), schemaTag: nil) == empty)
     }
 
+    @Test("a session's rows kept encoded: in ticker byte order, written into a page as they are, checked whole")
+    func keptRows() throws {
+        var sessions = Self.sessions(3, rows: 30)
+        sessions[1].rows = []
+        sessions[2].rows += [
+            ValidRow(ticker: "Ä", open: nil, high: nil, low: nil, close: -0.0, volume: nil, marketCap: .infinity),
+            ValidRow(ticker: "B", open: nil, high: nil, low: nil, close: 1, volume: nil, marketCap: 2),
+        ]
+        let ordered = sessions.map { session in
+            var session = session
+            // Byte order: "B" < "N2-0" < "T1" < "T10" < "T2" < "Ä" (whose first UTF-8 byte is 0xC3).
+            session.rows.sort { Array($0.ticker.utf8).lexicographicallyPrecedes(Array($1.ticker.utf8)) }
+            return session
+        }
+        #expect(ordered[2].rows.first?.ticker == "B" && ordered[2].rows.last?.ticker == "Ä")
+        for next in [nil, SessionDate("2025-01-02")] {
+            var page = SessionRowsPage()
+            for session in sessions {
+                let kept = SessionRowsReply.encodedRows(session.rows)
+                #expect(kept.withUnsafeBytes { SessionRowsReply.rowCount(ofEncodedRows: $0) } == session.rows.count)
+                #expect(
+                    page.encodedSize(
+                        adding: SessionRowsReply.encodedSize(
+                            date: session.date, batchID: session.batchID, rowsBytes: kept.count),
+                        next: next)
+                        == (try SessionRowsReply(sessions: Array(ordered.prefix(page.sessionCount + 1)), next: next)
+                            .encoded().count))
+                kept.withUnsafeBytes { page.append(date: session.date, batchID: session.batchID, encodedRows: $0) }
+            }
+            // The same bytes as the reply of the rows in ticker order.
+            #expect(page.encoded(next: next) == (try SessionRowsReply(sessions: ordered, next: next).encoded()))
+        }
+        // Anything but one whole encoding is refused: every cut, a byte more, a count too large.
+        let kept = SessionRowsReply.encodedRows(sessions[2].rows)
+        for end in 0..<kept.count {
+            #expect(kept[..<end].withUnsafeBytes { SessionRowsReply.rowCount(ofEncodedRows: $0) } == nil, "cut \(end)")
+        }
+        #expect((kept + [0]).withUnsafeBytes { SessionRowsReply.rowCount(ofEncodedRows: $0) } == nil)
+        var wrongCount = kept
+        wrongCount[0] += 1
+        #expect(wrongCount.withUnsafeBytes { SessionRowsReply.rowCount(ofEncodedRows: $0) } == nil)
+        #expect([UInt8]([0]).withUnsafeBytes { SessionRowsReply.rowCount(ofEncodedRows: $0) } == 0)
+    }
+
     @Test("a page is the longest run of sessions within the limit: one more would not fit; a large session is alone")
     func pageAtTheLimit() throws {
         let sessions = Self.sessions(12, rows: 150)

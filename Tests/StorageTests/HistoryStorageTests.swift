@@ -30,7 +30,7 @@ struct HistoryStorageTests {
     func onePage(_ backend: BackendKind) async throws {
         try await backend.withDatabase { database in
             try await stored(database)
-            let page = try await database.sessionRows(range: Fixture.all, maxBytes: 1 << 20)
+            let page = try await database.sessionRows(range: Fixture.all, maxBytes: 1 << 20).decoded()
             #expect(page.next == nil)
             #expect(page.sessions.map(\.date) == [Fixture.day1, Fixture.day2, Fixture.day3, Fixture.day4])
             #expect(page.sessions.map(\.batchID) == ["b1", "b2", "b3", "b4"])
@@ -42,12 +42,13 @@ struct HistoryStorageTests {
                 #expect(try await database.validRows(on: session.date)?.rows.map(slim) == session.rows)
             }
             let inner = try await database.sessionRows(
-                range: DateRange(start: Fixture.day2, end: Fixture.day3), maxBytes: 1 << 20)
+                range: DateRange(start: Fixture.day2, end: Fixture.day3), maxBytes: 1 << 20
+            ).decoded()
             #expect(inner.sessions.map(\.date) == [Fixture.day2, Fixture.day3] && inner.next == nil)
             #expect(
                 try await database.sessionRows(
-                    range: DateRange(start: Fixture.day4.adding(days: 1), end: Fixture.all.end), maxBytes: 1 << 20)
-                    == SessionRowsReply(sessions: [], next: nil))
+                    range: DateRange(start: Fixture.day4.adding(days: 1), end: Fixture.all.end), maxBytes: 1 << 20
+                ).decoded() == SessionRowsReply(sessions: [], next: nil))
         }
     }
 
@@ -57,16 +58,18 @@ struct HistoryStorageTests {
     func pages(_ backend: BackendKind) async throws {
         try await backend.withDatabase { database in
             try await stored(database)
-            let whole = try await database.sessionRows(range: Fixture.all, maxBytes: 1 << 20)
+            let whole = try await database.sessionRows(range: Fixture.all, maxBytes: 1 << 20).decoded()
             for limit in [1, 60, 90, 120, 200] {
                 var sessions: [SessionRows] = []
                 var range = Fixture.all
                 var pages = 0
                 while true {
-                    let page = try await database.sessionRows(range: range, maxBytes: limit)
+                    let encoded = try await database.sessionRows(range: range, maxBytes: limit)
+                    let page = try encoded.decoded()
                     pages += 1
                     #expect(!page.sessions.isEmpty)
-                    let size = try page.encoded().count
+                    let size = encoded.data.count
+                    #expect(try page.encoded() == encoded.data)
                     #expect(page.sessions.count == 1 || size <= limit, "limit \(limit)")
                     sessions += page.sessions
                     guard let next = page.next else { break }
@@ -75,6 +78,63 @@ struct HistoryStorageTests {
                 }
                 #expect(sessions == whole.sessions, "limit \(limit)")
                 #expect(limit > 1 || pages == 4)
+            }
+        }
+    }
+
+    @Test(
+        "a session's rows kept encoded answer the same bytes as its rows read from prices; a stale or damaged copy is not read",
+        arguments: BackendKind.allCases)
+    func keptRows(_ backend: BackendKind) async throws {
+        let store = try await backend.makeStore()
+        try await store.withDatabase { database in
+            try await stored(database)
+            // Day 2 replaced by a batch of other rows: its copy follows.
+            try await database.storeValidated([
+                Fixture.batch("b2-again", Fixture.day2, rows: [Fixture.row("ZZ", 6), Fixture.row("BB", 9.5)])
+            ])
+            #expect(try await store.integer("SELECT count(*) FROM session_rows") == 4)
+            #expect(try await store.integer("SELECT count(*) FROM session_rows WHERE batch_id = 'b2-again'") == 1)
+            let kept = try await database.sessionRows(range: Fixture.all, maxBytes: 1 << 20)
+            let page = try kept.decoded()
+            #expect(page.sessions[1].rows == [Fixture.row("BB", 9.5), Fixture.row("ZZ", 6)].map(slim))
+            for session in page.sessions {
+                #expect(try await database.validRows(on: session.date)?.rows.map(slim) == session.rows)
+            }
+            // Pages of every size, with and without the copies, byte for byte.
+            func pages(_ limit: Int) async throws -> [Data] {
+                var range = Fixture.all
+                var pages: [Data] = []
+                while true {
+                    let page = try await database.sessionRows(range: range, maxBytes: limit)
+                    pages.append(page.data)
+                    guard let next = try page.decoded().next else { return pages }
+                    range.start = next
+                }
+            }
+            let limits = [1, 60, 90, 120, 1 << 20]
+            var withCopies: [[Data]] = []
+            for limit in limits { withCopies.append(try await pages(limit)) }
+            // The copy is what is read: day 4's replaced by other rows shows in the page.
+            func setDay4(_ rows: [ValidRow]) async throws {
+                let hex = SessionRowsReply.encodedRows(rows).map { String(format: "%02x", $0) }.joined()
+                let literal = backend == .sqlite ? "X'\(hex)'" : "'\\x\(hex)'::bytea"
+                try await store.execute("UPDATE session_rows SET rows = \(literal) WHERE batch_id = 'b4'")
+            }
+            try await setDay4([Fixture.row("AAPL", 99)])
+            let altered = try await database.sessionRows(range: Fixture.all, maxBytes: 1 << 20).decoded()
+            #expect(altered.sessions[3].rows == [slim(Fixture.row("AAPL", 99))])
+            try await setDay4([Fixture.row("AAPL", 22)])
+            #expect(try await pages(1 << 20) == withCopies.last)
+            // A copy of another batch of the day, and one cut short: both read from prices instead.
+            try await store.execute("UPDATE session_rows SET batch_id = 'b0' WHERE batch_id = 'b1'")
+            try await store.execute("UPDATE session_rows SET rows = substr(rows, 1, 5) WHERE batch_id = 'b2-again'")
+            for (limit, expected) in zip(limits, withCopies) {
+                #expect(try await pages(limit) == expected, "limit \(limit)")
+            }
+            try await store.execute("DELETE FROM session_rows")
+            for (limit, expected) in zip(limits, withCopies) {
+                #expect(try await pages(limit) == expected, "limit \(limit)")
             }
         }
     }

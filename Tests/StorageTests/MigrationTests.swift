@@ -11,7 +11,8 @@ struct MigrationTests {
     /// Every table of a migrated database; PostgreSQL also has `schema_migrations` (SQLite keeps `user_version`).
     static let tables = [
         "composition_changes", "composition_events", "corporate_actions", "index_constituents", "index_definitions",
-        "index_levels", "index_result_sequences", "prices", "rejections", "sessions", "stocks", "stream_epochs",
+        "index_levels", "index_result_sequences", "prices", "rejections", "session_rows", "sessions", "stocks",
+        "stream_epochs",
     ]
 
     @Test("a new database gets every migration and every table", arguments: BackendKind.allCases)

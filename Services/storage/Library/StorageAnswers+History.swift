@@ -10,7 +10,7 @@ extension StorageAnswers {
         _ responder: inout StorageResponder, database: any StorageBackend, logger: Logger,
         committed: @escaping @Sendable (Set<String>) -> Void
     ) {
-        responder.on(SessionRowsQuery.self) { query in
+        responder.onEncoded(SessionRowsQuery.self) { query in
             try await database.sessionRows(range: query.range, maxBytes: query.maxBytes)
         }
         responder.on(StoreHistoryCommand.self) { command in

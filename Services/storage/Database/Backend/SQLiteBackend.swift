@@ -129,7 +129,7 @@ package struct SQLiteBackend: StorageBackend {
     }
 
     /// See ``IndexDatabase/sessionRows(range:maxBytes:)``.
-    package func sessionRows(range: DateRange, maxBytes: Int) async throws -> SessionRowsReply {
+    package func sessionRows(range: DateRange, maxBytes: Int) async throws -> EncodedReply<SessionRowsReply> {
         try await read { try $0.sessionRows(range: range, maxBytes: maxBytes) }
     }
 

@@ -64,8 +64,9 @@ package protocol StorageBackend: Sendable {
     /// The stored metadata of every stock, by ticker.
     func stocks() async throws -> [StockInfo]
     /// A page of the stored sessions of `range` from its first one, with their valid rows (ticker, close, market
-    /// cap), encoding within `maxBytes` (at least one session), in one snapshot.
-    func sessionRows(range: DateRange, maxBytes: Int) async throws -> SessionRowsReply
+    /// cap), encoding within `maxBytes` (at least one session), in one snapshot; already encoded, as storage sends
+    /// it.
+    func sessionRows(range: DateRange, maxBytes: Int) async throws -> EncodedReply<SessionRowsReply>
 
     // MARK: Reading index results
 

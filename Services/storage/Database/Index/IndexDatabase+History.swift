@@ -6,6 +6,8 @@ private enum HistorySQL {
     static let sessions = """
         SELECT date, batch_id, valid_rows FROM sessions WHERE date BETWEEN ? AND ? ORDER BY date LIMIT ?
         """
+    /// One session's rows as kept encoded, when they are its current batch's.
+    static let kept = "SELECT rows FROM session_rows WHERE date = ? AND batch_id = ?"
     /// One session's rows, in the primary key's order (no date text read per row).
     static let rows = "SELECT ticker, close, market_cap FROM prices WHERE date = ? ORDER BY ticker"
     static let deleteLevels = "DELETE FROM index_levels WHERE index_id = ? AND date BETWEEN ? AND ?"
@@ -28,25 +30,45 @@ extension IndexDatabase {
     /// A page of the stored sessions of `range` from its first one, with their valid rows (ticker, close, market
     /// cap), encoding within `maxBytes` (at least one session); sized as ``SessionRowsReply/page(_:maxBytes:rest:)``
     /// sizes it, session by session as they are read. One read transaction: the page is one snapshot.
-    package func sessionRows(range: DateRange, maxBytes: Int) throws -> SessionRowsReply {
+    ///
+    /// A session's rows are written into the reply as `session_rows` keeps them, not decoded; a session without
+    /// them kept for its current batch (stored before they were kept) is read from `prices`. The bytes are the same.
+    package func sessionRows(range: DateRange, maxBytes: Int) throws -> EncodedReply<SessionRowsReply> {
         try read { connection in
             let limit = 512
             let stored = try connection.query(
                 HistorySQL.sessions, [.text(range.start.description), .text(range.end.description), .integer(limit)]
             ) { (date: try $0.date(at: 0), batchID: $0.string(at: 1), validRows: $0.int(at: 2)) }
-            guard let last = stored.last else { return SessionRowsReply(sessions: [], next: nil) }
+            guard let last = stored.last else { return try EncodedReply(SessionRowsReply(sessions: [], next: nil)) }
             // What follows the sessions read: past them the day after, when the range goes on.
             let rest = stored.count == limit && last.date < range.end ? last.date.adding(days: 1) : nil
+            let kept = try connection.cached(HistorySQL.kept)
             let statement = try connection.cached(HistorySQL.rows)
-            var sessions: [SessionRows] = []
-            var bodyBytes = 0
+            var page = SessionRowsPage(capacity: min(maxBytes, 64 + stored.reduce(0) { $0 + $1.validRows } * 22))
             for (offset, session) in stored.enumerated() {
                 let next = offset + 1 < stored.count ? stored[offset + 1].date : rest
-                let fixed = SessionRowsReply.fixedBytes(sessions: offset + 1, next: next)
                 // A row takes at least 17 bytes: a session that cannot fit is not read.
-                if offset > 0 && fixed + bodyBytes + session.validRows * 17 > maxBytes {
-                    return SessionRowsReply(sessions: sessions, next: session.date)
+                if offset > 0 && page.encodedSize(adding: session.validRows * 17, next: next) > maxBytes {
+                    return EncodedReply(data: page.encoded(next: session.date))
                 }
+                // Its rows as kept, when they are whole and as many as the session record counts.
+                var fits = true
+                var written = false
+                try kept.bindAndForEach([.text(session.date.description), .text(session.batchID)]) { row in
+                    row.withBlob(at: 0) { rows in
+                        guard SessionRowsReply.rowCount(ofEncodedRows: rows) == session.validRows else { return }
+                        let bytes = SessionRowsReply.encodedSize(
+                            date: session.date, batchID: session.batchID, rowsBytes: rows.count)
+                        if offset > 0 && page.encodedSize(adding: bytes, next: next) > maxBytes {
+                            fits = false
+                        } else {
+                            page.append(date: session.date, batchID: session.batchID, encodedRows: rows)
+                            written = true
+                        }
+                    }
+                }
+                guard fits else { return EncodedReply(data: page.encoded(next: session.date)) }
+                if written { continue }
                 var rows: [ValidRow] = []
                 rows.reserveCapacity(session.validRows)
                 try statement.bindAndForEach([.text(session.date.description)]) { row in
@@ -57,14 +79,13 @@ extension IndexDatabase {
                         ))
                 }
                 let read = SessionRows(date: session.date, batchID: session.batchID, rows: rows)
-                let bytes = SessionRowsReply.encodedSize(of: read)
-                if offset > 0 && fixed + bodyBytes + bytes > maxBytes {
-                    return SessionRowsReply(sessions: sessions, next: session.date)
+                if offset > 0 && page.encodedSize(adding: SessionRowsReply.encodedSize(of: read), next: next) > maxBytes
+                {
+                    return EncodedReply(data: page.encoded(next: session.date))
                 }
-                bodyBytes += bytes
-                sessions.append(read)
+                page.append(read)
             }
-            return SessionRowsReply(sessions: sessions, next: rest)
+            return EncodedReply(data: page.encoded(next: rest))
         }
     }
 

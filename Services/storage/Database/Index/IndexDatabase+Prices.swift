@@ -16,6 +16,10 @@ private enum PriceSQL {
             rejected_rows = excluded.rejected_rows, sequence = excluded.sequence, stored_at = excluded.stored_at
         """
     static let deletePrices = "DELETE FROM prices WHERE date = ?"
+    static let upsertSessionRows = """
+        INSERT INTO session_rows (date, batch_id, rows) VALUES (?, ?, ?)
+        ON CONFLICT (date) DO UPDATE SET batch_id = excluded.batch_id, rows = excluded.rows
+        """
     static let deleteActions = "DELETE FROM corporate_actions WHERE batch_date = ?"
     static let insertAction = """
         INSERT INTO corporate_actions (batch_date, position, date, ticker, kind, value, rejection)
@@ -144,6 +148,12 @@ extension IndexDatabase {
             try insert.bind(FlagCoding.encode(row.flags), at: 9)
             try insert.run()
         }
+        // The same rows as a definition's history reads them, kept encoded.
+        let kept = try connection.cached(PriceSQL.upsertSessionRows)
+        try kept.bind(date, at: 1)
+        try kept.bind(batch.batchID, at: 2)
+        try kept.bind(blob: SessionRowsReply.encodedRows(batch.rows), at: 3)
+        try kept.run()
 
         try connection.execute(PriceSQL.deleteActions, [.text(date)])
         let action = try connection.cached(PriceSQL.insertAction)

@@ -77,6 +77,14 @@ package final class Statement {
         try check(code)
     }
 
+    /// Binds a blob (copied by SQLite).
+    package func bind(blob: [UInt8], at index: Int32) throws {
+        let code = blob.withUnsafeBytes { bytes in
+            sqlite3_bind_blob(handle, index, bytes.baseAddress, Int32(bytes.count), transientDestructor)
+        }
+        try check(code)
+    }
+
     /// Binds optional text; nil binds NULL.
     package func bind(_ value: String?, at index: Int32) throws {
         guard let value else { return try bindNull(at: index) }
@@ -209,6 +217,14 @@ package final class Statement {
         let text = sqlite3_column_text(handle, index)
         let count = Int(sqlite3_column_bytes(handle, index))
         return try body(UnsafeRawBufferPointer(start: text, count: text == nil ? 0 : count))
+    }
+
+    /// Calls `body` with the bytes of blob column `index` (empty when NULL), valid only during the call; no copy.
+    package func withBlob<T>(at index: Int32, _ body: (UnsafeRawBufferPointer) throws -> T) rethrows -> T {
+        // sqlite3_column_blob first, then sqlite3_column_bytes, as for text.
+        let blob = sqlite3_column_blob(handle, index)
+        let count = Int(sqlite3_column_bytes(handle, index))
+        return try body(UnsafeRawBufferPointer(start: blob, count: blob == nil ? 0 : count))
     }
 
     /// Throws unless a bind returned `SQLITE_OK`.

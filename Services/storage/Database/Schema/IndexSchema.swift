@@ -12,7 +12,7 @@
 package enum IndexSchema {
     /// Every migration, in order.
     package static let migrations: [Migration] = [
-        ingest, index, actions, turnover, definitions, carriedCloses, resultSequences, streamEpochs,
+        ingest, index, actions, turnover, definitions, carriedCloses, resultSequences, streamEpochs, sessionRows,
     ]
 
     /// The migrator for ``migrations``.
@@ -371,6 +371,29 @@ package enum IndexSchema {
             CREATE TABLE stream_epochs (
                 stream text COLLATE "C" NOT NULL PRIMARY KEY,
                 created bigint NOT NULL
+            )
+            """
+    )
+
+    /// 9: each session's valid rows as a definition's history reads them (ticker, close and market cap, by ticker), in
+    /// the encoding storage answers with (`SessionRowsReply.encodedRows`), written with the rows in the same
+    /// transaction. A copy for speed, never the record: it is read only while its `batch_id` is the session's, and
+    /// a session without one (stored before this migration) is read from `prices`.
+    static let sessionRows = Migration(
+        version: 9,
+        name: "session-rows",
+        sql: """
+            CREATE TABLE session_rows (
+                date TEXT NOT NULL PRIMARY KEY REFERENCES sessions (date) ON DELETE CASCADE,
+                batch_id TEXT NOT NULL,
+                rows BLOB NOT NULL
+            );
+            """,
+        postgresSQL: """
+            CREATE TABLE session_rows (
+                date text COLLATE "C" NOT NULL PRIMARY KEY REFERENCES sessions (date) ON DELETE CASCADE,
+                batch_id text COLLATE "C" NOT NULL,
+                rows bytea NOT NULL
             )
             """
     )

@@ -3,6 +3,7 @@
 /// canonical equivalence.
 package enum TickerOrder {
     /// Whether `left` comes before `right` in UTF-8 byte order.
+    @inlinable
     package static func precedes(_ left: String, _ right: String) -> Bool {
         var left = left
         var right = right

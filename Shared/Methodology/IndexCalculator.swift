@@ -68,9 +68,8 @@ package struct IndexCalculator: Sendable {
             // Rows in ticker order: a tie on market cap is broken by the row index, and a positive finite market
             // cap orders as its bit pattern. So the order is that of plain integer pairs, which sort about twice as
             // fast as pairs whose comparison reaches into the rows for the tickers.
-            var keys = usable.map { RankKey(descendingCap: ~rows[$0].marketCap.bitPattern, row: $0) }
-            keys.sort()
-            return keys.map(\.row)
+            let keys = usable.map { RankKey(descendingCap: ~rows[$0].marketCap.bitPattern, row: $0) }
+            return RankKey.sortedByCap(keys).map(\.row)
         }
         // The same order as `ranksBefore`, sorting (market cap, row) pairs side by side in memory rather than row
         // indices that each comparison follows into the rows.
@@ -444,5 +443,47 @@ private struct RankKey: Comparable {
 
     static func < (left: RankKey, right: RankKey) -> Bool {
         left.descendingCap != right.descendingCap ? left.descendingCap < right.descendingCap : left.row < right.row
+    }
+
+    /// `keys`, given in row order, in the order of `<`: a stable sort by `descendingCap` alone keeps the row order of
+    /// equal caps. A least-significant-digit radix sort, a byte a pass (a pass is skipped when every key has the
+    /// same byte there): linear in the number of keys, where the standard sort is not.
+    static func sortedByCap(_ keys: [RankKey]) -> [RankKey] {
+        guard keys.count > 64 else { return keys.sorted() }
+        var counts = [Int](repeating: 0, count: 8 * 256)
+        for key in keys {
+            var cap = key.descendingCap
+            for digit in 0..<8 {
+                counts[digit &* 256 &+ Int(cap & 0xFF)] &+= 1
+                cap >>= 8
+            }
+        }
+        var source = keys
+        var target = keys
+        for digit in 0..<8 {
+            let base = digit * 256
+            let shift = 8 * UInt64(digit)
+            // A byte the same in every key changes no order.
+            if counts[base + Int((keys[0].descendingCap >> shift) & 0xFF)] == keys.count { continue }
+            var next = 0
+            for bucket in 0..<256 {
+                let count = counts[base + bucket]
+                counts[base + bucket] = next
+                next += count
+            }
+            source.withUnsafeBufferPointer { from in
+                target.withUnsafeMutableBufferPointer { to in
+                    counts.withUnsafeMutableBufferPointer { offsets in
+                        for key in from {
+                            let bucket = base &+ Int((key.descendingCap >> shift) & 0xFF)
+                            to[offsets[bucket]] = key
+                            offsets[bucket] &+= 1
+                        }
+                    }
+                }
+            }
+            swap(&source, &target)
+        }
+        return source
     }
 }

@@ -378,7 +378,8 @@ package enum IndexSchema {
     /// 9: each session's valid rows as a definition's history reads them (ticker, close and market cap, by ticker), in
     /// the encoding storage answers with (`SessionRowsReply.encodedRows`), written with the rows in the same
     /// transaction. A copy for speed, never the record: it is read only while its `batch_id` is the session's, and
-    /// a session without one (stored before this migration) is read from `prices`.
+    /// a session without one (stored before this migration) is read from `prices`. PostgreSQL keeps it out of line
+    /// and uncompressed.
     static let sessionRows = Migration(
         version: 9,
         name: "session-rows",
@@ -394,7 +395,9 @@ package enum IndexSchema {
                 date text COLLATE "C" NOT NULL PRIMARY KEY REFERENCES sessions (date) ON DELETE CASCADE,
                 batch_id text COLLATE "C" NOT NULL,
                 rows bytea NOT NULL
-            )
+            );
+            -- Out of line, uncompressed: the doubles do not compress, and trying would cost every write.
+            ALTER TABLE session_rows ALTER COLUMN rows SET STORAGE EXTERNAL
             """
     )
 }

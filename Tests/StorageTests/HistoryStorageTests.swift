@@ -84,7 +84,7 @@ struct HistoryStorageTests {
 
     @Test(
         "a session's rows kept encoded answer the same bytes as its rows read from prices; a stale or damaged copy is not read",
-        arguments: BackendKind.allCases)
+        arguments: [BackendKind.sqlite])
     func keptRows(_ backend: BackendKind) async throws {
         let store = try await backend.makeStore()
         try await store.withDatabase { database in
@@ -135,6 +135,19 @@ struct HistoryStorageTests {
             try await store.execute("DELETE FROM session_rows")
             for (limit, expected) in zip(limits, withCopies) {
                 #expect(try await pages(limit) == expected, "limit \(limit)")
+            }
+        }
+    }
+
+    @Test("PostgreSQL does not keep the copy: its table stays empty, its pages are read from prices")
+    func postgresKeepsNoCopy() async throws {
+        let store = try await BackendKind.postgres.makeStore()
+        try await store.withDatabase { database in
+            try await stored(database)
+            #expect(try await store.integer("SELECT count(*) FROM session_rows") == 0)
+            let page = try await database.sessionRows(range: Fixture.all, maxBytes: 1 << 20).decoded()
+            for session in page.sessions {
+                #expect(try await database.validRows(on: session.date)?.rows.map(slim) == session.rows)
             }
         }
     }

@@ -409,6 +409,10 @@ extension PostgresBackend {
 
     /// A page of the stored sessions of `range` with their valid rows, in one snapshot; see
     /// ``StorageBackend/sessionRows(range:maxBytes:)`` (the same paging as the SQLite backend's).
+    ///
+    /// Read from `prices`: this backend does not keep the copy of a session's rows that SQLite's reads (the table
+    /// `session_rows` stays empty). Writing it cost the PostgreSQL server about a third more CPU over the
+    /// 10-year back-fill (BENCHMARKS.md).
     package func sessionRows(range: DateRange, maxBytes: Int) async throws -> EncodedReply<SessionRowsReply> {
         let start = range.start.description
         let end = range.end.description
@@ -434,46 +438,27 @@ extension PostgresBackend {
                 picked += 1
             }
             let last = stored[picked - 1].date
+            var sessions = stored[..<picked].map { SessionRows(date: $0.date, batchID: $0.batchID, rows: []) }
+            var position = 0
             let from = first.date.description
             let to = last.description
-            // Each session's rows as kept encoded, when they are whole and its current batch's.
-            var kept: [SessionDate: ByteBuffer] = [:]
-            let copies = try await connection.query(
+            let prices = try await connection.query(
                 """
-                SELECT r.date, r.rows FROM session_rows r JOIN sessions s ON s.date = r.date AND s.batch_id = r.batch_id
-                WHERE r.date BETWEEN \(from) AND \(to)
+                SELECT date, ticker, close, market_cap FROM prices WHERE date BETWEEN \(from) AND \(to)
+                ORDER BY date, ticker
                 """,
                 logger: logger
             )
-            for try await row in copies {
-                let (date, rows) = try row.decode((String, ByteBuffer).self)
-                kept[try Self.date(date)] = rows
-            }
-            for session in stored[..<picked] {
-                guard let rows = kept[session.date] else { continue }
-                let whole = rows.withUnsafeReadableBytes { SessionRowsReply.rowCount(ofEncodedRows: $0) }
-                if whole != session.validRows { kept[session.date] = nil }
-            }
-            // The rest read from prices.
-            var read: [SessionDate: [ValidRow]] = [:]
-            let missing = stored[..<picked].filter { kept[$0.date] == nil && $0.validRows > 0 }.map(\.date.description)
-            if !missing.isEmpty {
-                let prices = try await connection.query(
-                    """
-                    SELECT date, ticker, close, market_cap FROM prices WHERE date = ANY(\(missing))
-                    ORDER BY date, ticker
-                    """,
-                    logger: logger
-                )
-                for try await row in prices {
-                    let (date, ticker, close, marketCap) = try row.decode((String, String, Double, Double).self)
-                    read[try Self.date(date), default: []].append(
-                        ValidRow(
-                            ticker: ticker, open: nil, high: nil, low: nil, close: close, volume: nil,
-                            marketCap: marketCap
-                        )
+            for try await row in prices {
+                let (date, ticker, close, marketCap) = try row.decode((String, String, Double, Double).self)
+                while position < sessions.count && sessions[position].date.description != date { position += 1 }
+                guard position < sessions.count else { throw StoredDataError("prices of \(date) without a session") }
+                sessions[position].rows.append(
+                    ValidRow(
+                        ticker: ticker, open: nil, high: nil, low: nil, close: close, volume: nil,
+                        marketCap: marketCap
                     )
-                }
+                )
             }
             // What follows the picked sessions: the next stored session, or past the sessions read the day after.
             let rest: SessionDate?
@@ -484,29 +469,7 @@ extension PostgresBackend {
             } else {
                 rest = nil
             }
-            // Sessions while the reply stays within `maxBytes` (at least one), as ``SessionRowsReply/page``.
-            var page = SessionRowsPage(capacity: min(maxBytes, 64 + picked * 1024))
-            for (offset, session) in stored[..<picked].enumerated() {
-                let next = offset + 1 < picked ? stored[offset + 1].date : rest
-                if let rows = kept[session.date] {
-                    let bytes = SessionRowsReply.encodedSize(
-                        date: session.date, batchID: session.batchID, rowsBytes: rows.readableBytes)
-                    if offset > 0 && page.encodedSize(adding: bytes, next: next) > maxBytes {
-                        return EncodedReply(data: page.encoded(next: session.date))
-                    }
-                    rows.withUnsafeReadableBytes {
-                        page.append(date: session.date, batchID: session.batchID, encodedRows: $0)
-                    }
-                } else {
-                    let rows = SessionRows(date: session.date, batchID: session.batchID, rows: read[session.date] ?? [])
-                    let bytes = SessionRowsReply.encodedSize(of: rows)
-                    if offset > 0 && page.encodedSize(adding: bytes, next: next) > maxBytes {
-                        return EncodedReply(data: page.encoded(next: session.date))
-                    }
-                    page.append(rows)
-                }
-            }
-            return EncodedReply(data: page.encoded(next: rest))
+            return try EncodedReply(SessionRowsReply.page(sessions, maxBytes: maxBytes, rest: rest))
         }
     }
 

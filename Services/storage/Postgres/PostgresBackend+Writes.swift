@@ -111,15 +111,6 @@ extension PostgresBackend {
             line.append(row.marketCap)
             line.append(FlagCoding.encode(row.flags))
         }
-        // The same rows as a definition's history reads them, kept encoded.
-        let kept = ByteBuffer(bytes: SessionRowsReply.encodedRows(batch.rows))
-        try await connection.query(
-            """
-            INSERT INTO session_rows (date, batch_id, rows) VALUES (\(date), \(batchID), \(kept))
-            ON CONFLICT (date) DO UPDATE SET batch_id = excluded.batch_id, rows = excluded.rows
-            """,
-            logger: logger
-        )
 
         try await connection.query("DELETE FROM corporate_actions WHERE batch_date = \(date)", logger: logger)
         try await copy(

@@ -378,8 +378,9 @@ package enum IndexSchema {
     /// 9: each session's valid rows as a definition's history reads them (ticker, close and market cap, by ticker), in
     /// the encoding storage answers with (`SessionRowsReply.encodedRows`), written with the rows in the same
     /// transaction. A copy for speed, never the record: it is read only while its `batch_id` is the session's, and
-    /// a session without one (stored before this migration) is read from `prices`. PostgreSQL keeps it out of line
-    /// and uncompressed.
+    /// a session without one (stored before this migration) is read from `prices`. The PostgreSQL backend has the
+    /// table, out of line and uncompressed, but does not keep the copy: over the 10-year back-fill, writing it cost
+    /// the server about a third more CPU (BENCHMARKS.md), and its reads stay on `prices`.
     static let sessionRows = Migration(
         version: 9,
         name: "session-rows",

@@ -433,7 +433,6 @@ extension StoreHistoryCommand {
     }
 }
 
-/// The distinct tickers of a payload in first-appearance order, each written once.
 /// A ``SessionRowsReply`` written session by session as storage reads them, from rows or from rows already in the
 /// encoding (what storage keeps of each session), which go in byte for byte without being decoded. The bytes are
 /// those of the reply's ``SessionRowsReply/encoded()`` with the same sessions and `next`.
@@ -493,6 +492,7 @@ extension BinaryWriter {
     }
 }
 
+/// The distinct tickers of a payload in first-appearance order, each written once.
 private struct TickerTable {
     /// The tickers, in order.
     var names: [String] = []

@@ -19,9 +19,7 @@ package struct StorageResponder: Sendable {
     package mutating func on<Request: StorageRequest>(
         _ type: Request.Type, _ handler: @escaping @Sendable (Request) async throws -> Request.Reply
     ) {
-        answers[Request.kind] = { body, schemaTag in
-            (try await handler(Request.decoded(from: body, schemaTag: schemaTag)).encoded(), Request.Reply.schemaTag)
-        }
+        onEncoded(type) { try EncodedReply(try await handler($0)) }
     }
 
     /// Answers requests of `type` with `handler`, whose reply is already encoded.

@@ -77,14 +77,11 @@ package struct IndexCalculator: Sendable {
         rows.withUnsafeBufferPointer { rows in
             keys.sort { left, right in
                 if left.cap != right.cap { return left.cap > right.cap }
-                return Self.precedes(rows[left.row].ticker, rows[right.row].ticker)
+                return TickerOrder.precedes(rows[left.row].ticker, rows[right.row].ticker)
             }
         }
         return keys.map(\.row)
     }
-
-    /// Whether `left` comes before `right` in UTF-8 byte order (which is Unicode scalar order).
-    package static func precedes(_ left: String, _ right: String) -> Bool { TickerOrder.precedes(left, right) }
 
     /// Whether every ticker is ASCII and comes after the one before in byte order: then no ticker is there twice,
     /// even by Unicode's canonical equivalence (which a `Set` or a `Dictionary` of tickers goes by).
@@ -93,7 +90,7 @@ package struct IndexCalculator: Sendable {
             for index in rows.indices {
                 var ticker = rows[index].ticker
                 guard ticker.withUTF8({ $0.allSatisfy { $0 < 0x80 } }) else { return false }
-                if index > 0 && !precedes(rows[index - 1].ticker, ticker) { return false }
+                if index > 0 && !TickerOrder.precedes(rows[index - 1].ticker, ticker) { return false }
             }
             return true
         }
@@ -106,7 +103,7 @@ package struct IndexCalculator: Sendable {
         var high = rows.count
         while low < high {
             let middle = (low + high) / 2
-            if precedes(rows[middle].ticker, ticker) {
+            if TickerOrder.precedes(rows[middle].ticker, ticker) {
                 low = middle + 1
             } else {
                 high = middle
@@ -431,7 +428,7 @@ package struct IndexCalculator: Sendable {
     /// The ranking order: market cap descending, then ticker in UTF-8 byte order.
     package static func ranksBefore(_ lhs: ValidRow, _ rhs: ValidRow) -> Bool {
         if lhs.marketCap != rhs.marketCap { return lhs.marketCap > rhs.marketCap }
-        return precedes(lhs.ticker, rhs.ticker)
+        return TickerOrder.precedes(lhs.ticker, rhs.ticker)
     }
 }
 

@@ -78,7 +78,7 @@ struct TickerOrderTests {
         let ordered = ["", "A", "AB", "B", "T1", "T1A", "T2", "Z", "a", "z", "Ä€", "É"]
         for (offset, left) in ordered.enumerated() {
             for (other, right) in ordered.enumerated() {
-                #expect(IndexCalculator.precedes(left, right) == (offset < other), "\(left) \(right)")
+                #expect(TickerOrder.precedes(left, right) == (offset < other), "\(left) \(right)")
             }
         }
     }
